@@ -1,0 +1,1 @@
+"""Collecting edges: public edge-dump importers (and, later, platform crawlers)."""

@@ -1,0 +1,101 @@
+"""One error hierarchy for kolgraph.
+
+Every error kolgraph raises on purpose derives from :class:`KolgraphError`.
+Each carries a message that says *what* went wrong, *where* and *how to fix
+it*; the CLI prints it without a traceback and the API maps it to an HTTP
+status (see ``http_status``).
+"""
+
+from __future__ import annotations
+
+__all__ = [
+    "AccessDenied",
+    "ConvergenceError",
+    "InputError",
+    "KolgraphError",
+    "NotFound",
+    "ParseError",
+    "RateLimited",
+    "StoreError",
+]
+
+
+class KolgraphError(Exception):
+    """Base of every error kolgraph raises on purpose."""
+
+    http_status: int = 500
+
+    def __init__(self, message: str, *, hint: str | None = None) -> None:
+        self.message = message
+        self.hint = hint
+        super().__init__(message if hint is None else f"{message}\n  fix: {hint}")
+
+
+class InputError(KolgraphError):
+    """Bad input from a user: a file row, a CLI option or an API field.
+
+    ``source`` and ``line`` locate the problem when it comes from a file.
+    """
+
+    http_status = 422
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        hint: str | None = None,
+        source: str | None = None,
+        line: int | None = None,
+    ) -> None:
+        self.source = source
+        self.line = line
+        where = ""
+        if source is not None:
+            where = f"{source}:{line}: " if line is not None else f"{source}: "
+        super().__init__(where + message, hint=hint)
+
+
+class ParseError(InputError):
+    """A page or record from a platform could not be parsed."""
+
+
+class NotFound(KolgraphError):
+    """The thing asked for does not exist (an account key, a run id)."""
+
+    http_status = 404
+
+
+class StoreError(KolgraphError):
+    """The store failed or is in a state that prevents the operation."""
+
+    http_status = 503
+
+
+class ConvergenceError(KolgraphError):
+    """An iterative algorithm did not converge within its iteration budget."""
+
+    http_status = 500
+
+    def __init__(self, message: str, *, iterations: int, residual: float) -> None:
+        self.iterations = iterations
+        self.residual = residual
+        super().__init__(
+            message,
+            hint="raise max_iter, loosen tol, or check the graph for degenerate weights",
+        )
+
+
+class RateLimited(KolgraphError):
+    """A platform told us to slow down; retry after ``retry_after`` seconds."""
+
+    http_status = 429
+
+    def __init__(self, message: str, *, retry_after: float | None = None) -> None:
+        self.retry_after = retry_after
+        super().__init__(message)
+
+
+class AccessDenied(KolgraphError):
+    """Credentials are missing, expired or not allowed to see a resource."""
+
+    http_status = 403

@@ -1,0 +1,1 @@
+"""Ranking: PageRank, communities, audience overlap, and the rank job."""

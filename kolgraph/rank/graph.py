@@ -1,0 +1,99 @@
+"""Turning store arrays into a weighted directed graph for ranking."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import scipy.sparse as sp
+
+from kolgraph.errors import InputError
+from kolgraph.store.base import GraphArrays
+
+__all__ = ["WeightedEdges", "combine_edges", "follower_matrix"]
+
+
+@dataclass(frozen=True)
+class WeightedEdges:
+    """A weighted directed edge list over ``n`` nodes, one row per distinct pair."""
+
+    n: int
+    src: npt.NDArray[np.int32]
+    dst: npt.NDArray[np.int32]
+    weight: npt.NDArray[np.float64]
+
+    @property
+    def m(self) -> int:
+        return int(self.src.shape[0])
+
+    def check(self) -> WeightedEdges:
+        """Validate the arrays (same lengths, ids in range, finite positive weights)."""
+        if not (self.src.shape == self.dst.shape == self.weight.shape):
+            raise InputError("edge arrays have different lengths")
+        if self.m and (
+            self.src.min() < 0
+            or self.dst.min() < 0
+            or self.src.max() >= self.n
+            or self.dst.max() >= self.n
+        ):
+            raise InputError(f"edge endpoints must lie in [0, {self.n})")
+        if self.m and not (np.isfinite(self.weight).all() and (self.weight > 0).all()):
+            raise InputError("edge weights must be finite and positive")
+        return self
+
+
+def combine_edges(
+    arrays: GraphArrays, *, follow_weight: float = 1.0, repost_weight: float = 1.0
+) -> WeightedEdges:
+    """Sum follow and repost edges into one weighted graph.
+
+    Each follow edge ``u → v`` adds ``follow_weight``; each repost edge adds
+    ``repost_weight × weight`` (a dump's aggregated count). Parallel edges
+    merge by summing, so the result has one row per ``(u, v)`` pair.
+    """
+    n = arrays.n_nodes
+    src = np.concatenate([arrays.follow_src, arrays.repost_src]).astype(np.int64)
+    dst = np.concatenate([arrays.follow_dst, arrays.repost_dst]).astype(np.int64)
+    w = np.concatenate(
+        [
+            np.full(arrays.n_follows, follow_weight, dtype=np.float64),
+            arrays.repost_weight.astype(np.float64) * repost_weight,
+        ]
+    )
+    keep = w > 0
+    if not keep.all():
+        src, dst, w = src[keep], dst[keep], w[keep]
+    if src.size == 0:
+        empty = np.zeros(0, dtype=np.int32)
+        return WeightedEdges(n, empty, empty, np.zeros(0))
+    code = src * n + dst
+    uniq, inverse = np.unique(code, return_inverse=True)
+    weight = np.bincount(inverse, weights=w, minlength=uniq.size)
+    return WeightedEdges(
+        n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), weight
+    ).check()
+
+
+def follower_matrix(arrays: GraphArrays, *, include_reposts: bool = True) -> sp.csr_matrix:
+    """Binary audience matrix ``A`` with ``A[v, u] = 1`` when ``u`` is in ``v``'s audience.
+
+    The audience of ``v`` is everyone who follows ``v`` and, with
+    ``include_reposts``, everyone who reposted, mentioned or replied to ``v``
+    (engagers see the account's posts even when no follow edge was collected).
+    """
+    n = arrays.n_nodes
+    rows = [arrays.follow_dst]
+    cols = [arrays.follow_src]
+    if include_reposts:
+        rows.append(arrays.repost_dst)
+        cols.append(arrays.repost_src)
+    r = np.concatenate(rows).astype(np.int64)
+    c = np.concatenate(cols).astype(np.int64)
+    keep = r != c  # nobody is in their own audience
+    mat = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (r[keep], c[keep])), shape=(n, n)
+    )
+    mat.sum_duplicates()
+    mat.data[:] = 1.0
+    return mat

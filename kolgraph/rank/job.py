@@ -1,0 +1,212 @@
+"""The rank job: store → graph → PageRank → communities → overlap → published run."""
+
+from __future__ import annotations
+
+import secrets
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+
+from kolgraph.errors import InputError
+from kolgraph.rank.communities import leiden_communities
+from kolgraph.rank.graph import combine_edges, follower_matrix
+from kolgraph.rank.overlap import audience_overlap
+from kolgraph.rank.pagerank import pagerank
+from kolgraph.settings import Settings, get_settings
+from kolgraph.store.base import RunInfo, RunResults, Store
+
+__all__ = ["STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
+
+STAGES = ("load", "pagerank", "communities", "overlap", "write")
+
+#: ``progress(stage, done, total)``: called when a stage starts (done=0) and ends.
+Progress = Callable[[str, int, int], None]
+
+
+@dataclass(frozen=True)
+class RankParams:
+    """Parameters of a rank run (stored with the run)."""
+
+    damping: float = 0.85
+    follow_weight: float = 1.0
+    repost_weight: float = 1.0
+    pagerank_method: Literal["igraph", "scipy"] = "igraph"
+    objective: Literal["modularity", "CPM"] = "modularity"
+    resolution: float = 1.0
+    seed: int = 42
+    leiden_iterations: int = 3
+    overlap_top_k: int = 300
+    head_share: float = 0.01
+    mid_share: float = 0.10
+    top_per_community: int = 5
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None, **overrides: object) -> RankParams:
+        s = settings or get_settings()
+        base = cls(
+            damping=s.damping,
+            repost_weight=s.repost_weight,
+            seed=s.leiden_seed,
+            overlap_top_k=s.overlap_top_k,
+        )
+        unknown = set(overrides) - set(asdict(base))
+        if unknown:
+            raise InputError(f"unknown rank parameter(s): {', '.join(sorted(unknown))}")
+        return cls(**{**asdict(base), **overrides})  # type: ignore[arg-type]
+
+    def check(self) -> RankParams:
+        if not 0 < self.damping < 1:
+            raise InputError(f"damping must be in (0, 1), got {self.damping}")
+        if self.follow_weight < 0 or self.repost_weight < 0:
+            raise InputError("edge weights must be >= 0")
+        if self.follow_weight == 0 and self.repost_weight == 0:
+            raise InputError("follow_weight and repost_weight cannot both be 0")
+        if not 2 <= self.overlap_top_k <= 5000:
+            raise InputError(f"overlap_top_k must be in [2, 5000], got {self.overlap_top_k}")
+        if not 0 < self.head_share <= self.mid_share < 1:
+            raise InputError("need 0 < head_share <= mid_share < 1")
+        return self
+
+
+@dataclass
+class JobResult:
+    """What a rank run did: id, parameters, counts, quality and timings."""
+
+    run: RunInfo
+    params: RankParams
+    counts: dict[str, int] = field(default_factory=dict)
+    quality: dict[str, float] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    top: pd.DataFrame = field(default_factory=pd.DataFrame)
+
+
+def new_run_id() -> str:
+    """A sortable, unique run id such as ``20261126T071900-3fa2c1``."""
+    return time.strftime("%Y%m%dT%H%M%S", time.gmtime()) + "-" + secrets.token_hex(3)
+
+
+def _tiers(scores: np.ndarray, head_share: float, mid_share: float) -> np.ndarray:
+    n = scores.size
+    order = np.argsort(-scores, kind="stable")
+    rank = np.empty(n, dtype=np.int64)
+    rank[order] = np.arange(n)
+    head = max(1, int(np.ceil(n * head_share)))
+    mid = max(head, int(np.ceil(n * mid_share)))
+    return np.where(rank < head, "head", np.where(rank < mid, "mid", "tail"))
+
+
+def run_rank(
+    store: Store,
+    *,
+    params: RankParams | None = None,
+    progress: Progress | None = None,
+    run_id: str | None = None,
+) -> JobResult:
+    """Rank every account and publish the results as a new run.
+
+    The run is written under its own id and published atomically at the end;
+    if any stage fails the run is marked failed and the previous run stays
+    current. Running the job again simply produces a new run.
+    """
+    params = (params or RankParams.from_settings()).check()
+    rid = run_id or new_run_id()
+    timings: dict[str, float] = {}
+
+    def tick(stage: str, done: int) -> None:
+        if progress is not None:
+            progress(stage, done, 1)
+
+    @contextmanager
+    def stage(name: str) -> Iterator[None]:
+        tick(name, 0)
+        t = time.perf_counter()
+        yield
+        timings[name] = round(time.perf_counter() - t, 4)
+        tick(name, 1)
+
+    store.start_run(rid, asdict(params))
+    try:
+        with stage("load"):
+            arrays = store.graph_arrays()
+            edges = combine_edges(
+                arrays, follow_weight=params.follow_weight, repost_weight=params.repost_weight
+            )
+            audience = follower_matrix(arrays)
+        n = arrays.n_nodes
+        if n == 0:
+            raise InputError(
+                "the store has no accounts to rank", hint="import edges first (kolgraph import ...)"
+            )
+        with stage("pagerank"):
+            pr = pagerank(edges, damping=params.damping, method=params.pagerank_method)
+        with stage("communities"):
+            comm = leiden_communities(
+                edges,
+                objective=params.objective,
+                resolution=params.resolution,
+                seed=params.seed,
+                n_iterations=params.leiden_iterations,
+            )
+        with stage("overlap"):
+            audience_size = np.diff(audience.indptr).astype(np.int64)
+            k = min(params.overlap_top_k, n)
+            top = np.argsort(-pr.scores, kind="stable")[:k]
+            overlaps = audience_overlap(audience, top)
+        with stage("write"):
+            membership = comm.membership
+            sizes = comm.sizes()
+            same = membership[edges.src] == membership[edges.dst]
+            internal = np.bincount(membership[edges.src[same]], minlength=sizes.size)
+            order = np.lexsort((np.arange(n), -pr.scores))
+            top_by_comm: dict[int, list[int]] = {}
+            for i in order.tolist():
+                c = int(membership[i])
+                lst = top_by_comm.setdefault(c, [])
+                if len(lst) < params.top_per_community:
+                    lst.append(i)
+            big = np.flatnonzero(sizes >= 2)
+            communities = pd.DataFrame(
+                {
+                    "community": big,
+                    "size": sizes[big],
+                    "internal_edges": internal[big],
+                    "top": [top_by_comm.get(int(c), []) for c in big],
+                }
+            )
+            scores = pd.DataFrame(
+                {
+                    "index": np.arange(n),
+                    "pagerank": pr.scores,
+                    "community": membership,
+                    "audience": audience_size,
+                    "tier": _tiers(pr.scores, params.head_share, params.mid_share),
+                }
+            )
+            store.write_results(
+                rid, RunResults(scores=scores, communities=communities, overlaps=overlaps)
+            )
+        counts = {
+            "accounts": n,
+            "follows": arrays.n_follows,
+            "reposts": arrays.n_reposts,
+            "weighted_edges": edges.m,
+            "communities": int(big.size),
+            "overlap_pairs": len(overlaps),
+        }
+        quality = {
+            "modularity": round(comm.quality, 6),
+            "largest_community_share": round(float(sizes.max() / n), 6),
+        }
+        run = store.publish_run(rid, counts=counts, timings=timings, quality=quality)
+    except BaseException as exc:
+        store.fail_run(rid, f"{type(exc).__name__}: {exc}")
+        raise
+    return JobResult(
+        run=run, params=params, counts=counts, quality=quality, timings=timings,
+        top=scores.iloc[order[:20]].reset_index(drop=True),
+    )

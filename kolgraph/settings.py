@@ -1,0 +1,77 @@
+"""Settings: one pydantic-settings class, read through :func:`get_settings`.
+
+Every value can be set by an environment variable with the ``KOLGRAPH_``
+prefix (``KOLGRAPH_DB=/data/kol.db``) or in a ``.env`` file in the working
+directory. Nothing else in kolgraph reads ``os.environ``.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, SecretStr, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["Settings", "get_settings"]
+
+
+class Settings(BaseSettings):
+    """All kolgraph settings (env prefix ``KOLGRAPH_``)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix="KOLGRAPH_", env_file=".env", extra="ignore", validate_default=True
+    )
+
+    env: Literal["development", "production"] = "development"
+    store: Literal["sqlite", "neo4j"] = Field(
+        "sqlite", description="Which store backend to use: the embedded default or Neo4j."
+    )
+    db: Path = Field(Path("kolgraph.db"), description="Path of the embedded SQLite store.")
+    batch_size: int = Field(50_000, ge=1, description="Rows per write batch.")
+
+    neo4j_uri: str | None = None
+    neo4j_user: str | None = None
+    neo4j_password: SecretStr | None = None
+    neo4j_database: str = "neo4j"
+
+    # ranking
+    damping: float = Field(0.85, gt=0.0, lt=1.0)
+    repost_weight: float = Field(1.0, ge=0.0, description="Weight of a repost edge vs a follow.")
+    leiden_seed: int = 42
+    overlap_top_k: int = Field(300, ge=2, le=5000)
+
+    # planning: cost model used when an account has no cost of its own
+    cost_per_1k_audience: float = Field(
+        8.0, gt=0.0, description="Estimated cost per post per 1,000 audience (CPM-like)."
+    )
+    min_cost: float = Field(50.0, ge=0.0, description="Floor of an estimated cost per post.")
+    auto_kol: int = Field(
+        200, ge=0, description="When no account is labelled kol, treat this many top accounts as KOLs."
+    )
+
+    # service
+    host: str = "127.0.0.1"
+    port: int = Field(8000, ge=1, le=65535)
+    page_size_max: int = Field(500, ge=1)
+
+    @model_validator(mode="after")
+    def _check_neo4j(self) -> Settings:
+        if self.store == "neo4j" and not self.neo4j_uri:
+            raise ValueError(
+                "KOLGRAPH_STORE=neo4j needs KOLGRAPH_NEO4J_URI (e.g. bolt://127.0.0.1:7687)"
+            )
+        if (
+            self.env == "production"
+            and self.neo4j_password is not None
+            and self.neo4j_password.get_secret_value() in {"neo4j", "password", "changeme"}
+        ):
+            raise ValueError("refusing a default Neo4j password in production; set a real one")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """Return the process-wide settings (read once, then cached)."""
+    return Settings()

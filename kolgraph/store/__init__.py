@@ -1,0 +1,50 @@
+"""Stores: the embedded SQLite default and Neo4j, behind one contract."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from kolgraph.errors import InputError
+from kolgraph.settings import Settings, get_settings
+from kolgraph.store.base import (
+    AccountQuery,
+    AccountRecord,
+    CommunityRecord,
+    GraphArrays,
+    OverlapRecord,
+    RunInfo,
+    RunResults,
+    Store,
+    StoreCounts,
+)
+from kolgraph.store.sqlite import SQLiteStore
+
+__all__ = [
+    "AccountQuery",
+    "AccountRecord",
+    "CommunityRecord",
+    "GraphArrays",
+    "OverlapRecord",
+    "RunInfo",
+    "RunResults",
+    "SQLiteStore",
+    "Store",
+    "StoreCounts",
+    "open_store",
+]
+
+
+def open_store(
+    settings: Settings | None = None, *, db: Path | None = None, backend: str | None = None
+) -> Store:
+    """Open the configured store (``KOLGRAPH_STORE``; ``--db`` overrides the path)."""
+    settings = settings or get_settings()
+    backend = backend or settings.store
+    if backend == "sqlite":
+        return SQLiteStore(db or settings.db)
+    if backend == "neo4j":
+        raise InputError(
+            "the Neo4j store is not available in this build",
+            hint="use the embedded store (KOLGRAPH_STORE=sqlite)",
+        )
+    raise InputError(f"unknown store {backend!r}", hint="choose sqlite or neo4j")

@@ -1,0 +1,275 @@
+"""The store contract every backend implements (embedded SQLite, Neo4j).
+
+The rest of kolgraph depends on :class:`Store` only. Writes are idempotent
+(re-adding an edge or account changes no counts); edges are handed to rank
+jobs as dense numpy arrays (:class:`GraphArrays`); rank results are written
+under a run id and published atomically, so a reader sees either the previous
+run or the complete new one, never a mix.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kolgraph.model import Account, Kind
+
+__all__ = [
+    "AccountQuery",
+    "AccountRecord",
+    "CommunityRecord",
+    "GraphArrays",
+    "OverlapRecord",
+    "RunInfo",
+    "RunResults",
+    "Store",
+    "StoreCounts",
+]
+
+IntArray = npt.NDArray[np.int32]
+SortKey = Literal["pagerank", "followers", "audience", "cost", "key"]
+
+
+@dataclass(frozen=True, slots=True)
+class StoreCounts:
+    accounts: int
+    follows: int
+    reposts: int
+
+
+@dataclass(frozen=True)
+class GraphArrays:
+    """Edges as dense integer arrays, ready for sparse linear algebra.
+
+    Node ``i`` (``0 <= i < n_nodes``) is the store's account at dense index
+    ``i``; :meth:`Store.accounts_frame` returns the accounts in the same order.
+    """
+
+    n_nodes: int
+    follow_src: IntArray
+    follow_dst: IntArray
+    repost_src: IntArray
+    repost_dst: IntArray
+    repost_ts: npt.NDArray[np.int64]
+    repost_weight: npt.NDArray[np.float32]
+
+    @property
+    def n_follows(self) -> int:
+        return int(self.follow_src.shape[0])
+
+    @property
+    def n_reposts(self) -> int:
+        return int(self.repost_src.shape[0])
+
+
+@dataclass(frozen=True)
+class RunInfo:
+    """Metadata of one rank run."""
+
+    id: str
+    status: Literal["running", "published", "failed", "superseded"]
+    started: float
+    finished: float | None = None
+    params: dict[str, Any] = field(default_factory=dict)
+    counts: dict[str, int] = field(default_factory=dict)
+    timings: dict[str, float] = field(default_factory=dict)
+    quality: dict[str, float] = field(default_factory=dict)
+    error: str | None = None
+
+
+@dataclass(frozen=True)
+class RunResults:
+    """What a rank job writes for one run.
+
+    ``scores`` has one row per dense node index (column ``index``) and the
+    columns ``pagerank``, ``community``, ``audience``, ``tier``. ``communities``
+    has ``community, size, internal_edges, top`` (``top`` a list of indices);
+    ``overlaps`` has ``a, b, shared, jaccard`` (dense indices, ``a < b``).
+    """
+
+    scores: pd.DataFrame
+    communities: pd.DataFrame
+    overlaps: pd.DataFrame
+
+
+@dataclass(frozen=True, slots=True)
+class AccountRecord:
+    """An account as the API and CLI show it, with scores of the current run."""
+
+    key: str
+    platform: str
+    account_id: str
+    name: str
+    kind: Kind
+    followers: int | None
+    cost: float | None
+    pagerank: float | None = None
+    community: int | None = None
+    audience: int | None = None
+    tier: str | None = None
+    run_id: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CommunityRecord:
+    community: int
+    size: int
+    internal_edges: int
+    top: list[str]
+    run_id: str
+
+
+@dataclass(frozen=True, slots=True)
+class OverlapRecord:
+    a: str
+    b: str
+    shared: int
+    jaccard: float
+
+
+@dataclass(frozen=True, slots=True)
+class AccountQuery:
+    """Filters, sort and page for :meth:`Store.list_accounts`."""
+
+    kind: Kind | None = None
+    platform: str | None = None
+    community: int | None = None
+    sort: SortKey = "pagerank"
+    descending: bool = True
+    limit: int = 50
+    offset: int = 0
+
+
+class Store(abc.ABC):
+    """Interface of a kolgraph store. See the module docstring for guarantees."""
+
+    name: str = "abstract"
+
+    # lifecycle ---------------------------------------------------------------
+    @abc.abstractmethod
+    def close(self) -> None:
+        """Release connections and file handles."""
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete everything (accounts, edges, runs). Used by tests and the demo."""
+
+    # writes ------------------------------------------------------------------
+    @abc.abstractmethod
+    def upsert_accounts(self, accounts: Iterable[Account]) -> int:
+        """Insert or update accounts; return how many were new.
+
+        Fields that are ``None`` or empty on the incoming account leave the
+        stored value alone, so a bare edge import never erases a name or cost.
+        """
+
+    @abc.abstractmethod
+    def add_follows(self, src: Sequence[str], dst: Sequence[str]) -> int:
+        """Add follower → followed edges by node key; return how many were new.
+
+        Accounts that do not exist yet are created with kind ``user``.
+        """
+
+    @abc.abstractmethod
+    def add_reposts(
+        self,
+        src: Sequence[str],
+        dst: Sequence[str],
+        post_id: Sequence[str],
+        ts: Sequence[int],
+        action: Sequence[str],
+        weight: Sequence[float] | None = None,
+    ) -> int:
+        """Add reposter → author edges; return how many were new.
+
+        An edge is identified by ``(src, dst, post_id, ts, action)``; ``weight``
+        (default 1) counts repeated interactions that a dump aggregates.
+        """
+
+    # reads for jobs ------------------------------------------------------------
+    @abc.abstractmethod
+    def counts(self) -> StoreCounts: ...
+
+    @abc.abstractmethod
+    def graph_arrays(self) -> GraphArrays:
+        """All edges as dense index arrays (see :class:`GraphArrays`)."""
+
+    @abc.abstractmethod
+    def accounts_frame(self) -> pd.DataFrame:
+        """Accounts in dense index order.
+
+        Columns: ``key, platform, account_id, name, kind, followers, cost``;
+        ``followers`` and ``cost`` are float with NaN when unknown.
+        """
+
+    @abc.abstractmethod
+    def keys_to_index(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        """Dense indices of ``keys``; -1 for keys not in the store."""
+
+    # runs --------------------------------------------------------------------
+    @abc.abstractmethod
+    def start_run(self, run_id: str, params: dict[str, Any]) -> RunInfo: ...
+
+    @abc.abstractmethod
+    def write_results(self, run_id: str, results: RunResults) -> None:
+        """Write a run's results; invisible to readers until :meth:`publish_run`."""
+
+    @abc.abstractmethod
+    def publish_run(
+        self,
+        run_id: str,
+        *,
+        counts: dict[str, int],
+        timings: dict[str, float],
+        quality: dict[str, float],
+    ) -> RunInfo:
+        """Make ``run_id`` the current run in one atomic step."""
+
+    @abc.abstractmethod
+    def fail_run(self, run_id: str, error: str) -> None:
+        """Mark a run failed; the current run stays what it was."""
+
+    @abc.abstractmethod
+    def current_run(self) -> RunInfo | None: ...
+
+    @abc.abstractmethod
+    def get_run(self, run_id: str) -> RunInfo: ...
+
+    @abc.abstractmethod
+    def list_runs(self, limit: int = 20) -> list[RunInfo]: ...
+
+    # reads for users -------------------------------------------------------------
+    @abc.abstractmethod
+    def get_account(self, key: str) -> AccountRecord: ...
+
+    @abc.abstractmethod
+    def list_accounts(self, query: AccountQuery) -> tuple[list[AccountRecord], int]:
+        """One page of accounts and the total number matching the filters."""
+
+    @abc.abstractmethod
+    def list_communities(self, limit: int = 100, offset: int = 0) -> tuple[list[CommunityRecord], int]:
+        """Communities of the current run, largest first."""
+
+    @abc.abstractmethod
+    def current_scores(self) -> pd.DataFrame:
+        """Scores of the current run in dense index order (empty if none).
+
+        Columns: ``pagerank, community, audience, tier`` (NaN / None for
+        accounts added after the run).
+        """
+
+    @abc.abstractmethod
+    def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
+        """Stored exact overlaps (current run) among ``keys``."""
