@@ -142,5 +142,5 @@ def leiden_communities(
     if objective == "modularity":
         quality = float(g.modularity(membership.tolist(), weights=weights, resolution=resolution))
     else:
-        quality = float(part.quality())
+        quality = float(part.quality)
     return CommunityResult(membership, quality, objective, resolution, seed)

@@ -15,7 +15,10 @@ Snapshot
 ``<db>.snapshot/<follow_rowid>-<repost_rowid>-<epoch>/`` holds ``.npy`` arrays
 of the edges. It is built in a temporary directory and renamed into place
 (atomic), so a concurrent reader either sees a complete snapshot or builds its
-own. Loading a current snapshot is a handful of ``np.load`` calls.
+own. Loading a current snapshot is a handful of ``np.load`` calls. The epoch
+starts at a random number when the database is created and goes up by one on
+every :meth:`~SQLiteStore.clear`, so a snapshot left behind by a deleted or
+cleared database is never mistaken for one of the current edges.
 
 Concurrency
 -----------
@@ -30,6 +33,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import sqlite3
 import tempfile
@@ -161,20 +165,23 @@ class SQLiteStore(Store):
         self._local = threading.local()
         self._key_cache: dict[str, int] = {}
         self._key_cache_max = 0
+        self._key_cache_epoch: str | None = None
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(
                 f"directory {self.path.parent} for the database does not exist",
                 hint="create it, or point --db / KOLGRAPH_DB at an existing directory",
             )
+        epoch = secrets.randbelow(1 << 48)  # see "Snapshot" in the module docstring
         try:
             self._con().executescript(
                 "BEGIN IMMEDIATE;"
                 + _SCHEMA
                 + f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');"
-                "INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', '0');"
+                f"INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', '{epoch}');"
                 "COMMIT;"
             )
         except sqlite3.DatabaseError as exc:
+            self.close()
             raise StoreError(
                 f"{self.path} is not a usable kolgraph database: {exc}",
                 hint="point --db at a kolgraph database or a new file name",
@@ -218,6 +225,7 @@ class SQLiteStore(Store):
             yield con
         except BaseException:
             con.execute("ROLLBACK")
+            self._reset_keys()  # the cache may hold ids of accounts that were rolled back
             raise
         else:
             con.execute("COMMIT")
@@ -239,12 +247,21 @@ class SQLiteStore(Store):
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
-        self._key_cache.clear()
-        self._key_cache_max = 0
+        self._reset_keys()
         shutil.rmtree(self.snapshot_dir, ignore_errors=True)
 
     # key → id ------------------------------------------------------------------
+    def _reset_keys(self) -> None:
+        self._key_cache.clear()
+        self._key_cache_max = 0
+        self._key_cache_epoch = None
+
     def _refresh_keys(self, con: sqlite3.Connection) -> None:
+        epoch = con.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
+        epoch = None if epoch is None else str(epoch[0])
+        if epoch != self._key_cache_epoch:  # cleared (maybe by another process): ids were reused
+            self._reset_keys()
+            self._key_cache_epoch = epoch
         rows = con.execute(
             "SELECT key, id FROM accounts WHERE id > ? ORDER BY id", (self._key_cache_max,)
         ).fetchall()
@@ -252,9 +269,8 @@ class SQLiteStore(Store):
             self._key_cache.update(rows)
             self._key_cache_max = rows[-1][1]
         elif self._key_cache_max and self._max_id(con) < self._key_cache_max:
-            # the store was cleared by another process
-            self._key_cache.clear()
-            self._key_cache_max = 0
+            # ids the cache knows are gone: start again from the database
+            self._reset_keys()
             self._refresh_keys(con)
 
     @staticmethod
@@ -352,12 +368,17 @@ class SQLiteStore(Store):
             raise InputError("add_reposts: columns have different lengths")
         if not n:
             return 0
+        try:
+            t = np.asarray(ts, dtype=np.int64)
+            w_l = [float(w) for w in weight]
+        except (TypeError, ValueError, OverflowError) as exc:
+            raise InputError(
+                f"add_reposts: timestamps must be 64-bit integers and weights numbers ({exc})"
+            ) from exc
         with self._write() as con:
             s, d = self._map_ids(con, src, dst)
-            t = np.asarray(ts, dtype=np.int64)
             order = np.lexsort((t, d, s)).tolist()  # index order keeps B-tree inserts local
             s_l, d_l, t_l = s.tolist(), d.tolist(), t.tolist()
-            w_l = [float(w) for w in weight]
             before = con.total_changes
             con.executemany(
                 "INSERT OR IGNORE INTO reposts(src, dst, post_id, ts, action, weight) "
@@ -614,13 +635,15 @@ class SQLiteStore(Store):
         return self.get_run(run_id)
 
     def _prune_runs(self) -> None:
+        """Delete results of all but the ``keep_runs`` latest published runs (never the current)."""
         with self._write() as con:
+            current = self._current_run_id(con)
             old = [
                 r[0]
                 for r in con.execute(
-                    "SELECT id FROM runs WHERE status IN ('published', 'superseded') "
-                    "ORDER BY started DESC LIMIT -1 OFFSET ?",
-                    (self.keep_runs,),
+                    "SELECT id FROM runs WHERE status IN ('published', 'superseded') AND id IS NOT ? "
+                    "ORDER BY finished DESC, started DESC LIMIT -1 OFFSET ?",
+                    (current, max(self.keep_runs - 1, 0)),
                 )
             ]
             old += [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'failed'")]
@@ -629,12 +652,20 @@ class SQLiteStore(Store):
                     con.execute(f"DELETE FROM {table} WHERE run_id = ?", (rid,))  # noqa: S608
 
     def fail_run(self, run_id: str, error: str) -> None:
+        """Mark a running run failed and drop its results.
+
+        A run that is no longer running (already published, superseded or
+        failed) is left as it is: a job that fails after publishing must not
+        take the current run's results away.
+        """
         with self._write() as con:
-            con.execute(
+            cur = con.execute(
                 "UPDATE runs SET status = 'failed', finished = ?, error = ? "
                 "WHERE id = ? AND status = 'running'",
                 (time.time(), error, run_id),
             )
+            if cur.rowcount == 0:
+                return
             for table in ("scores", "communities", "overlaps"):
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))  # noqa: S608
 
@@ -657,7 +688,7 @@ class SQLiteStore(Store):
 
     def list_runs(self, limit: int = 20) -> list[RunInfo]:
         rows = self._con().execute(
-            f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC LIMIT ?",  # noqa: S608
+            f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",  # noqa: S608
             (limit,),
         ).fetchall()
         return [self._run_from_row(r) for r in rows]
@@ -750,7 +781,7 @@ class SQLiteStore(Store):
     def current_scores(self) -> pd.DataFrame:
         with self._read() as con:
             rid = self._current_run_id(con)
-            n = self._max_id(con)
+            n = self._max_id(con) if rid is not None else 0  # no current run: empty frame
             df = pd.read_sql_query(
                 "SELECT account - 1 AS idx, pagerank, community, audience, tier FROM scores "
                 "WHERE run_id = ?",

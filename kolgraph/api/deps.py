@@ -1,0 +1,91 @@
+"""Dependencies shared by the route modules: settings, a store per request, paging."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
+
+from kolgraph.errors import InputError, StoreError
+from kolgraph.settings import Settings
+from kolgraph.store import Store, open_store
+
+__all__ = [
+    "Page",
+    "PageDep",
+    "SettingsDep",
+    "StoreDep",
+    "get_page",
+    "get_settings_dep",
+    "get_store",
+]
+
+
+def get_settings_dep(request: Request) -> Settings:
+    """The settings the app was created with (``app.state.settings``)."""
+    settings: Settings = request.app.state.settings
+    return settings
+
+
+SettingsDep = Annotated[Settings, Depends(get_settings_dep)]
+
+
+def get_store(settings: SettingsDep) -> Iterator[Store]:
+    """Open the configured store for one request and close it afterwards.
+
+    A store that cannot be opened is a :class:`~kolgraph.errors.StoreError`
+    (HTTP 503), including a backend this build does not support.
+    """
+    try:
+        store = open_store(settings)
+    except InputError as exc:  # a misconfigured backend is the server's problem, not the client's
+        raise StoreError(exc.message, hint=exc.hint) from exc
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+StoreDep = Annotated[Store, Depends(get_store)]
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A validated page request."""
+
+    limit: int
+    offset: int
+
+
+def get_page(
+    settings: SettingsDep,
+    limit: Annotated[
+        int, Query(ge=1, description="Page size, 1..KOLGRAPH_PAGE_SIZE_MAX (500 by default).")
+    ] = 50,
+    offset: Annotated[int, Query(ge=0, description="How many rows to skip.")] = 0,
+) -> Page:
+    """``limit`` and ``offset`` query parameters, ``limit`` capped by ``page_size_max``.
+
+    The cap is a setting, so it is checked here rather than in the signature;
+    a violation is reported exactly like any other validation error (422).
+    """
+    cap = settings.page_size_max
+    if limit > cap:
+        raise RequestValidationError(
+            [
+                {
+                    "type": "less_than_equal",
+                    "loc": ("query", "limit"),
+                    "msg": f"Input should be less than or equal to {cap}",
+                    "input": limit,
+                    "ctx": {"le": cap},
+                }
+            ]
+        )
+    return Page(limit=limit, offset=offset)
+
+
+PageDep = Annotated[Page, Depends(get_page)]

@@ -1,0 +1,13 @@
+"""Route modules, one ``APIRouter`` each; :data:`api_router` joins them."""
+
+from fastapi import APIRouter
+
+from kolgraph.api.routes import accounts, communities, health, plans
+
+__all__ = ["api_router"]
+
+api_router = APIRouter()
+api_router.include_router(health.router)
+api_router.include_router(accounts.router)
+api_router.include_router(communities.router)
+api_router.include_router(plans.router)

@@ -1,0 +1,271 @@
+"""Request and response models, one per direction.
+
+Field names match the CLI's JSON output (``kolgraph plan --format json``), so a
+script can switch between the two without renaming anything.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from kolgraph.model import Kind
+from kolgraph.plan.planner import PHASES, KindRange, Plan, PlanParams
+from kolgraph.store.base import AccountRecord, CommunityRecord
+
+__all__ = [
+    "AccountOut",
+    "AccountsPage",
+    "CommunitiesPage",
+    "CommunityOut",
+    "Health",
+    "KindRangeIn",
+    "OverlapOut",
+    "PhaseOut",
+    "PlanRequest",
+    "PlanResponse",
+    "PlannedAccountOut",
+]
+
+Phase = Literal["origin", "explosion", "mass_spread", "flattening"]
+
+#: How many audience-overlap pairs a plan response lists (as the CLI does).
+MAX_OVERLAP_PAIRS = 50
+
+
+# ----------------------------------------------------------------------------- health
+class Health(BaseModel):
+    """``GET /healthz``: the store is reachable; what it holds."""
+
+    status: Literal["ok"] = "ok"
+    store: str = Field(description="Store backend (sqlite or neo4j).")
+    accounts: int
+    follows: int
+    reposts: int
+    current_run: str | None = Field(description="Id of the published rank run, if any.")
+    version: str
+
+
+# ----------------------------------------------------------------------------- accounts
+class AccountOut(BaseModel):
+    """An account with the scores of the current rank run (``None`` when unranked)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    key: str = Field(description="Node key 'platform:account_id'.")
+    platform: str
+    account_id: str
+    name: str
+    kind: Kind
+    followers: int | None
+    cost: float | None = Field(description="Price of one post, when known.")
+    pagerank: float | None
+    community: int | None
+    audience: int | None = Field(description="Followers in the stored graph.")
+    tier: str | None = Field(description="head, mid or tail by PageRank.")
+    run_id: str | None = Field(description="Rank run the scores come from.")
+
+    @classmethod
+    def from_record(cls, record: AccountRecord) -> AccountOut:
+        return cls.model_validate(record, from_attributes=True)
+
+
+class AccountsPage(BaseModel):
+    """One page of accounts; ``count`` is the total matching the filters."""
+
+    data: list[AccountOut]
+    count: int
+    limit: int
+    offset: int
+
+
+# ----------------------------------------------------------------------------- communities
+class CommunityOut(BaseModel):
+    """A community of the current rank run."""
+
+    community: int
+    size: int
+    internal_edges: int
+    top: list[str] = Field(description="Keys of its top accounts by PageRank.")
+    run_id: str
+
+    @classmethod
+    def from_record(cls, record: CommunityRecord) -> CommunityOut:
+        return cls(
+            community=record.community,
+            size=record.size,
+            internal_edges=record.internal_edges,
+            top=list(record.top),
+            run_id=record.run_id,
+        )
+
+
+class CommunitiesPage(BaseModel):
+    """Communities, largest first; ``count`` is the total number."""
+
+    data: list[CommunityOut]
+    count: int
+
+
+# ----------------------------------------------------------------------------- plans
+class KindRangeIn(BaseModel):
+    """How many accounts of one kind the plan may hold."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    min: int = Field(0, ge=0, description="At least this many.")
+    max: int | None = Field(None, ge=0, description="At most this many (null: no limit).")
+
+    @model_validator(mode="after")
+    def _min_le_max(self) -> KindRangeIn:
+        if self.max is not None and self.min > self.max:
+            raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
+        return self
+
+    def to_range(self) -> KindRange:
+        return KindRange(self.min, self.max)
+
+
+class PlanRequest(BaseModel):
+    """``POST /v1/plans``: budget, per-kind mix and targeting."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "budget": 50000,
+                    "kol": {"min": 3, "max": 10},
+                    "media": {"min": 1, "max": 4},
+                    "own": {"min": 1},
+                    "target_communities": [],
+                }
+            ]
+        },
+    )
+
+    budget: float = Field(gt=0, allow_inf_nan=False, description="Campaign budget (> 0).")
+    kol: KindRangeIn | None = None
+    media: KindRangeIn | None = None
+    own: KindRangeIn | None = None
+    target_communities: list[Annotated[int, Field(ge=0)]] = Field(
+        default_factory=list, description="Communities to reach; empty means everyone."
+    )
+    platform: str | None = Field(None, description="Only accounts on this platform.")
+    include: list[str] = Field(default_factory=list, description="Keys that must be in the plan.")
+    exclude: list[str] = Field(default_factory=list, description="Keys to leave out.")
+
+    def to_params(self) -> PlanParams:
+        """The planner's parameters for this request."""
+        mix = {
+            kind: rng.to_range()
+            for kind, rng in ((Kind.KOL, self.kol), (Kind.MEDIA, self.media), (Kind.OWN, self.own))
+            if rng is not None
+        }
+        return PlanParams(
+            budget=self.budget,
+            mix=mix,
+            target_communities=tuple(self.target_communities),
+            platform=self.platform,
+            include=tuple(self.include),
+            exclude=tuple(self.exclude),
+        )
+
+
+class PlannedAccountOut(BaseModel):
+    """One account of a plan, with its phase role."""
+
+    key: str
+    name: str
+    kind: Kind
+    phase: Phase
+    day_from: int
+    day_to: int
+    marginal_reach: int = Field(
+        description="Target people it adds that earlier picks do not reach."
+    )
+    audience: int
+    cost: float
+    cost_estimated: bool = Field(description="True when the cost comes from the rate card.")
+    pagerank: float
+    community: int | None
+
+
+class PhaseOut(BaseModel):
+    """A phase of the topic life cycle and the accounts that carry it."""
+
+    phase: Phase
+    day_from: int
+    day_to: int
+    what: str
+    accounts: list[str]
+
+
+class OverlapOut(BaseModel):
+    """Audience shared by two planned accounts."""
+
+    a: str
+    b: str
+    shared: int
+    jaccard: float
+
+
+class PlanResponse(BaseModel):
+    """A campaign plan and its totals (the CLI's JSON shape)."""
+
+    run_id: str | None
+    budget: float
+    spent: float
+    unique_reach: int
+    total_audience: int
+    overlap_rate: float = Field(description="1 - unique_reach / total_audience.")
+    target_size: int
+    accounts: list[PlannedAccountOut]
+    phases: list[PhaseOut]
+    overlap: list[OverlapOut] = Field(description=f"Up to {MAX_OVERLAP_PAIRS} pairs.")
+    notes: list[str]
+
+    @classmethod
+    def from_plan(cls, plan: Plan) -> PlanResponse:
+        return cls(
+            run_id=plan.run_id,
+            budget=plan.budget,
+            spent=plan.spent,
+            unique_reach=plan.unique_reach,
+            total_audience=plan.total_audience,
+            overlap_rate=round(plan.overlap_rate, 6),
+            target_size=plan.target_size,
+            accounts=[
+                PlannedAccountOut(
+                    key=a.key,
+                    name=a.name,
+                    kind=a.kind,
+                    phase=a.phase,
+                    day_from=a.day_from,
+                    day_to=a.day_to,
+                    marginal_reach=a.marginal_reach,
+                    audience=a.audience,
+                    cost=a.cost,
+                    cost_estimated=a.cost_estimated,
+                    pagerank=a.pagerank,
+                    community=a.community,
+                )
+                for a in plan.accounts
+            ],
+            phases=[
+                PhaseOut(
+                    phase=phase,  # type: ignore[arg-type]  # PHASES keys are the Phase literals
+                    day_from=d0,
+                    day_to=d1,
+                    what=what,
+                    accounts=[a.key for a in plan.accounts if a.phase == phase],
+                )
+                for phase, (d0, d1, what) in PHASES.items()
+            ],
+            overlap=[
+                OverlapOut(a=str(r.a), b=str(r.b), shared=int(r.shared), jaccard=float(r.jaccard))
+                for r in plan.overlap.head(MAX_OVERLAP_PAIRS).itertuples()
+            ],
+            notes=list(plan.notes),
+        )

@@ -1,0 +1,678 @@
+"""The ``kolgraph`` command line.
+
+Scripts depend on these command names and options; keep them stable. Every
+command takes ``--db PATH`` (default from ``KOLGRAPH_DB``) and ``--store``.
+Errors print what went wrong, where, and how to fix it, and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any, ParamSpec, TypeVar
+
+import numpy as np
+import pandas as pd
+import typer
+from rich.console import Console
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    SpinnerColumn,
+    TextColumn,
+    TimeElapsedColumn,
+)
+from rich.table import Table
+
+from kolgraph import __version__
+from kolgraph.errors import KolgraphError
+from kolgraph.model import EdgeType, Kind
+from kolgraph.settings import Settings, get_settings
+from kolgraph.store import AccountQuery, Store, open_store
+
+app = typer.Typer(
+    name="kolgraph",
+    help="Find the social accounts that really move a message, and plan campaigns through them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+import_app = typer.Typer(help="Import edges and accounts into the store.", no_args_is_help=True)
+export_app = typer.Typer(help="Export scores from the store to stdout.", no_args_is_help=True)
+app.add_typer(import_app, name="import")
+app.add_typer(export_app, name="export")
+
+console = Console(stderr=True)
+out = Console(width=None if sys.stdout.isatty() else 160)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+DbOpt = Annotated[
+    Path | None,
+    typer.Option("--db", help="Embedded database file [env: KOLGRAPH_DB; default kolgraph.db]."),
+]
+StoreOpt = Annotated[
+    str | None, typer.Option("--store", help="Store backend: sqlite or neo4j [env: KOLGRAPH_STORE].")
+]
+
+
+class OutFormat(str, Enum):
+    table = "table"
+    json = "json"
+
+
+class ExportFormat(str, Enum):
+    csv = "csv"
+    json = "json"
+
+
+class EdgeTypeOpt(str, Enum):
+    follow = "follow"
+    repost = "repost"
+
+
+class OnErrorOpt(str, Enum):
+    fail = "fail"
+    skip = "skip"
+
+
+def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
+    """Print a :class:`KolgraphError` as a clear message and exit with code 2."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return fn(*args, **kwargs)
+        except KolgraphError as exc:
+            console.print(f"[bold red]error:[/] {exc.message}", highlight=False)
+            if exc.hint:
+                console.print(f"[yellow]fix:[/] {exc.hint}", highlight=False)
+            raise typer.Exit(2) from None
+
+    return wrapper
+
+
+def _settings() -> Settings:
+    try:
+        return get_settings()
+    except Exception as exc:  # pydantic ValidationError: show it as a KolgraphError
+        from kolgraph.errors import InputError
+
+        raise InputError(f"invalid settings: {exc}", hint="check the KOLGRAPH_* variables") from exc
+
+
+@contextmanager
+def _open(db: Path | None, store: str | None) -> Iterator[Store]:
+    s = _settings()
+    st = open_store(s, db=db, backend=store)
+    try:
+        yield st
+    finally:
+        st.close()
+
+
+def _bar(label: str) -> Progress:
+    return Progress(
+        SpinnerColumn(),
+        TextColumn("[bold]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=False,
+        disable=not console.is_terminal,
+    )
+
+
+def _fmt(x: float | None, digits: int = 6) -> str:
+    if x is None or (isinstance(x, float) and np.isnan(x)):
+        return "-"
+    return f"{x:.{digits}f}"
+
+
+# ------------------------------------------------------------------------ import
+def _report(report: Any) -> None:
+    table = Table(title=f"import: {report.kind}", show_header=False)
+    table.add_row("file", report.path)
+    table.add_row("rows read", f"{report.rows:,}")
+    table.add_row("edges", f"{report.edges:,}")
+    table.add_row("new edges", f"{report.new_edges:,}")
+    table.add_row("new accounts", f"{report.new_accounts:,}")
+    table.add_row("rejected rows", f"{report.rejected:,}")
+    if report.rejects_path:
+        table.add_row("rejects file", report.rejects_path)
+    table.add_row("time", f"{report.seconds:.2f} s ({report.rate:,.0f} edges/s)")
+    for note in report.notes:
+        table.add_row("note", note)
+    out.print(table)
+
+
+def _progress_cb(progress: Progress, label: str) -> Callable[[int], None]:
+    task = progress.add_task(label, total=None)
+
+    def cb(n: int) -> None:
+        progress.update(task, advance=n)
+
+    return cb
+
+
+@import_app.command("edges")
+@handle_errors
+def import_edges_cmd(
+    path: Annotated[Path, typer.Argument(help="Edge list: CSV, TSV or whitespace; gzip or plain.")],
+    type: Annotated[EdgeTypeOpt, typer.Option("--type", help="follow: src follows dst; repost: src reposted dst.")] = EdgeTypeOpt.follow,
+    platform: Annotated[str, typer.Option(help="Platform of the accounts (keys become platform:id).")] = "twitter",
+    delimiter: Annotated[str, typer.Option(help="One character, tab, comma, space or auto.")] = "auto",
+    columns: Annotated[str | None, typer.Option(help="Field order, e.g. src,dst,ts or _,src,dst or src=follower,dst=followed.")] = None,
+    header: Annotated[bool | None, typer.Option("--header/--no-header", help="First row is a header (default: detect).")] = None,
+    text_ids: Annotated[bool, typer.Option("--text-ids", help="Allow non-numeric account ids.")] = False,
+    on_error: Annotated[OnErrorOpt, typer.Option("--on-error", help="fail: stop at the first bad row; skip: set bad rows aside.")] = OnErrorOpt.fail,
+    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv].")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import a follower or repost edge list."""
+    from kolgraph.crawl.importers import import_edges
+
+    with _open(db, store) as st, _bar("import") as progress:
+        report = import_edges(
+            st,
+            path,
+            edge_type=EdgeType(type.value),
+            platform=platform,
+            delimiter=delimiter,
+            columns=columns,
+            header=header,
+            numeric_ids=not text_ids,
+            on_error=on_error.value,
+            rejects_path=rejects,
+            batch_size=_settings().batch_size,
+            progress=_progress_cb(progress, f"writing {type.value} edges"),
+        )
+    _report(report)
+
+
+@import_app.command("higgs")
+@handle_errors
+def import_higgs_cmd(
+    path: Annotated[Path, typer.Argument(help="SNAP Higgs activity file: userA userB unix_ts RT|MT|RE.")],
+    platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "twitter",
+    actions: Annotated[str, typer.Option(help="Which actions to import (RT retweet, MT mention, RE reply).")] = "RT,MT,RE",
+    on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
+    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import SNAP Higgs Twitter activity as repost / mention / reply edges."""
+    from kolgraph.crawl.importers import import_higgs
+
+    with _open(db, store) as st, _bar("import") as progress:
+        report = import_higgs(
+            st,
+            path,
+            platform=platform,
+            actions=tuple(a.strip().upper() for a in actions.split(",") if a.strip()),
+            on_error=on_error.value,
+            rejects_path=rejects,
+            batch_size=_settings().batch_size,
+            progress=_progress_cb(progress, "writing activity edges"),
+        )
+    _report(report)
+
+
+@import_app.command("cascades")
+@handle_errors
+def import_cascades_cmd(
+    path: Annotated[Path, typer.Argument(help="Cascades: 'uid ts,uid ts,...' or 'query uid ts uid ts ...' per line.")],
+    platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "douban",
+    on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
+    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import adoption cascades as repost edges (import follow edges first)."""
+    from kolgraph.crawl.importers import import_cascades
+
+    with _open(db, store) as st, _bar("import") as progress:
+        report = import_cascades(
+            st,
+            path,
+            platform=platform,
+            on_error=on_error.value,
+            rejects_path=rejects,
+            batch_size=_settings().batch_size,
+            progress=_progress_cb(progress, "writing cascade edges"),
+        )
+    _report(report)
+
+
+@import_app.command("accounts")
+@handle_errors
+def import_accounts_cmd(
+    path: Annotated[Path, typer.Argument(help="CSV with header: key (or platform,id), name, kind, followers, cost.")],
+    platform: Annotated[str | None, typer.Option(help="Platform when the file has an id column but no platform.")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Import account names, kinds (kol/media/own/user), follower counts and prices."""
+    from kolgraph.crawl.accounts import import_accounts
+
+    with _open(db, store) as st:
+        rows, new = import_accounts(st, path, platform=platform)
+    out.print(f"{rows:,} accounts read, {new:,} new")
+
+
+# ------------------------------------------------------------------------ rank
+def _rank_with_progress(st: Store, **overrides: Any) -> Any:
+    from kolgraph.rank.job import STAGES, RankParams, run_rank
+
+    params = RankParams.from_settings(_settings(), **overrides)
+    with _bar("rank") as progress:
+        tasks = {s: progress.add_task(s, total=1, start=False) for s in STAGES}
+
+        def cb(stage: str, done: int, total: int) -> None:
+            if done == 0:
+                progress.start_task(tasks[stage])
+            else:
+                progress.update(tasks[stage], completed=total)
+
+        return run_rank(st, params=params, progress=cb)
+
+
+def _print_rank(st: Store, result: Any, top: int = 10) -> None:
+    run = result.run
+    t = Table(title=f"rank run {run.id}", show_header=False)
+    for k, v in result.counts.items():
+        t.add_row(k.replace("_", " "), f"{v:,}")
+    for k, v in result.quality.items():
+        t.add_row(k.replace("_", " "), f"{v:.4f}")
+    for k, v in result.timings.items():
+        t.add_row(f"time: {k}", f"{v:.2f} s")
+    t.add_row("time: total", f"{sum(result.timings.values()):.2f} s")
+    out.print(t)
+    _print_accounts(st, AccountQuery(limit=top), title=f"top {top} accounts by PageRank")
+
+
+@app.command()
+@handle_errors
+def rank(
+    damping: Annotated[float | None, typer.Option(help="PageRank damping (default 0.85).")] = None,
+    repost_weight: Annotated[float | None, typer.Option(help="Weight of a repost edge relative to a follow.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Leiden seed.")] = None,
+    top_k: Annotated[int | None, typer.Option("--top-k", help="Accounts in the exact overlap matrix.")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Run the ranking job (PageRank, communities, overlap) and publish it as a new run."""
+    overrides: dict[str, Any] = {}
+    if damping is not None:
+        overrides["damping"] = damping
+    if repost_weight is not None:
+        overrides["repost_weight"] = repost_weight
+    if seed is not None:
+        overrides["seed"] = seed
+    if top_k is not None:
+        overrides["overlap_top_k"] = top_k
+    with _open(db, store) as st:
+        result = _rank_with_progress(st, **overrides)
+        _print_rank(st, result)
+
+
+@app.command()
+@handle_errors
+def runs(
+    limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """List rank runs, newest first."""
+    with _open(db, store) as st:
+        rows = st.list_runs(limit)
+    t = Table(title="rank runs")
+    for col in ("id", "status", "started", "seconds", "accounts", "modularity", "error"):
+        t.add_column(col)
+    for r in rows:
+        t.add_row(
+            r.id,
+            r.status,
+            time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(r.started)),
+            f"{r.finished - r.started:.1f}" if r.finished else "-",
+            f"{r.counts.get('accounts', 0):,}" if r.counts else "-",
+            f"{r.quality['modularity']:.4f}" if "modularity" in r.quality else "-",
+            r.error or "",
+        )
+    out.print(t)
+
+
+# ------------------------------------------------------------------------ read
+def _print_accounts(st: Store, q: AccountQuery, title: str) -> None:
+    rows, total = st.list_accounts(q)
+    t = Table(title=f"{title} ({total:,} matching)")
+    for col in ("#", "key", "name", "kind", "pagerank", "community", "audience", "followers", "cost"):
+        t.add_column(col, justify="right" if col in {"#", "pagerank", "audience", "followers", "cost"} else "left")
+    for i, r in enumerate(rows, start=q.offset + 1):
+        t.add_row(
+            str(i),
+            r.key,
+            r.name or "",
+            r.kind.value,
+            _fmt(r.pagerank),
+            "-" if r.community is None else str(r.community),
+            "-" if r.audience is None else f"{r.audience:,}",
+            "-" if r.followers is None else f"{r.followers:,}",
+            "-" if r.cost is None else f"{r.cost:,.0f}",
+        )
+    out.print(t)
+
+
+@app.command()
+@handle_errors
+def accounts(
+    kind: Annotated[Kind | None, typer.Option(help="Only this kind.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
+    community: Annotated[int | None, typer.Option(help="Only this community.")] = None,
+    sort: Annotated[str, typer.Option(help="pagerank, followers, audience, cost or key.")] = "pagerank",
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Show accounts with their current scores."""
+    from kolgraph.errors import InputError
+
+    if sort not in {"pagerank", "followers", "audience", "cost", "key"}:
+        raise InputError(f"cannot sort by {sort!r}", hint="use pagerank, followers, audience, cost or key")
+    with _open(db, store) as st:
+        _print_accounts(
+            st,
+            AccountQuery(kind=kind, platform=platform, community=community, sort=sort, limit=limit,  # type: ignore[arg-type]
+                         descending=sort != "key"),
+            title="accounts",
+        )
+
+
+def _print_communities(st: Store, limit: int) -> None:
+    rows, total = st.list_communities(limit)
+    t = Table(title=f"largest communities ({total:,} with 2+ members)")
+    for col in ("community", "size", "internal edges", "top accounts"):
+        t.add_column(col)
+    for c in rows:
+        t.add_row(str(c.community), f"{c.size:,}", f"{c.internal_edges:,}", ", ".join(c.top[:5]))
+    out.print(t)
+
+
+@app.command()
+@handle_errors
+def communities(
+    limit: Annotated[int, typer.Option(help="Rows to show.")] = 15,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Show the communities of the current run, largest first."""
+    with _open(db, store) as st:
+        _print_communities(st, limit)
+
+
+@export_app.command("scores")
+@handle_errors
+def export_scores(
+    format: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.csv,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Print one row per account: key, kind, pagerank, community, followers, ... to stdout."""
+    with _open(db, store) as st:
+        acc = st.accounts_frame()
+        sc = st.current_scores()
+        run = st.current_run()
+    df = pd.DataFrame(
+        {
+            "key": acc["key"],
+            "platform": acc["platform"],
+            "name": acc["name"],
+            "kind": acc["kind"],
+            "pagerank": sc["pagerank"],
+            "community": sc["community"],
+            "followers": acc["followers"].astype("Int64"),
+            "audience": pd.array(sc["audience"], dtype="Float64").astype("Int64"),
+            "tier": sc["tier"],
+            "cost": acc["cost"],
+            "run_id": run.id if run else None,
+        }
+    )
+    df = df.sort_values("pagerank", ascending=False, na_position="last", kind="stable")
+    if format is ExportFormat.csv:
+        df.to_csv(sys.stdout, index=False)
+    else:
+        sys.stdout.write(df.to_json(orient="records", double_precision=15))
+        sys.stdout.write("\n")
+
+
+# ------------------------------------------------------------------------ plan
+def _plan_params(
+    budget: float,
+    kol: str | None,
+    media: str | None,
+    own: str | None,
+    community: list[int] | None,
+    platform: str | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+) -> Any:
+    from kolgraph.plan import KindRange, PlanParams
+
+    mix = {}
+    for kind, text in ((Kind.KOL, kol), (Kind.MEDIA, media), (Kind.OWN, own)):
+        if text is not None:
+            mix[kind] = KindRange.parse(text, name=kind.value)
+    return PlanParams(
+        budget=budget,
+        mix=mix,
+        target_communities=tuple(community or ()),
+        platform=platform,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
+    )
+
+
+def plan_to_dict(plan: Any) -> dict[str, Any]:
+    """A plan as plain JSON-able data (the CLI's and the API's shape)."""
+    from kolgraph.plan.planner import PHASES
+
+    return {
+        "run_id": plan.run_id,
+        "budget": plan.budget,
+        "spent": plan.spent,
+        "unique_reach": plan.unique_reach,
+        "total_audience": plan.total_audience,
+        "overlap_rate": round(plan.overlap_rate, 6),
+        "target_size": plan.target_size,
+        "accounts": [
+            {
+                "key": a.key,
+                "name": a.name,
+                "kind": a.kind.value,
+                "phase": a.phase,
+                "day_from": a.day_from,
+                "day_to": a.day_to,
+                "marginal_reach": a.marginal_reach,
+                "audience": a.audience,
+                "cost": a.cost,
+                "cost_estimated": a.cost_estimated,
+                "pagerank": a.pagerank,
+                "community": a.community,
+            }
+            for a in plan.accounts
+        ],
+        "phases": [
+            {"phase": p, "day_from": d0, "day_to": d1, "what": what,
+             "accounts": [a.key for a in plan.accounts if a.phase == p]}
+            for p, (d0, d1, what) in PHASES.items()
+        ],
+        "overlap": [
+            {"a": r.a, "b": r.b, "shared": int(r.shared), "jaccard": float(r.jaccard)}
+            for r in plan.overlap.head(50).itertuples()
+        ],
+        "notes": plan.notes,
+    }
+
+
+def _print_plan(plan: Any) -> None:
+    from kolgraph.plan.planner import PHASES
+
+    t = Table(title=f"campaign plan: budget {plan.budget:,.0f}, spent {plan.spent:,.0f}")
+    for col in ("phase", "days", "key", "name", "kind", "marginal reach", "audience", "cost"):
+        t.add_column(col, justify="right" if col in {"marginal reach", "audience", "cost"} else "left")
+    for a in plan.accounts:
+        t.add_row(
+            a.phase.replace("_", " "),
+            f"{a.day_from}-{a.day_to}",
+            a.key,
+            a.name,
+            a.kind.value,
+            f"{a.marginal_reach:,}",
+            f"{a.audience:,}",
+            f"{a.cost:,.0f}" + ("*" if a.cost_estimated else ""),
+        )
+    out.print(t)
+    s = Table(show_header=False, title="plan totals")
+    s.add_row("accounts", f"{len(plan.accounts)}")
+    s.add_row("expected unique reach", f"{plan.unique_reach:,} of {plan.target_size:,} targeted")
+    s.add_row("summed audiences", f"{plan.total_audience:,}")
+    s.add_row("overlap (duplicated share)", f"{plan.overlap_rate:.1%}")
+    if len(plan.overlap):
+        r = plan.overlap.iloc[0]
+        s.add_row("most overlapping pair", f"{r['a']} / {r['b']}: Jaccard {r['jaccard']:.3f}")
+    quiet = [p for p in PHASES if not any(a.phase == p for a in plan.accounts)]
+    if quiet:
+        s.add_row("phases without paid accounts", ", ".join(q.replace("_", " ") for q in quiet))
+    out.print(s)
+    for note in plan.notes:
+        out.print(f"[dim]note: {note}[/]")
+
+
+@app.command()
+@handle_errors
+def plan(
+    budget: Annotated[float, typer.Option(help="Campaign budget, in the currency of account costs.")],
+    kol: Annotated[str | None, typer.Option(help="KOL count range MIN..MAX, e.g. 3..10.")] = None,
+    media: Annotated[str | None, typer.Option(help="Media count range MIN..MAX.")] = None,
+    own: Annotated[str | None, typer.Option(help="Own-account count range MIN..MAX.")] = None,
+    community: Annotated[list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")] = None,
+    platform: Annotated[str | None, typer.Option(help="Only accounts on this platform.")] = None,
+    include: Annotated[list[str] | None, typer.Option(help="Account key that must be in the plan (repeatable).")] = None,
+    exclude: Annotated[list[str] | None, typer.Option(help="Account key to leave out (repeatable).")] = None,
+    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Choose accounts under a budget for the largest unique reach, with phase roles."""
+    from kolgraph.plan import make_plan
+
+    params = _plan_params(budget, kol, media, own, community, platform, include, exclude)
+    with _open(db, store) as st:
+        result = make_plan(st, params, settings=_settings())
+    if format is OutFormat.json:
+        sys.stdout.write(json.dumps(plan_to_dict(result), indent=2) + "\n")
+    else:
+        _print_plan(result)
+
+
+# ------------------------------------------------------------------------ serve / demo
+@app.command()
+@handle_errors
+def serve(
+    host: Annotated[str | None, typer.Option(help="Interface to bind [default 127.0.0.1].")] = None,
+    port: Annotated[int | None, typer.Option(help="Port [default 8000].")] = None,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    import uvicorn
+
+    from kolgraph.api.app import create_app
+
+    s = _settings()
+    updates: dict[str, Any] = {}
+    if db is not None:
+        updates["db"] = db
+    if store is not None:
+        updates["store"] = store
+    s = s.model_copy(update=updates)
+    uvicorn.run(create_app(s), host=host or s.host, port=port or s.port, log_level="info")
+
+
+@app.command()
+@handle_errors
+def demo(
+    users: Annotated[int, typer.Option(help="Accounts in the synthetic network.")] = 50_000,
+    seed: Annotated[int, typer.Option(help="Random seed (same seed, same network).")] = 7,
+    budget: Annotated[float, typer.Option(help="Budget of the demo plan.")] = 50_000.0,
+    fresh: Annotated[bool, typer.Option("--fresh", help="Wipe the store first.")] = False,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Generate a seeded synthetic network, rank it, plan a campaign and print the results."""
+    from kolgraph.demo import generate_demo, load_demo
+    from kolgraph.errors import InputError
+    from kolgraph.plan import KindRange, PlanParams, make_plan
+
+    if users < 100:
+        raise InputError(f"--users {users} is too small for a meaningful demo", hint="use 100 or more")
+    t0 = time.perf_counter()
+    with _open(db, store) as st:
+        console.print(f"[bold]kolgraph {__version__} demo[/]: {users:,} accounts, seed {seed}")
+        with _bar("demo") as progress:
+            task = progress.add_task("generating network", total=None)
+            net = generate_demo(users, seed=seed)
+            progress.update(task, completed=1, total=1)
+        if fresh:
+            st.clear()
+        counts = st.counts()
+        if counts.accounts:
+            keys = net.keys()
+            known = st.keys_to_index(list(keys))
+            if counts.accounts != len(keys) or (known < 0).any():
+                raise InputError(
+                    f"the store already holds {counts.accounts:,} accounts that are not this demo",
+                    hint="run the demo on another file (--db demo.db) or pass --fresh to wipe this one",
+                )
+        with _bar("demo") as progress:
+            total = len(net.follow_src) + len(net.repost_src)
+            task = progress.add_task("loading the store", total=total)
+            load_demo(st, net, progress=lambda n: progress.update(task, advance=n))
+        result = _rank_with_progress(st)
+        _print_rank(st, result, top=10)
+        _print_accounts(st, AccountQuery(kind=Kind.KOL, limit=10), title="top KOLs")
+        _print_communities(st, 8)
+        params = PlanParams(
+            budget=budget,
+            mix={Kind.KOL: KindRange(3, 15), Kind.MEDIA: KindRange(1, 4), Kind.OWN: KindRange(1, 3)},
+        )
+        _print_plan(make_plan(st, params, settings=_settings()))
+    console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/]")
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"kolgraph {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the ``kolgraph`` console script."""
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,5 @@
+"""Campaign planning: choose accounts under a budget for maximal unique reach."""
+
+from kolgraph.plan.planner import KindRange, Plan, PlannedAccount, PlanParams, make_plan
+
+__all__ = ["KindRange", "Plan", "PlanParams", "PlannedAccount", "make_plan"]

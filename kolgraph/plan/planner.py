@@ -1,0 +1,436 @@
+"""Plan v1: greedy budgeted maximum coverage over account audiences.
+
+Given a budget, a per-kind mix (min/max KOL, media and own accounts) and
+optionally a target audience (communities), choose accounts one at a time by
+the best *marginal unique audience per unit cost*: how many target people the
+account reaches that the accounts already chosen do not. Because coverage is
+submodular, a lazy (CELF) greedy evaluates few candidates per step.
+
+Each chosen account gets a phase role in the topic life cycle:
+own accounts seed the **origin** exposure, the top KOLs drive the
+**explosion**, and media plus mid-tier KOLs carry the **mass spread**; the
+**flattening** phase is left to the brand's own accounts to sustain.
+"""
+
+from __future__ import annotations
+
+import heapq
+import re
+from dataclasses import dataclass, field
+from typing import Literal
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from kolgraph.errors import InputError
+from kolgraph.model import Kind
+from kolgraph.rank.graph import follower_matrix
+from kolgraph.rank.overlap import audience_overlap
+from kolgraph.settings import Settings, get_settings
+from kolgraph.store.base import Store
+
+__all__ = ["PHASES", "KindRange", "Plan", "PlanParams", "PlannedAccount", "make_plan", "plan_arrays"]
+
+Phase = Literal["origin", "explosion", "mass_spread", "flattening"]
+
+#: The topic life cycle: phase → (first day, last day, what happens).
+PHASES: dict[str, tuple[int, int, str]] = {
+    "origin": (0, 1, "own accounts publish the message: origin exposure"),
+    "explosion": (1, 3, "top KOLs amplify it: the topic explodes"),
+    "mass_spread": (3, 7, "media and mid-tier KOLs carry it to the mass audience"),
+    "flattening": (7, 14, "interest flattens; own accounts sustain and convert"),
+}
+
+_RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
+_PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN)
+
+
+@dataclass(frozen=True)
+class KindRange:
+    """How many accounts of one kind a plan may hold (``max=None``: no limit)."""
+
+    min: int = 0
+    max: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.min < 0 or (self.max is not None and self.max < self.min):
+            raise InputError(
+                f"invalid range {self.min}..{self.max}", hint="use MIN..MAX with 0 <= MIN <= MAX"
+            )
+
+    @classmethod
+    def parse(cls, text: str, *, name: str = "range") -> KindRange:
+        """Parse ``"2..5"``, ``"3"`` (exactly 3), ``"..5"`` or ``"2.."``.
+
+        Examples
+        --------
+        >>> KindRange.parse("2..5")
+        KindRange(min=2, max=5)
+        >>> KindRange.parse("..4")
+        KindRange(min=0, max=4)
+        """
+        m = _RANGE_RE.match(text)
+        if m is None or (not m.group(1) and m.group(2) is None):
+            raise InputError(
+                f"--{name} {text!r} is not a range",
+                hint=f"write MIN..MAX, e.g. --{name} 2..5, --{name} ..5, --{name} 3",
+            )
+        lo = int(m.group(1)) if m.group(1) else 0
+        if m.group(2) is None and ".." not in text:
+            return cls(lo, lo)
+        hi = int(m.group(2)) if m.group(2) else None
+        return cls(lo, hi)
+
+
+@dataclass(frozen=True)
+class PlanParams:
+    """What a strategist asks for."""
+
+    budget: float
+    mix: dict[Kind, KindRange] = field(default_factory=dict)
+    target_communities: tuple[int, ...] = ()
+    platform: str | None = None
+    include: tuple[str, ...] = ()
+    exclude: tuple[str, ...] = ()
+    top_kol_share: float = 0.2
+
+    def check(self) -> PlanParams:
+        if not np.isfinite(self.budget) or self.budget <= 0:
+            raise InputError(f"budget must be a positive number, got {self.budget}")
+        for kind in self.mix:
+            if kind not in _PLANNABLE:
+                raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
+        if not 0 < self.top_kol_share <= 1:
+            raise InputError("top_kol_share must be in (0, 1]")
+        return self
+
+    def range_of(self, kind: Kind) -> KindRange:
+        return self.mix.get(kind, KindRange())
+
+
+@dataclass(frozen=True)
+class PlannedAccount:
+    """One account in a plan, in the order it was chosen."""
+
+    key: str
+    name: str
+    kind: Kind
+    phase: Phase
+    day_from: int
+    day_to: int
+    marginal_reach: int
+    audience: int
+    cost: float
+    cost_estimated: bool
+    pagerank: float
+    community: int | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A campaign plan and its totals."""
+
+    accounts: list[PlannedAccount]
+    budget: float
+    spent: float
+    unique_reach: int
+    total_audience: int
+    target_size: int
+    overlap: pd.DataFrame
+    run_id: str | None
+    notes: list[str]
+
+    @property
+    def overlap_rate(self) -> float:
+        """Share of the summed audiences that is duplicated: ``1 - unique / total``."""
+        return 1.0 - self.unique_reach / self.total_audience if self.total_audience else 0.0
+
+    def by_phase(self) -> dict[str, list[PlannedAccount]]:
+        out: dict[str, list[PlannedAccount]] = {p: [] for p in PHASES}
+        for acc in self.accounts:
+            out[acc.phase].append(acc)
+        return out
+
+
+def make_plan(
+    store: Store, params: PlanParams, *, settings: Settings | None = None
+) -> Plan:
+    """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
+    run = store.current_run()
+    if run is None:
+        raise InputError(
+            "there is no rank run to plan from", hint="run `kolgraph rank` first"
+        )
+    arrays = store.graph_arrays()
+    accounts = store.accounts_frame()
+    scores = store.current_scores()
+    audience = follower_matrix(arrays)
+    return plan_arrays(
+        audience, accounts, scores, params, settings=settings, run_id=run.id
+    )
+
+
+def _costs(
+    accounts: pd.DataFrame, audience_size: npt.NDArray[np.int64], s: Settings
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
+    cost = accounts["cost"].to_numpy(dtype=np.float64).copy()
+    estimated = np.isnan(cost)
+    declared = accounts["followers"].to_numpy(dtype=np.float64)
+    reach = np.where(np.isnan(declared), audience_size, np.maximum(declared, audience_size))
+    cost[estimated] = np.maximum(s.min_cost, np.round(s.cost_per_1k_audience * reach[estimated] / 1000))
+    return cost, estimated
+
+
+def plan_arrays(
+    audience: sp.csr_matrix,
+    accounts: pd.DataFrame,
+    scores: pd.DataFrame,
+    params: PlanParams,
+    *,
+    settings: Settings | None = None,
+    run_id: str | None = None,
+) -> Plan:
+    r"""Choose accounts under a budget by marginal unique audience per cost.
+
+    Parameters
+    ----------
+    audience
+        ``n × n`` binary matrix, row ``v`` = the audience of account ``v``.
+    accounts
+        Accounts in dense order (``key, platform, name, kind, followers, cost``).
+    scores
+        Current run's scores in dense order (``pagerank, community``).
+    params
+        Budget, per-kind mix, target communities, includes and excludes.
+    settings
+        Cost model for accounts without a price (``cost_per_1k_audience``,
+        ``min_cost``) and ``auto_kol``.
+
+    Returns
+    -------
+    Plan
+
+    Raises
+    ------
+    InputError
+        If the mix's minimums cannot be met within the budget, or an included
+        account is unknown or too expensive.
+
+    Notes
+    -----
+    With target set :math:`T` and covered set :math:`C` the next account is
+
+    .. math:: \arg\max_v \frac{|(N_v \cap T) \setminus C|}{\mathrm{cost}_v}
+
+    among accounts whose kind still has room and whose cost fits the rest of
+    the budget. Minimums are filled first, kind by kind, with the same rule.
+    Coverage is monotone submodular, so stale gains are upper bounds and the
+    lazy evaluation returns the same choice as a full scan. Own accounts
+    without a price cost 0 (the brand posts for free).
+    """
+    s = settings or get_settings()
+    params.check()
+    n = audience.shape[0]
+    notes: list[str] = []
+    kinds = accounts["kind"].to_numpy()
+    pagerank = scores["pagerank"].to_numpy(dtype=np.float64)
+    pr = np.nan_to_num(pagerank, nan=0.0)
+    community = scores["community"]
+    kind_arr = kinds.astype(object).copy()
+
+    plannable = np.isin(kinds, [k.value for k in _PLANNABLE])
+    if params.platform is not None:
+        plannable &= accounts["platform"].to_numpy() == params.platform
+    if not (kind_arr[plannable] == Kind.KOL.value).any() and s.auto_kol > 0:
+        users = np.flatnonzero((kinds == Kind.USER.value) & (pr > 0))
+        if params.platform is not None:
+            users = users[accounts["platform"].to_numpy()[users] == params.platform]
+        top = users[np.argsort(-pr[users], kind="stable")[: s.auto_kol]]
+        kind_arr[top] = Kind.KOL.value
+        plannable[top] = True
+        notes.append(
+            f"no account is labelled kol: the top {top.size} accounts by PageRank stand in "
+            "as KOL candidates (label accounts to control this)"
+        )
+
+    keys = accounts["key"].to_numpy()
+    key_pos = {k: i for i, k in enumerate(keys)}
+    for key in (*params.include, *params.exclude):
+        if key not in key_pos:
+            raise InputError(f"account {key!r} is not in the store", hint="check the key (platform:id)")
+    for key in params.exclude:
+        plannable[key_pos[key]] = False
+    include = [key_pos[k] for k in params.include]
+    for i in include:
+        if kind_arr[i] not in {k.value for k in _PLANNABLE}:
+            raise InputError(
+                f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media or own account",
+                hint="label it first, or leave it out of --include",
+            )
+        plannable[i] = True
+
+    # target audience
+    if params.target_communities:
+        comm = community.to_numpy(dtype="float64", na_value=np.nan)
+        target = np.isin(comm, np.asarray(params.target_communities, dtype=np.float64))
+        if not target.any():
+            raise InputError(
+                f"target communities {list(params.target_communities)} have no members",
+                hint="list communities with `kolgraph communities` or GET /v1/communities",
+            )
+    else:
+        target = np.ones(n, dtype=bool)
+    target_size = int(target.sum())
+
+    cand = np.flatnonzero(plannable)
+    sub = audience[cand]
+    if params.target_communities:
+        sub = sub.multiply(target[np.newaxis, :]).tocsr()
+        sub.eliminate_zeros()
+    audience_size = np.zeros(n, dtype=np.int64)
+    audience_size[cand] = np.diff(sub.indptr)
+    full_audience = np.diff(audience.indptr).astype(np.int64)
+    cost_all, est_all = _costs(accounts, full_audience, s)
+    own_free = (kind_arr == Kind.OWN.value) & np.isnan(accounts["cost"].to_numpy(dtype=np.float64))
+    cost_all[own_free] = 0.0
+    est_all[own_free] = False
+
+    covered = np.zeros(n, dtype=bool)
+    chosen: list[int] = []
+    gains: dict[int, int] = {}
+    count = {k: 0 for k in _PLANNABLE}
+    spent = 0.0
+    row_of = {int(c): r for r, c in enumerate(cand)}
+
+    def gain(i: int) -> int:
+        r = row_of[i]
+        cols = sub.indices[sub.indptr[r] : sub.indptr[r + 1]]
+        return int((~covered[cols]).sum())
+
+    def take(i: int, g: int) -> None:
+        nonlocal spent
+        r = row_of[i]
+        covered[sub.indices[sub.indptr[r] : sub.indptr[r + 1]]] = True
+        chosen.append(i)
+        gains[i] = g
+        spent += float(cost_all[i])
+        count[Kind(kind_arr[i])] += 1
+
+    def ratio(g: int, c: float) -> float:
+        return g / c if c > 0 else float("inf") if g > 0 else 0.0
+
+    def greedy(pool: npt.NDArray[np.int64], limit: int | None, room: dict[Kind, int | None]) -> int:
+        """Lazy greedy over ``pool``; returns how many accounts were taken."""
+        heap = [(-ratio(gain(int(i)), float(cost_all[i])), int(i), -1) for i in pool]
+        heapq.heapify(heap)
+        taken = 0
+        step = 0
+        while heap and (limit is None or taken < limit):
+            neg, i, stamp = heapq.heappop(heap)
+            kind = Kind(kind_arr[i])
+            cap = room.get(kind)
+            if i in gains or (cap is not None and count[kind] >= cap):
+                continue
+            if cost_all[i] > params.budget - spent + 1e-9:
+                continue
+            if stamp != step:
+                g = gain(i)
+                heapq.heappush(heap, (-ratio(g, float(cost_all[i])), i, step))
+                continue
+            g = gain(i)
+            if g == 0 and limit is None:
+                break
+            take(i, g)
+            taken += 1
+            step += 1
+        return taken
+
+    caps: dict[Kind, int | None] = {k: params.range_of(k).max for k in _PLANNABLE}
+    for i in include:
+        if cost_all[i] > params.budget - spent + 1e-9:
+            raise InputError(
+                f"included account {keys[i]} costs {cost_all[i]:.0f}, more than the budget left "
+                f"({params.budget - spent:.0f})",
+                hint="raise --budget or drop it from --include",
+            )
+        take(i, gain(i))
+    for kind in _PLANNABLE:
+        need = params.range_of(kind).min - count[kind]
+        if need <= 0:
+            continue
+        pool = cand[(kind_arr[cand] == kind.value)]
+        got = greedy(pool, need, {kind: params.range_of(kind).max})
+        if got < need:
+            have = int(pool.size)
+            cheapest = np.sort(cost_all[pool])[:need].sum() if have >= need else float("nan")
+            raise InputError(
+                f"cannot place {params.range_of(kind).min} {kind.value} accounts: "
+                + (
+                    f"only {have} {kind.value} candidates exist"
+                    if have < need
+                    else f"the {need} cheapest cost {cheapest:.0f} but {params.budget - spent:.0f} "
+                    "of the budget is left"
+                ),
+                hint=f"raise --budget or lower the minimum of --{kind.value}",
+            )
+    greedy(cand, None, caps)
+
+    # phases
+    kol_pool = cand[kind_arr[cand] == Kind.KOL.value]
+    top_cut = np.quantile(pr[kol_pool], 1.0 - params.top_kol_share) if kol_pool.size else np.inf
+    planned: list[PlannedAccount] = []
+    for i in chosen:
+        kind = Kind(kind_arr[i])
+        phase: Phase
+        if kind is Kind.OWN:
+            phase = "origin"
+        elif kind is Kind.KOL and pr[i] >= top_cut:
+            phase = "explosion"
+        else:
+            phase = "mass_spread"
+        c = community.iloc[i]
+        planned.append(
+            PlannedAccount(
+                key=str(keys[i]),
+                name=str(accounts["name"].iloc[i]),
+                kind=kind,
+                phase=phase,
+                day_from=PHASES[phase][0],
+                day_to=PHASES[phase][1],
+                marginal_reach=gains[i],
+                audience=int(audience_size[i]),
+                cost=float(cost_all[i]),
+                cost_estimated=bool(est_all[i]),
+                pagerank=float(pr[i]),
+                community=None if pd.isna(c) else int(c),
+            )
+        )
+    order = {p: k for k, p in enumerate(PHASES)}
+    planned.sort(key=lambda a: (order[a.phase], -a.marginal_reach))
+    if any(a.cost_estimated for a in planned):
+        notes.append(
+            f"costs marked estimated come from the rate card ({s.cost_per_1k_audience:g} per "
+            f"1,000 audience, at least {s.min_cost:g}); import real prices to replace them"
+        )
+    if not planned:
+        notes.append("no account fits: raise the budget or widen the mix")
+    idx = np.asarray(chosen, dtype=np.int64)
+    if idx.size >= 2:
+        ov = audience_overlap(sub[[row_of[int(i)] for i in idx]], np.arange(idx.size))
+        ov["a"] = keys[idx[ov["a"].to_numpy()]]
+        ov["b"] = keys[idx[ov["b"].to_numpy()]]
+    else:
+        ov = pd.DataFrame({c: [] for c in ("a", "b", "shared", "jaccard", "overlap")})
+    return Plan(
+        accounts=planned,
+        budget=params.budget,
+        spent=spent,
+        unique_reach=int(covered.sum()),
+        total_audience=int(sum(int(audience_size[i]) for i in chosen)),
+        target_size=target_size,
+        overlap=ov,
+        run_id=run_id,
+        notes=notes,
+    )

@@ -1,0 +1,174 @@
+"""Planner: budget and mix constraints, marginal reach, phases, errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from kolgraph.errors import InputError
+from kolgraph.model import Kind
+from kolgraph.plan.planner import KindRange, PlanParams, plan_arrays
+from kolgraph.settings import Settings
+
+SETTINGS = Settings(cost_per_1k_audience=10.0, min_cost=5.0, auto_kol=0)
+
+
+def _world(audiences: dict[int, list[int]], kinds: dict[int, str], costs: dict[int, float], n: int):
+    rows, cols = [], []
+    for v, aud in audiences.items():
+        rows += [v] * len(aud)
+        cols += aud
+    mat = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
+    accounts = pd.DataFrame(
+        {
+            "key": [f"t:{i}" for i in range(n)],
+            "platform": ["t"] * n,
+            "account_id": [str(i) for i in range(n)],
+            "name": [f"acc {i}" for i in range(n)],
+            "kind": [kinds.get(i, "user") for i in range(n)],
+            "followers": np.full(n, np.nan),
+            "cost": [costs.get(i, np.nan) for i in range(n)],
+        }
+    )
+    pr = np.array([len(audiences.get(i, [])) + 1.0 for i in range(n)])
+    scores = pd.DataFrame(
+        {
+            "pagerank": pr / pr.sum(),
+            "community": pd.array([i % 2 for i in range(n)], dtype="Int64"),
+            "audience": [len(audiences.get(i, [])) for i in range(n)],
+            "tier": ["tail"] * n,
+        }
+    )
+    return mat, accounts, scores
+
+
+# accounts 0-4 are plannable; 10..49 are the audience
+AUD = {
+    0: list(range(10, 30)),  # kol, big
+    1: list(range(10, 28)),  # kol, almost the same audience as 0
+    2: list(range(30, 40)),  # kol, disjoint
+    3: list(range(35, 50)),  # media, overlaps 2 a little
+    4: list(range(40, 45)),  # own
+}
+KINDS = {0: "kol", 1: "kol", 2: "kol", 3: "media", 4: "own"}
+COSTS = {0: 100.0, 1: 90.0, 2: 60.0, 3: 80.0}
+
+
+def test_greedy_avoids_overlapping_audiences() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=250), settings=SETTINGS)
+    keys = {a.key for a in plan.accounts}
+    # 1 duplicates 0's audience: a reach-per-cost planner takes 0 or 1, not both
+    assert not {"t:0", "t:1"} <= keys
+    assert plan.spent <= 250
+    assert plan.unique_reach == sum(a.marginal_reach for a in plan.accounts)
+    assert plan.unique_reach <= plan.total_audience
+    covered = set().union(*(AUD[int(a.key[2:])] for a in plan.accounts))
+    assert plan.unique_reach == len(covered)
+
+
+def test_own_accounts_without_price_are_free_and_open_the_campaign() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=100), settings=SETTINGS)
+    own = [a for a in plan.accounts if a.kind is Kind.OWN]
+    assert own and own[0].cost == 0 and own[0].phase == "origin"
+    assert plan.accounts[0].phase == "origin"  # sorted by phase
+
+
+def test_mix_minimums_and_maximums() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    params = PlanParams(
+        budget=1000,
+        mix={Kind.KOL: KindRange(3, 3), Kind.MEDIA: KindRange(0, 0), Kind.OWN: KindRange(0, 0)},
+    )
+    plan = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    kinds = [a.kind for a in plan.accounts]
+    assert kinds.count(Kind.KOL) == 3
+    assert Kind.MEDIA not in kinds and Kind.OWN not in kinds
+
+
+def test_minimum_out_of_budget_is_a_clear_error() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    with pytest.raises(InputError, match="cannot place 3 kol") as info:
+        plan_arrays(
+            mat, acc, sc, PlanParams(budget=200, mix={Kind.KOL: KindRange(3)}), settings=SETTINGS
+        )
+    assert "budget" in (info.value.hint or "")
+    with pytest.raises(InputError, match="only 1 media"):
+        plan_arrays(
+            mat, acc, sc, PlanParams(budget=9999, mix={Kind.MEDIA: KindRange(2)}), settings=SETTINGS
+        )
+
+
+def test_target_community_restricts_reach() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    plan = plan_arrays(
+        mat, acc, sc, PlanParams(budget=1000, target_communities=(0,)), settings=SETTINGS
+    )
+    assert plan.target_size == 25  # even indices
+    for a in plan.accounts:
+        assert a.audience == sum(1 for u in AUD[int(a.key[2:])] if u % 2 == 0)
+    with pytest.raises(InputError, match="no members"):
+        plan_arrays(mat, acc, sc, PlanParams(budget=10, target_communities=(7,)), settings=SETTINGS)
+
+
+def test_include_exclude_and_estimated_costs() -> None:
+    costs = {k: v for k, v in COSTS.items() if k != 2}  # account 2 has no price
+    mat, acc, sc = _world(AUD, KINDS, costs, 50)
+    params = PlanParams(budget=1000, include=("t:1",), exclude=("t:0",))
+    plan = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    keys = [a.key for a in plan.accounts]
+    assert "t:1" in keys and "t:0" not in keys
+    est = next(a for a in plan.accounts if a.key == "t:2")
+    assert est.cost_estimated and est.cost == 5.0  # 10 per 1k of 10 people, floored at min_cost
+    assert any("estimated" in n for n in plan.notes)
+    with pytest.raises(InputError, match="not in the store"):
+        plan_arrays(mat, acc, sc, PlanParams(budget=10, include=("t:999",)), settings=SETTINGS)
+    with pytest.raises(InputError, match="user"):
+        plan_arrays(mat, acc, sc, PlanParams(budget=1000, include=("t:20",)), settings=SETTINGS)
+
+
+def test_phases() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    plan = plan_arrays(
+        mat, acc, sc, PlanParams(budget=10_000, top_kol_share=0.34), settings=SETTINGS
+    )
+    phase = {a.key: a.phase for a in plan.accounts}
+    assert phase["t:0"] == "explosion"  # the top KOL by PageRank
+    assert phase["t:3"] == "mass_spread"  # media
+    assert phase.get("t:2") == "mass_spread"  # a mid-tier KOL
+    assert set(plan.by_phase()) == {"origin", "explosion", "mass_spread", "flattening"}
+
+
+def test_auto_kol_when_nothing_is_labelled() -> None:
+    mat, acc, sc = _world(AUD, {}, {}, 50)
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=1000), settings=Settings(auto_kol=3))
+    assert plan.accounts and all(a.kind is Kind.KOL for a in plan.accounts)
+    assert any("stand in" in n for n in plan.notes)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("2..5", KindRange(2, 5)),
+        ("3", KindRange(3, 3)),
+        ("..4", KindRange(0, 4)),
+        ("1..", KindRange(1, None)),
+    ],
+)
+def test_kind_range_parse(text: str, expected: KindRange) -> None:
+    assert KindRange.parse(text) == expected
+
+
+@pytest.mark.parametrize("text", ["", "a..b", "5..2", "-1..3"])
+def test_kind_range_rejects(text: str) -> None:
+    with pytest.raises(InputError):
+        KindRange.parse(text, name="kol")
+
+
+def test_budget_must_be_positive() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    with pytest.raises(InputError, match="budget"):
+        plan_arrays(mat, acc, sc, PlanParams(budget=0), settings=SETTINGS)

@@ -1,0 +1,79 @@
+"""The rank job publishes complete runs and leaves the previous run on failure."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from kolgraph.errors import InputError
+from kolgraph.rank.job import RankParams, run_rank
+from kolgraph.store import SQLiteStore
+
+
+def _store(tmp_path: Path) -> SQLiteStore:
+    st = SQLiteStore(tmp_path / "k.db")
+    rng = np.random.default_rng(0)
+    src = rng.integers(0, 300, 3000)
+    dst = np.minimum((rng.pareto(1.0, 3000) * 5).astype(int), 299)
+    keep = src != dst
+    st.add_follows([f"x:{i}" for i in src[keep]], [f"x:{i}" for i in dst[keep]])
+    st.add_reposts(["x:1", "x:2"], ["x:0", "x:0"], ["p", "p"], [10, 20], ["repost", "repost"])
+    return st
+
+
+def test_run_publishes_scores(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    stages: list[tuple[str, int]] = []
+    res = run_rank(
+        st, params=RankParams(overlap_top_k=20), progress=lambda s, d, t: stages.append((s, d))
+    )
+    assert st.current_run() is not None and st.current_run().id == res.run.id  # type: ignore[union-attr]
+    sc = st.current_scores()
+    assert sc["pagerank"].sum() == pytest.approx(1.0)
+    assert sc["community"].notna().all()
+    assert res.counts["accounts"] == st.counts().accounts
+    assert 0 < res.quality["modularity"] < 1
+    assert ("pagerank", 0) in stages and ("write", 1) in stages
+    assert set(res.timings) == {"load", "pagerank", "communities", "overlap", "write"}
+    assert res.counts["overlap_pairs"] > 0
+    # the head tier is the top 1% by PageRank
+    top = sc["pagerank"].to_numpy().argmax()
+    assert sc["tier"].iloc[top] == "head"
+
+
+def test_rerun_is_safe_and_deterministic(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    a = run_rank(st, params=RankParams(overlap_top_k=20))
+    first = st.current_scores()
+    b = run_rank(st, params=RankParams(overlap_top_k=20))
+    second = st.current_scores()
+    assert a.run.id != b.run.id
+    assert np.allclose(first["pagerank"], second["pagerank"])
+    assert (first["community"] == second["community"]).all()
+    assert [r.status for r in st.list_runs()] == ["published", "superseded"]
+
+
+def test_failed_run_keeps_previous(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    good = run_rank(st, params=RankParams(overlap_top_k=20))
+
+    def boom(stage: str, done: int, total: int) -> None:
+        if stage == "communities" and done == 1:
+            raise RuntimeError("killed mid-run")
+
+    with pytest.raises(RuntimeError):
+        run_rank(st, params=RankParams(overlap_top_k=20), progress=boom)
+    assert st.current_run().id == good.run.id  # type: ignore[union-attr]
+    runs = st.list_runs()
+    assert runs[0].status == "failed" and "killed" in (runs[0].error or "")
+
+
+def test_bad_params_and_empty_store(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="damping"):
+        RankParams(damping=1.5).check()
+    with pytest.raises(InputError, match="unknown rank parameter"):
+        RankParams.from_settings(nonsense=1)
+    with pytest.raises(InputError, match="no accounts"):
+        run_rank(SQLiteStore(tmp_path / "empty.db"))

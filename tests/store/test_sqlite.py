@@ -1,0 +1,277 @@
+"""SQLite-specific behaviour: WAL, reader isolation, the columnar snapshot, bad files."""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kolgraph.errors import StoreError
+from kolgraph.model import Account, Kind
+from kolgraph.store import AccountQuery, GraphArrays, RunResults, SQLiteStore
+
+RANKS = {"x:1": 0.5, "x:2": 0.3, "x:3": 0.2}
+
+
+def make_results(
+    store: SQLiteStore, ranks: dict[str, float], community: dict[str, int] | None = None
+) -> RunResults:
+    """Scores only (no communities, no overlaps)."""
+    keys = list(ranks)
+    scores = pd.DataFrame(
+        {
+            "index": store.keys_to_index(keys),
+            "pagerank": [ranks[k] for k in keys],
+            "community": [(community or {}).get(k, 0) for k in keys],
+            "audience": [0] * len(keys),
+            "tier": ["tail"] * len(keys),
+        }
+    )
+    empty_comm = pd.DataFrame({"community": [], "size": [], "internal_edges": [], "top": []})
+    empty_ov = pd.DataFrame({"a": [], "b": [], "shared": [], "jaccard": []})
+    return RunResults(scores=scores, communities=empty_comm, overlaps=empty_ov)
+
+
+def _fill(store: SQLiteStore) -> None:
+    store.upsert_accounts([Account("x", "1", name="Alice", kind=Kind.KOL)])
+    store.add_follows(["x:2", "x:3", "x:3"], ["x:1", "x:1", "x:2"])
+    store.add_reposts(["x:2"], ["x:1"], ["p"], [10], ["repost"], [2.0])
+
+
+def _publish(store: SQLiteStore, run_id: str, results: RunResults) -> None:
+    store.start_run(run_id, {})
+    store.write_results(run_id, results)
+    store.publish_run(run_id, counts={}, timings={}, quality={})
+
+
+def _assert_same(a: GraphArrays, b: GraphArrays) -> None:
+    assert a.n_nodes == b.n_nodes
+    for name in (
+        "follow_src",
+        "follow_dst",
+        "repost_src",
+        "repost_dst",
+        "repost_ts",
+        "repost_weight",
+    ):
+        np.testing.assert_array_equal(getattr(a, name), getattr(b, name), err_msg=name)
+
+
+def _follow_keys(store: SQLiteStore) -> set[tuple[str, str]]:
+    g = store.graph_arrays()
+    keys = store.accounts_frame()["key"].tolist()
+    return {(keys[s], keys[d]) for s, d in zip(g.follow_src.tolist(), g.follow_dst.tolist())}
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    return tmp_path / "kol.db"
+
+
+def test_wal_mode_is_on(db: Path) -> None:
+    with SQLiteStore(db) as store:
+        _fill(store)
+    con = sqlite3.connect(db)
+    try:
+        assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        assert version == ("1",)
+    finally:
+        con.close()
+
+
+def test_reader_sees_previous_run_until_publish(db: Path) -> None:
+    writer = SQLiteStore(db)
+    reader = SQLiteStore(db)
+    try:
+        _fill(writer)
+        _publish(writer, "r1", make_results(writer, RANKS, community={"x:1": 7}))
+        assert reader.get_account("x:1").pagerank == pytest.approx(0.5)
+
+        writer.start_run("r2", {})
+        writer.write_results("r2", make_results(writer, {k: v / 10 for k, v in RANKS.items()}))
+        # the reader keeps seeing r1, completely
+        current = reader.current_run()
+        assert current is not None and current.id == "r1"
+        rec = reader.get_account("x:1")
+        assert (rec.pagerank, rec.community, rec.run_id) == (pytest.approx(0.5), 7, "r1")
+        scores = reader.current_scores()
+        assert sorted(scores["pagerank"].tolist()) == pytest.approx([0.2, 0.3, 0.5])
+        assert [r.key for r in reader.list_accounts(AccountQuery())[0]] == ["x:1", "x:2", "x:3"]
+
+        writer.publish_run("r2", counts={}, timings={}, quality={})
+        current = reader.current_run()
+        assert current is not None and current.id == "r2"
+        assert reader.get_account("x:1").pagerank == pytest.approx(0.05)
+        assert sorted(reader.current_scores()["pagerank"].tolist()) == pytest.approx(
+            [0.02, 0.03, 0.05]
+        )
+    finally:
+        writer.close()
+        reader.close()
+
+
+# --------------------------------------------------------------------------- snapshot
+def test_second_graph_arrays_loads_the_snapshot(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteStore(db)
+    _fill(store)
+    first = store.graph_arrays()
+    assert store.snapshot_dir.is_dir()
+    snaps = [d.name for d in store.snapshot_dir.iterdir()]
+    assert len(snaps) == 1 and snaps[0].startswith("3-1-")
+    assert sorted(p.name for p in (store.snapshot_dir / snaps[0]).iterdir()) == sorted(
+        f"{n}.npy"
+        for n in (
+            "follow_src",
+            "follow_dst",
+            "repost_src",
+            "repost_dst",
+            "repost_ts",
+            "repost_weight",
+        )
+    )
+
+    def no_build(*args: object, **kwargs: object) -> None:
+        raise AssertionError("graph_arrays rebuilt a snapshot that was current")
+
+    monkeypatch.setattr(store, "_build_snapshot", no_build)
+    _assert_same(store.graph_arrays(), first)
+    # another store on the same file reuses it too
+    other = SQLiteStore(db)
+    monkeypatch.setattr(other, "_build_snapshot", no_build)
+    _assert_same(other.graph_arrays(), first)
+
+
+def test_snapshot_refresh_is_incremental(db: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    store = SQLiteStore(db)
+    _fill(store)
+    store.graph_arrays()
+    store.add_follows(["x:4"], ["x:1"])
+    calls: list[Any] = []
+    real = store._build_snapshot
+
+    def spy(con: Any, base: Any, f_max: int, r_max: int) -> Any:
+        calls.append((base[0] if base else None, base[1] if base else None, f_max, r_max))
+        return real(con, base, f_max, r_max)
+
+    monkeypatch.setattr(store, "_build_snapshot", spy)
+    g = store.graph_arrays()
+    assert calls == [(3, 1, 4, 1)]  # started from the 3-follow snapshot, appended one row
+    assert g.n_follows == 4 and g.n_nodes == 4
+    assert _follow_keys(store) == {("x:2", "x:1"), ("x:3", "x:1"), ("x:3", "x:2"), ("x:4", "x:1")}
+    assert len(list(store.snapshot_dir.iterdir())) == 1  # older snapshots are removed
+
+
+def test_snapshot_of_another_writer_is_picked_up(db: Path) -> None:
+    reader = SQLiteStore(db)
+    writer = SQLiteStore(db)
+    _fill(writer)
+    before = reader.graph_arrays()
+    writer.add_follows(["x:9"], ["x:2"])
+    after = reader.graph_arrays()
+    assert after.n_follows == before.n_follows + 1 and after.n_nodes == before.n_nodes + 1
+    assert ("x:9", "x:2") in _follow_keys(reader)
+
+
+def test_stale_snapshot_of_a_replaced_database_is_not_returned(tmp_path: Path) -> None:
+    db = tmp_path / "kol.db"
+    store = SQLiteStore(db)
+    store.add_follows(["x:1", "x:2"], ["x:2", "x:3"])
+    store.graph_arrays()
+    store.close()
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    assert (tmp_path / "kol.db.snapshot").is_dir()  # left behind by the deleted database
+
+    fresh = SQLiteStore(db)
+    fresh.add_follows(["y:1", "y:1"], ["y:2", "y:3"])  # same edge count, other edges
+    assert _follow_keys(fresh) == {("y:1", "y:2"), ("y:1", "y:3")}
+    fresh.add_follows(["y:3"], ["y:2"])  # a refresh must not build on the old arrays
+    assert _follow_keys(fresh) == {("y:1", "y:2"), ("y:1", "y:3"), ("y:3", "y:2")}
+
+
+def test_corrupt_snapshot_is_rebuilt(db: Path) -> None:
+    store = SQLiteStore(db)
+    _fill(store)
+    good = store.graph_arrays()
+    (snap,) = list(store.snapshot_dir.iterdir())
+    (snap / "follow_dst.npy").write_bytes(b"not an array")
+    _assert_same(store.graph_arrays(), good)
+
+
+def test_clear_by_another_store_resets_keys(db: Path) -> None:
+    a = SQLiteStore(db)
+    b = SQLiteStore(db)
+    a.add_follows(["x:1", "x:2"], ["x:2", "x:3"])
+    assert a.keys_to_index(["x:1"]).tolist() == [0]
+    b.clear()
+    b.add_follows(
+        ["y:1", "y:2", "y:3", "y:4"], ["y:2", "y:3", "y:4", "y:5"]
+    )  # more ids than before
+    assert a.keys_to_index(["x:1", "y:1"]).tolist() == [-1, 0]
+    a.add_follows(["x:1"], ["x:2"])
+    assert a.counts().accounts == 7
+    assert ("x:1", "x:2") in _follow_keys(a)
+    assert a.get_account("x:1").key == "x:1"
+
+
+def test_failed_write_does_not_poison_the_key_cache(db: Path) -> None:
+    a = SQLiteStore(db)
+    b = SQLiteStore(db)
+    with pytest.raises((ValueError, OverflowError)):
+        a.add_reposts(["x:1"], ["x:2"], ["p"], [2**70], ["repost"])  # ts too large for SQLite
+    assert a.counts().accounts == 0
+    b.add_follows(["y:1", "y:2"], ["y:2", "y:3"])  # takes the ids the failed write used
+    assert a.keys_to_index(["x:1", "y:1"]).tolist() == [-1, 0]
+    a.add_follows(["x:1"], ["x:2"])
+    assert _follow_keys(b) == {("y:1", "y:2"), ("y:2", "y:3"), ("x:1", "x:2")}
+
+
+# --------------------------------------------------------------------------- runs
+def test_old_runs_are_pruned_but_never_the_current_one(db: Path) -> None:
+    store = SQLiteStore(db, keep_runs=1)
+    _fill(store)
+    store.start_run("early", {})
+    store.start_run("late", {})
+    store.write_results("early", make_results(store, RANKS))
+    store.write_results("late", make_results(store, {k: v / 2 for k, v in RANKS.items()}))
+    store.publish_run("late", counts={}, timings={}, quality={})
+    store.publish_run("early", counts={}, timings={}, quality={})  # finishes last: current
+    current = store.current_run()
+    assert current is not None and current.id == "early"
+    assert store.get_account("x:1").pagerank == pytest.approx(0.5)
+    con = sqlite3.connect(db)
+    try:
+        per_run = dict(con.execute("SELECT run_id, COUNT(*) FROM scores GROUP BY run_id"))
+    finally:
+        con.close()
+    assert per_run == {"early": 3}  # keep_runs=1: the superseded run's rows are gone
+
+
+# --------------------------------------------------------------------------- bad files
+def test_non_database_file_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "notes.db"
+    path.write_text("these are my notes, not a database\n" * 200)
+    with pytest.raises(StoreError, match="not a usable kolgraph database") as info:
+        SQLiteStore(path)
+    assert str(path) in str(info.value)
+    assert info.value.hint  # says how to fix it
+
+
+def test_missing_directory_is_a_store_error(tmp_path: Path) -> None:
+    path = tmp_path / "no" / "such" / "dir" / "kol.db"
+    with pytest.raises(StoreError, match="does not exist") as info:
+        SQLiteStore(path)
+    assert str(path.parent) in str(info.value)
+    assert not path.parent.exists()
+
+
+def test_context_manager_closes(db: Path) -> None:
+    with SQLiteStore(db) as store:
+        _fill(store)
+    # a closed store reopens its connection on demand
+    assert store.counts().follows == 3

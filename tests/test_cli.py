@@ -1,0 +1,189 @@
+"""The CLI contract: command names, options, outputs and error exits."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from typer.testing import CliRunner
+
+from kolgraph.cli import app
+
+runner = CliRunner()
+
+
+def _run(*args: str) -> tuple[int, str, str]:
+    res = runner.invoke(app, list(args))
+    return res.exit_code, res.stdout, res.stderr
+
+
+@pytest.fixture
+def world(tmp_path: Path) -> Path:
+    """A small follow graph + reposts + account metadata, imported through the CLI."""
+    db = tmp_path / "k.db"
+    edges = tmp_path / "follows.csv"
+    lines = ["follower,followed"]
+    for u in range(40):
+        for v in (100, 101, 102, 103):
+            if (u + v) % 3:
+                lines.append(f"{u},{v}")
+        lines.append(f"{u},{200 + u % 5}")
+    edges.write_text("\n".join(lines) + "\n")
+    code, _, err = _run(
+        "import",
+        "edges",
+        str(edges),
+        "--type",
+        "follow",
+        "--platform",
+        "x",
+        "--columns",
+        "src=follower,dst=followed",
+        "--db",
+        str(db),
+    )
+    assert code == 0, err
+    reposts = tmp_path / "reposts.tsv.gz"
+    with gzip.open(reposts, "wt") as fh:
+        fh.write("1\t100\t1700000000\n2\t100\t1700000100\n3\t101\t1700000200\n")
+    code, _, err = _run(
+        "import",
+        "edges",
+        str(reposts),
+        "--type",
+        "repost",
+        "--platform",
+        "x",
+        "--columns",
+        "src,dst,ts",
+        "--db",
+        str(db),
+    )
+    assert code == 0, err
+    meta = tmp_path / "accounts.csv"
+    meta.write_text(
+        "key,name,kind,followers,cost\n"
+        "x:100,Big KOL,kol,5000,300\nx:101,Mid KOL,kol,3000,150\nx:102,News Daily,media,8000,400\n"
+        "x:103,Brand,own,1000,\nx:200,Small KOL,kol,200,40\n"
+    )
+    code, out, err = _run("import", "accounts", str(meta), "--db", str(db))
+    assert code == 0, err
+    assert "5 accounts read" in out
+    return db
+
+
+def test_import_rank_export_plan(world: Path) -> None:
+    db = str(world)
+    code, out, err = _run("rank", "--db", db)
+    assert code == 0, err
+    assert "modularity" in out and "top 10 accounts" in out
+
+    code, out, _ = _run("export", "scores", "--db", db)
+    assert code == 0
+    df = pd.read_csv(io.StringIO(out))
+    assert {"key", "kind", "pagerank", "community", "followers"} <= set(df.columns)
+    assert df["pagerank"].sum() == pytest.approx(1.0)
+    assert df["pagerank"].is_monotonic_decreasing
+    assert df.loc[df["key"] == "x:102", "kind"].item() == "media"
+
+    code, out, _ = _run("export", "scores", "--format", "json", "--db", db)
+    rows = json.loads(out)
+    assert len(rows) == len(df) and rows[0]["key"] == df["key"].iloc[0]
+
+    code, out, err = _run(
+        "plan",
+        "--budget",
+        "700",
+        "--kol",
+        "1..2",
+        "--media",
+        "0..1",
+        "--own",
+        "1",
+        "--format",
+        "json",
+        "--db",
+        db,
+    )
+    assert code == 0, err
+    plan = json.loads(out)
+    kinds = [a["kind"] for a in plan["accounts"]]
+    assert 1 <= kinds.count("kol") <= 2 and kinds.count("own") == 1 and kinds.count("media") <= 1
+    assert plan["spent"] <= 700
+    assert plan["unique_reach"] == sum(a["marginal_reach"] for a in plan["accounts"])
+    assert [p["phase"] for p in plan["phases"]] == [
+        "origin",
+        "explosion",
+        "mass_spread",
+        "flattening",
+    ]
+    own = next(a for a in plan["accounts"] if a["kind"] == "own")
+    assert own["phase"] == "origin"
+
+    code, out, _ = _run("plan", "--budget", "700", "--db", db)
+    assert code == 0 and "expected unique reach" in out
+
+    for cmd in (["runs"], ["communities"], ["accounts", "--kind", "kol"]):
+        code, out, err = _run(*cmd, "--db", db)
+        assert code == 0, err
+    code, out, _ = _run("accounts", "--kind", "kol", "--db", db)
+    assert "Big KOL" in out and "News Daily" not in out
+
+
+def test_reimport_changes_nothing(world: Path, tmp_path: Path) -> None:
+    from kolgraph.store import SQLiteStore
+
+    before = SQLiteStore(world).counts()
+    code, out, _ = _run("import", "edges", str(tmp_path / "follows.csv"), "--platform", "x",
+                        "--columns", "src=follower,dst=followed", "--db", str(world))
+    assert code == 0
+    assert SQLiteStore(world).counts() == before
+    row = next(line for line in out.splitlines() if "new edges" in line)
+    assert row.replace("│", " ").split()[-1] == "0"
+
+
+def test_bad_input_exits_2_with_location(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,2\n3,abc\n")
+    code, _, err = _run("import", "edges", str(bad), "--db", str(tmp_path / "k.db"))
+    assert code == 2
+    assert "bad.csv:2" in err and "not numeric" in err and "fix:" in err
+
+    code, _, err = _run("plan", "--budget", "100", "--db", str(tmp_path / "k.db"))
+    assert code == 2 and "kolgraph rank" in err
+
+    code, _, err = _run("plan", "--budget", "100", "--kol", "5..2", "--db", str(tmp_path / "k.db"))
+    assert code == 2 and "MIN..MAX" in err
+
+    code, _, err = _run(
+        "import", "edges", str(tmp_path / "missing.csv"), "--db", str(tmp_path / "k.db")
+    )
+    assert code == 2 and "not found" in err
+
+
+def test_skip_mode_writes_rejects(tmp_path: Path) -> None:
+    bad = tmp_path / "mixed.txt"
+    bad.write_text("1 2\n3\n4 5\n")
+    rejects = tmp_path / "rej.tsv"
+    code, out, err = _run(
+        "import",
+        "edges",
+        str(bad),
+        "--on-error",
+        "skip",
+        "--rejects",
+        str(rejects),
+        "--db",
+        str(tmp_path / "k.db"),
+    )
+    assert code == 0, err
+    assert rejects.read_text().splitlines()[1].startswith("2\t")
+
+
+def test_version() -> None:
+    code, out, _ = _run("--version")
+    assert code == 0 and out.startswith("kolgraph ")
