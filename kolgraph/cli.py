@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from enum import Enum
 from pathlib import Path
-from typing import Annotated, Any, ParamSpec, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar, cast
 
 import numpy as np
 import pandas as pd
@@ -36,6 +36,7 @@ from kolgraph.errors import KolgraphError
 from kolgraph.model import EdgeType, Kind
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store import AccountQuery, Store, open_store
+from kolgraph.store.base import SortKey
 
 app = typer.Typer(
     name="kolgraph",
@@ -60,7 +61,8 @@ DbOpt = Annotated[
     typer.Option("--db", help="Embedded database file [env: KOLGRAPH_DB; default kolgraph.db]."),
 ]
 StoreOpt = Annotated[
-    str | None, typer.Option("--store", help="Store backend: sqlite or neo4j [env: KOLGRAPH_STORE].")
+    str | None,
+    typer.Option("--store", help="Store backend: sqlite or neo4j [env: KOLGRAPH_STORE]."),
 ]
 
 
@@ -168,14 +170,38 @@ def _progress_cb(progress: Progress, label: str) -> Callable[[int], None]:
 @handle_errors
 def import_edges_cmd(
     path: Annotated[Path, typer.Argument(help="Edge list: CSV, TSV or whitespace; gzip or plain.")],
-    type: Annotated[EdgeTypeOpt, typer.Option("--type", help="follow: src follows dst; repost: src reposted dst.")] = EdgeTypeOpt.follow,
-    platform: Annotated[str, typer.Option(help="Platform of the accounts (keys become platform:id).")] = "twitter",
-    delimiter: Annotated[str, typer.Option(help="One character, tab, comma, space or auto.")] = "auto",
-    columns: Annotated[str | None, typer.Option(help="Field order, e.g. src,dst,ts or _,src,dst or src=follower,dst=followed.")] = None,
-    header: Annotated[bool | None, typer.Option("--header/--no-header", help="First row is a header (default: detect).")] = None,
-    text_ids: Annotated[bool, typer.Option("--text-ids", help="Allow non-numeric account ids.")] = False,
-    on_error: Annotated[OnErrorOpt, typer.Option("--on-error", help="fail: stop at the first bad row; skip: set bad rows aside.")] = OnErrorOpt.fail,
-    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv].")] = None,
+    type: Annotated[
+        EdgeTypeOpt,
+        typer.Option("--type", help="follow: src follows dst; repost: src reposted dst."),
+    ] = EdgeTypeOpt.follow,
+    platform: Annotated[
+        str, typer.Option(help="Platform of the accounts (keys become platform:id).")
+    ] = "twitter",
+    delimiter: Annotated[
+        str, typer.Option(help="One character, tab, comma, space or auto.")
+    ] = "auto",
+    columns: Annotated[
+        str | None,
+        typer.Option(
+            help="Field order, e.g. src,dst,ts or _,src,dst or src=follower,dst=followed."
+        ),
+    ] = None,
+    header: Annotated[
+        bool | None,
+        typer.Option("--header/--no-header", help="First row is a header (default: detect)."),
+    ] = None,
+    text_ids: Annotated[
+        bool, typer.Option("--text-ids", help="Allow non-numeric account ids.")
+    ] = False,
+    on_error: Annotated[
+        OnErrorOpt,
+        typer.Option(
+            "--on-error", help="fail: stop at the first bad row; skip: set bad rows aside."
+        ),
+    ] = OnErrorOpt.fail,
+    rejects: Annotated[
+        Path | None, typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv].")
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -203,9 +229,13 @@ def import_edges_cmd(
 @import_app.command("higgs")
 @handle_errors
 def import_higgs_cmd(
-    path: Annotated[Path, typer.Argument(help="SNAP Higgs activity file: userA userB unix_ts RT|MT|RE.")],
+    path: Annotated[
+        Path, typer.Argument(help="SNAP Higgs activity file: userA userB unix_ts RT|MT|RE.")
+    ],
     platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "twitter",
-    actions: Annotated[str, typer.Option(help="Which actions to import (RT retweet, MT mention, RE reply).")] = "RT,MT,RE",
+    actions: Annotated[
+        str, typer.Option(help="Which actions to import (RT retweet, MT mention, RE reply).")
+    ] = "RT,MT,RE",
     on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
     rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
     db: DbOpt = None,
@@ -231,7 +261,10 @@ def import_higgs_cmd(
 @import_app.command("cascades")
 @handle_errors
 def import_cascades_cmd(
-    path: Annotated[Path, typer.Argument(help="Cascades: 'uid ts,uid ts,...' or 'query uid ts uid ts ...' per line.")],
+    path: Annotated[
+        Path,
+        typer.Argument(help="Cascades: 'uid ts,uid ts,...' or 'query uid ts uid ts ...' per line."),
+    ],
     platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "douban",
     on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
     rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
@@ -257,8 +290,13 @@ def import_cascades_cmd(
 @import_app.command("accounts")
 @handle_errors
 def import_accounts_cmd(
-    path: Annotated[Path, typer.Argument(help="CSV with header: key (or platform,id), name, kind, followers, cost.")],
-    platform: Annotated[str | None, typer.Option(help="Platform when the file has an id column but no platform.")] = None,
+    path: Annotated[
+        Path,
+        typer.Argument(help="CSV with header: key (or platform,id), name, kind, followers, cost."),
+    ],
+    platform: Annotated[
+        str | None, typer.Option(help="Platform when the file has an id column but no platform.")
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -305,9 +343,13 @@ def _print_rank(st: Store, result: Any, top: int = 10) -> None:
 @handle_errors
 def rank(
     damping: Annotated[float | None, typer.Option(help="PageRank damping (default 0.85).")] = None,
-    repost_weight: Annotated[float | None, typer.Option(help="Weight of a repost edge relative to a follow.")] = None,
+    repost_weight: Annotated[
+        float | None, typer.Option(help="Weight of a repost edge relative to a follow.")
+    ] = None,
     seed: Annotated[int | None, typer.Option(help="Leiden seed.")] = None,
-    top_k: Annotated[int | None, typer.Option("--top-k", help="Accounts in the exact overlap matrix.")] = None,
+    top_k: Annotated[
+        int | None, typer.Option("--top-k", help="Accounts in the exact overlap matrix.")
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -356,8 +398,23 @@ def runs(
 def _print_accounts(st: Store, q: AccountQuery, title: str) -> None:
     rows, total = st.list_accounts(q)
     t = Table(title=f"{title} ({total:,} matching)")
-    for col in ("#", "key", "name", "kind", "pagerank", "community", "audience", "followers", "cost"):
-        t.add_column(col, justify="right" if col in {"#", "pagerank", "audience", "followers", "cost"} else "left")
+    for col in (
+        "#",
+        "key",
+        "name",
+        "kind",
+        "pagerank",
+        "community",
+        "audience",
+        "followers",
+        "cost",
+    ):
+        t.add_column(
+            col,
+            justify="right"
+            if col in {"#", "pagerank", "audience", "followers", "cost"}
+            else "left",
+        )
     for i, r in enumerate(rows, start=q.offset + 1):
         t.add_row(
             str(i),
@@ -379,7 +436,9 @@ def accounts(
     kind: Annotated[Kind | None, typer.Option(help="Only this kind.")] = None,
     platform: Annotated[str | None, typer.Option(help="Only this platform.")] = None,
     community: Annotated[int | None, typer.Option(help="Only this community.")] = None,
-    sort: Annotated[str, typer.Option(help="pagerank, followers, audience, cost or key.")] = "pagerank",
+    sort: Annotated[
+        str, typer.Option(help="pagerank, followers, audience, cost or key.")
+    ] = "pagerank",
     limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -388,12 +447,20 @@ def accounts(
     from kolgraph.errors import InputError
 
     if sort not in {"pagerank", "followers", "audience", "cost", "key"}:
-        raise InputError(f"cannot sort by {sort!r}", hint="use pagerank, followers, audience, cost or key")
+        raise InputError(
+            f"cannot sort by {sort!r}", hint="use pagerank, followers, audience, cost or key"
+        )
     with _open(db, store) as st:
         _print_accounts(
             st,
-            AccountQuery(kind=kind, platform=platform, community=community, sort=sort, limit=limit,  # type: ignore[arg-type]
-                         descending=sort != "key"),
+            AccountQuery(
+                kind=kind,
+                platform=platform,
+                community=community,
+                sort=cast(SortKey, sort),
+                limit=limit,
+                descending=sort != "key",
+            ),
             title="accounts",
         )
 
@@ -423,7 +490,9 @@ def communities(
 @export_app.command("scores")
 @handle_errors
 def export_scores(
-    format: Annotated[ExportFormat, typer.Option("--format", help="csv or json.")] = ExportFormat.csv,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or json.")
+    ] = ExportFormat.csv,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -441,7 +510,7 @@ def export_scores(
             "pagerank": sc["pagerank"],
             "community": sc["community"],
             "followers": acc["followers"].astype("Int64"),
-            "audience": pd.array(sc["audience"], dtype="Float64").astype("Int64"),
+            "audience": sc["audience"].astype("Int64"),
             "tier": sc["tier"],
             "cost": acc["cost"],
             "run_id": run.id if run else None,
@@ -482,54 +551,14 @@ def _plan_params(
     )
 
 
-def plan_to_dict(plan: Any) -> dict[str, Any]:
-    """A plan as plain JSON-able data (the CLI's and the API's shape)."""
-    from kolgraph.plan.planner import PHASES
-
-    return {
-        "run_id": plan.run_id,
-        "budget": plan.budget,
-        "spent": plan.spent,
-        "unique_reach": plan.unique_reach,
-        "total_audience": plan.total_audience,
-        "overlap_rate": round(plan.overlap_rate, 6),
-        "target_size": plan.target_size,
-        "accounts": [
-            {
-                "key": a.key,
-                "name": a.name,
-                "kind": a.kind.value,
-                "phase": a.phase,
-                "day_from": a.day_from,
-                "day_to": a.day_to,
-                "marginal_reach": a.marginal_reach,
-                "audience": a.audience,
-                "cost": a.cost,
-                "cost_estimated": a.cost_estimated,
-                "pagerank": a.pagerank,
-                "community": a.community,
-            }
-            for a in plan.accounts
-        ],
-        "phases": [
-            {"phase": p, "day_from": d0, "day_to": d1, "what": what,
-             "accounts": [a.key for a in plan.accounts if a.phase == p]}
-            for p, (d0, d1, what) in PHASES.items()
-        ],
-        "overlap": [
-            {"a": r.a, "b": r.b, "shared": int(r.shared), "jaccard": float(r.jaccard)}
-            for r in plan.overlap.head(50).itertuples()
-        ],
-        "notes": plan.notes,
-    }
-
-
 def _print_plan(plan: Any) -> None:
     from kolgraph.plan.planner import PHASES
 
     t = Table(title=f"campaign plan: budget {plan.budget:,.0f}, spent {plan.spent:,.0f}")
     for col in ("phase", "days", "key", "name", "kind", "marginal reach", "audience", "cost"):
-        t.add_column(col, justify="right" if col in {"marginal reach", "audience", "cost"} else "left")
+        t.add_column(
+            col, justify="right" if col in {"marginal reach", "audience", "cost"} else "left"
+        )
     for a in plan.accounts:
         t.add_row(
             a.phase.replace("_", " "),
@@ -561,14 +590,22 @@ def _print_plan(plan: Any) -> None:
 @app.command()
 @handle_errors
 def plan(
-    budget: Annotated[float, typer.Option(help="Campaign budget, in the currency of account costs.")],
+    budget: Annotated[
+        float, typer.Option(help="Campaign budget, in the currency of account costs.")
+    ],
     kol: Annotated[str | None, typer.Option(help="KOL count range MIN..MAX, e.g. 3..10.")] = None,
     media: Annotated[str | None, typer.Option(help="Media count range MIN..MAX.")] = None,
     own: Annotated[str | None, typer.Option(help="Own-account count range MIN..MAX.")] = None,
-    community: Annotated[list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")] = None,
+    community: Annotated[
+        list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")
+    ] = None,
     platform: Annotated[str | None, typer.Option(help="Only accounts on this platform.")] = None,
-    include: Annotated[list[str] | None, typer.Option(help="Account key that must be in the plan (repeatable).")] = None,
-    exclude: Annotated[list[str] | None, typer.Option(help="Account key to leave out (repeatable).")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Account key that must be in the plan (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Account key to leave out (repeatable).")
+    ] = None,
     format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -580,6 +617,8 @@ def plan(
     with _open(db, store) as st:
         result = make_plan(st, params, settings=_settings())
     if format is OutFormat.json:
+        from kolgraph.plan import plan_to_dict
+
         sys.stdout.write(json.dumps(plan_to_dict(result), indent=2) + "\n")
     else:
         _print_plan(result)
@@ -625,7 +664,9 @@ def demo(
     from kolgraph.plan import KindRange, PlanParams, make_plan
 
     if users < 100:
-        raise InputError(f"--users {users} is too small for a meaningful demo", hint="use 100 or more")
+        raise InputError(
+            f"--users {users} is too small for a meaningful demo", hint="use 100 or more"
+        )
     t0 = time.perf_counter()
     with _open(db, store) as st:
         console.print(f"[bold]kolgraph {__version__} demo[/]: {users:,} accounts, seed {seed}")
@@ -642,7 +683,7 @@ def demo(
             if counts.accounts != len(keys) or (known < 0).any():
                 raise InputError(
                     f"the store already holds {counts.accounts:,} accounts that are not this demo",
-                    hint="run the demo on another file (--db demo.db) or pass --fresh to wipe this one",
+                    hint="run the demo on another file (--db demo.db) or pass --fresh to wipe it",
                 )
         with _bar("demo") as progress:
             total = len(net.follow_src) + len(net.repost_src)
@@ -654,7 +695,11 @@ def demo(
         _print_communities(st, 8)
         params = PlanParams(
             budget=budget,
-            mix={Kind.KOL: KindRange(3, 15), Kind.MEDIA: KindRange(1, 4), Kind.OWN: KindRange(1, 3)},
+            mix={
+                Kind.KOL: KindRange(3, 15),
+                Kind.MEDIA: KindRange(1, 4),
+                Kind.OWN: KindRange(1, 3),
+            },
         )
         _print_plan(make_plan(st, params, settings=_settings()))
     console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/]")

@@ -27,7 +27,7 @@ Follows
     community it is drawn in proportion to a fitness: Lomax (power-law) for
     users, lognormal and much larger for KOLs. Media and own accounts take a
     fixed share of every community's draws (media 12 % in all, each own
-    account 0.03 %), so their audiences cross communities. Self-loops and
+    account about half a typical KOL's), so their audiences cross communities. Self-loops and
     duplicate pairs are removed.
 Cascades
     About ``n_users / 25`` posts, 85 % by KOL, media or own accounts. Post times
@@ -52,6 +52,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
+import scipy.sparse as sp
 
 from kolgraph.errors import InputError
 from kolgraph.model import Account, Action, Kind, node_key
@@ -77,7 +78,7 @@ _KOL_SHARE = 0.4  # share of a community's own draws that go to its KOLs
 _KOL_SIGMA = 1.1
 _MEDIA_SHARE = 0.12  # share of every community's draws that go to media
 _MEDIA_SIGMA = 0.9
-_OWN_SHARE = 0.0003  # share of every community's draws per own account
+_OWN_VS_KOL = 0.25  # an own account's audience relative to a typical KOL's
 _FOLLOW_ROUNDS = 4  # rounds of redrawing follows lost as duplicates
 
 # cascades
@@ -95,8 +96,8 @@ _DAY_PROFILE = np.array(
 )
 
 # costs
-_KOL_CPF = 0.02  # cost ≈ cpf · followers^0.9
-_MEDIA_CPF = 0.04
+_KOL_CPF = 0.08  # cost ≈ cpf · followers^0.9
+_MEDIA_CPF = 0.16
 _COST_EXP = 0.9
 _COST_SIGMA = 0.3
 
@@ -174,8 +175,9 @@ class DemoNetwork:
 
     def keys(self) -> Obj:
         """Node keys ``"demo:<account_id>"`` in account order (object array)."""
-        prefix = node_key(self.platform, "")
-        return np.array([prefix + a for a in self.accounts["account_id"].tolist()], dtype=object)
+        ids = self.accounts["account_id"].to_numpy(dtype=np.str_)
+        keys: Obj = np.char.add(node_key(self.platform, ""), ids).astype(object)
+        return keys
 
 
 # --------------------------------------------------------------------------- generate
@@ -317,8 +319,8 @@ def _check_sizes(
 
 def _community_sizes(rng: np.random.Generator, n_communities: int) -> F64:
     """Uneven community shares: Zipf-like, in random order."""
-    w = np.arange(1, n_communities + 1, dtype=np.float64) ** -_COMMUNITY_ZIPF
-    w = rng.permutation(w)
+    w: F64 = np.arange(1, n_communities + 1, dtype=np.float64) ** -_COMMUNITY_ZIPF
+    rng.shuffle(w)
     return w / w.sum()
 
 
@@ -361,7 +363,8 @@ def _fitness(
         )
     media = rng.lognormal(0.0, _MEDIA_SIGMA, n_media)
     media = _MEDIA_SHARE * media / media.sum() if n_media else media
-    own = _OWN_SHARE * rng.lognormal(0.0, 0.4, n_own)
+    typical_kol = _KOL_SHARE * (1.0 - _MEDIA_SHARE) / max(1.0, 0.006 * n_plain)
+    own = _OWN_VS_KOL * typical_kol * rng.lognormal(0.0, 0.4, n_own)
     if n_own:
         own[0] *= 3.0  # "Brand Official" is the brand's main account
     return fitness, np.concatenate([own, media])
@@ -390,14 +393,16 @@ def _follows(
 
     pairs = np.zeros(0, dtype=np.int64)
     need = outdeg
-    for _ in range(_FOLLOW_ROUNDS):
-        src = np.repeat(np.arange(n, dtype=np.int32), need)
-        dst = sampler.draw(rng, src)
+    for round_ in range(_FOLLOW_ROUNDS):
+        src, dst = sampler.draw(rng, need)
         keep = src != dst
         new = src[keep].astype(np.int64) * n + dst[keep]
         del src, dst, keep
         new.sort()
-        pairs = _sorted_unique(np.sort(np.concatenate([pairs, _sorted_unique(new)]), kind="stable"))
+        new = _sorted_unique(new)
+        if round_:  # merge two sorted runs (a stable sort finds and merges them)
+            new = _sorted_unique(np.sort(np.concatenate([pairs, new]), kind="stable"))
+        pairs = new
         del new
         need = outdeg - np.bincount(pairs // n, minlength=n)
         if need.sum() <= 0.001 * outdeg.sum():
@@ -406,46 +411,104 @@ def _follows(
 
 
 class _TargetSampler:
-    """Draws followed accounts: community first, then in proportion to fitness."""
+    """Draws followed accounts: community first, then in proportion to fitness.
+
+    Every account is a possible follower, grouped by its community. Media and
+    own accounts are candidates in every community's pool with a fixed share
+    of the draws; users and KOLs only in their own community's.
+    """
 
     def __init__(
         self, community: I32, fitness: F64, cross_share: F64, sizes: F64, n_cross: int
     ) -> None:
         n = len(community)
-        self.community = community
-        self.sizes = sizes
+        k = len(sizes)
+        self.n = n
+        self.size_cdf = np.cumsum(sizes)
+        by_c = np.argsort(community, kind="stable").astype(np.int32)
+        bounds = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(np.bincount(community, minlength=k), out=bounds[1:])
+        self.followers_of_c = [by_c[bounds[c] : bounds[c + 1]] for c in range(k)]
         cross = np.arange(n_cross, dtype=np.int32)
         cross_total = float(cross_share.sum())
-        members_all = np.arange(n_cross, n, dtype=np.int32)
-        member_c = community[n_cross:]
         self.pools: list[I32] = []
-        self.cdfs: list[F64] = []
-        for c in range(len(sizes)):
-            members = members_all[member_c == c]
+        self.tables: list[_CdfTable] = []
+        for group in self.followers_of_c:
+            members = group[group >= n_cross]
             w_members = fitness[members]
             mass = float(w_members.sum())
             self.pools.append(np.concatenate([members, cross]))
             weights = np.concatenate([w_members, cross_share * mass / (1.0 - cross_total)])
-            self.cdfs.append(np.cumsum(weights))
+            self.tables.append(_CdfTable(weights))
 
-    def draw(self, rng: np.random.Generator, src: I32) -> I32:
-        """One followed account per entry of ``src``."""
-        n_edges = src.shape[0]
-        local = rng.random(n_edges, dtype=np.float32) < _P_LOCAL
-        target_c = self.community[src]
-        n_far = int(n_edges - np.count_nonzero(local))
-        target_c[~local] = rng.choice(len(self.sizes), size=n_far, p=self.sizes)
-        del local
-        dst = np.empty(n_edges, dtype=np.int32)
-        for c, (pool, cdf) in enumerate(zip(self.pools, self.cdfs, strict=True)):
-            rows = np.flatnonzero(target_c == c)
-            if not rows.size or not pool.size:
-                dst[rows] = src[rows]  # nothing to follow there: dropped as a self-loop
-                continue
-            u = rng.random(rows.size) * cdf[-1]
-            pick = np.minimum(np.searchsorted(cdf, u, side="right"), pool.size - 1)
-            dst[rows] = pool[pick]
-        return dst
+    def draw(self, rng: np.random.Generator, need: I64) -> tuple[I32, I32]:
+        """``need[i]`` follows of every account ``i`` (duplicates possible)."""
+        k = len(self.pools)
+        local = rng.binomial(need, _P_LOCAL)
+        far_src = np.repeat(np.arange(self.n, dtype=np.int32), need - local)
+        u = rng.random(far_src.size) * self.size_cdf[-1]
+        far_c = np.minimum(np.searchsorted(self.size_cdf, u, side="right"), k - 1)
+        del u
+        small = np.int16 if k <= np.iinfo(np.int16).max else np.int32
+        far_src = far_src[np.argsort(far_c.astype(small), kind="stable")]  # radix sort
+        far_bounds = np.zeros(k + 1, dtype=np.int64)
+        np.cumsum(np.bincount(far_c, minlength=k), out=far_bounds[1:])
+        del far_c
+        src_parts: list[I32] = []
+        dst_parts: list[I32] = []
+        for c, (group, pool, table) in enumerate(
+            zip(self.followers_of_c, self.pools, self.tables, strict=True)
+        ):
+            src = np.concatenate(
+                [np.repeat(group, local[group]), far_src[far_bounds[c] : far_bounds[c + 1]]]
+            )
+            if not pool.size or table.total <= 0:
+                continue  # nothing to follow in this community
+            src_parts.append(src)
+            dst_parts.append(pool[table.sample(rng, src.size)])
+        if not src_parts:
+            empty = np.zeros(0, dtype=np.int32)
+            return empty, empty
+        return np.concatenate(src_parts), np.concatenate(dst_parts)
+
+
+class _CdfTable:
+    """Inverse-CDF sampling with a guide table (same result as ``searchsorted``).
+
+    The guide table maps each of ``m`` equal slices of the total weight to the
+    first item that reaches into it, so a draw starts next to its answer and
+    walks forward a step or two instead of bisecting the whole CDF.
+    """
+
+    def __init__(self, weights: F64) -> None:
+        self.cdf = np.cumsum(weights)
+        self.total = float(self.cdf[-1]) if self.cdf.size else 0.0
+        self.m = max(1, self.cdf.size)
+        cuts = np.arange(self.m, dtype=np.float64) * (self.total / self.m)
+        self.guide = np.searchsorted(self.cdf, cuts, side="right")
+
+    def sample(self, rng: np.random.Generator, size: int) -> I64:
+        """``size`` item indices drawn in proportion to their weights."""
+        cdf = self.cdf
+        u = rng.random(size) * self.total
+        np.minimum(u, np.nextafter(cdf[-1], 0.0), out=u)
+        bucket = (u * (self.m / self.total)).astype(np.int64)
+        np.minimum(bucket, self.m - 1, out=bucket)
+        idx = self.guide[bucket]
+        todo = np.flatnonzero(cdf[idx] <= u)
+        while todo.size:
+            idx[todo] += 1
+            todo = todo[cdf[idx[todo]] <= u[todo]]
+        return idx
+
+
+def _earliest_first(key: I64, rel_ts: I64, key_bits: int) -> I64:
+    """Stable order by ``(key, rel_ts)``; one sort of a packed code when it fits."""
+    ts_bits = 22  # 48 days; later times are past the window and dropped anyway
+    if key_bits + ts_bits > 62:
+        return np.lexsort((rel_ts, key))
+    code = key << ts_bits | np.minimum(rel_ts, (1 << ts_bits) - 1)
+    return np.argsort(code, kind="stable")
 
 
 def _sorted_unique(a: I64) -> I64:
@@ -480,8 +543,7 @@ def _cascades(
         ``(src, dst, post index, ts)`` sorted by time.
     """
     n = followers.shape[0]
-    width = max(6, len(str(max(n_posts - 1, 0))))
-    post_ids = np.array([f"p{i:0{width}d}" for i in range(n_posts)], dtype=object)
+    post_ids = np.char.add("p", _padded_numbers(n_posts)).astype(object)
 
     # authors: mostly KOL / media / own (media and own post more often), some users
     special_w = np.ones(n_special, dtype=np.float64)
@@ -505,13 +567,16 @@ def _cascades(
     end_ts = start_ts + WINDOW_DAYS * DAY
 
     # followers of each account, CSR by followed account
-    order = np.argsort(follow_dst, kind="stable")
-    fol = follow_src[order]
-    del order
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(followers, out=indptr[1:])
+    by_src = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(follow_src, minlength=n), out=by_src[1:])
+    marks = np.ones(follow_src.shape[0], dtype=np.bool_)
+    csc = sp.csr_matrix((marks, follow_dst, by_src), shape=(n, n)).tocsc()
+    fol: I32 = csc.indices.astype(np.int32, copy=False)
+    indptr: I64 = csc.indptr.astype(np.int64, copy=False)
+    del marks, csc, by_src
 
     seen = _sorted_unique(np.sort(np.arange(n_posts, dtype=np.int64) * n + author))
+    key_bits = max(1, int(n_posts) * n - 1).bit_length()
     f_post = np.arange(n_posts, dtype=np.int32)
     f_node, f_ts = author, post_ts.astype(np.int64)
     out: list[tuple[I32, I32, I32, I64]] = []
@@ -530,7 +595,7 @@ def _cascades(
         ts = f_ts[parent] + delay.astype(np.int64)
         key = f_post[parent].astype(np.int64) * n + child
         # a follower reposts once, from whichever parent showed it the post first
-        first = np.lexsort((ts, key))
+        first = _earliest_first(key, ts - start_ts, key_bits)
         key, ts, parent, child = key[first], ts[first], parent[first], child[first]
         lead = np.ones(key.size, dtype=bool)
         lead[1:] = key[1:] != key[:-1]
@@ -554,7 +619,11 @@ def _cascades(
     else:
         r_src = r_dst = r_post = np.zeros(0, dtype=np.int32)
         r_ts = np.zeros(0, dtype=np.int64)
-    by_time = np.lexsort((r_src, r_post, r_ts))
+    # by time, ties in the order generated: sort unique (time, position) codes
+    code = (r_ts - start_ts).astype(np.int64) << 32 | np.arange(r_ts.size, dtype=np.int64)
+    code.sort()
+    by_time = code & 0xFFFFFFFF
+    del code
     posts = pd.DataFrame(
         {
             "post_id": post_ids,
@@ -578,7 +647,7 @@ def _costs(rng: np.random.Generator, followers: I64, n_own: int, n_media: int, n
     cost[:n_own] = rng.integers(20, 51, n_own)
     media = slice(n_own, n_own + n_media)
     kol = slice(n_own + n_media, n_own + n_media + n_kol)
-    for part, cpf, floor in ((media, _MEDIA_CPF, 30.0), (kol, _KOL_CPF, 10.0)):
+    for part, cpf, floor in ((media, _MEDIA_CPF, 20.0), (kol, _KOL_CPF, 5.0)):
         f = followers[part].astype(np.float64)
         noise = rng.lognormal(0.0, _COST_SIGMA, f.size)
         cost[part] = np.maximum(floor, np.rint(cpf * f**_COST_EXP * noise))
@@ -597,8 +666,7 @@ def _accounts_frame(
 ) -> pd.DataFrame:
     """Ids and readable names of every account."""
     n = kind.shape[0]
-    width = max(6, len(str(n - 1)))
-    ids = [f"{i:0{width}d}" for i in range(n)]
+    ids = _padded_numbers(n)
     topics = [_topic(int(c)) for c in range(int(community.max()) + 1)]
 
     own = [_OWN_NAMES[i] if i < len(_OWN_NAMES) else f"Brand Account {i + 1}" for i in range(n_own)]
@@ -616,20 +684,36 @@ def _accounts_frame(
     kols = [
         f"{_FIRST[a]} {_LAST[b]} ({topics[c]})"
         for a, b, c in zip(
-            first.tolist(), last.tolist(), community[n_own + n_media : n_special].tolist(), strict=True
+            first.tolist(),
+            last.tolist(),
+            community[n_own + n_media : n_special].tolist(),
+            strict=True,
         )
     ]
-    users = ["user_" + i for i in ids[n_special:]]
+    names = np.concatenate(
+        [np.array(own + media + kols, dtype=np.str_), np.char.add("user_", ids[n_special:])]
+    )
     return pd.DataFrame(
         {
             "account_id": ids,
-            "name": own + media + kols + users,
+            "name": names,
             "kind": kind,
             "followers": followers,
             "cost": cost,
             "community": community.astype(np.int64),
         }
     )
+
+
+def _padded_numbers(n: int) -> npt.NDArray[np.str_]:
+    """``"000000", "000001", ...``: ``n`` zero-padded numbers of one width (at least 6)."""
+    width = max(6, len(str(max(n - 1, 0))))
+    digits = np.empty((n, width), dtype=np.uint8)
+    rest = np.arange(n, dtype=np.int64)
+    for j in range(width - 1, -1, -1):
+        digits[:, j] = rest % 10 + ord("0")
+        rest //= 10
+    return digits.view(f"S{width}").ravel().astype(f"U{width}")
 
 
 def _topic(c: int) -> str:

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
     )
     min_cost: float = Field(50.0, ge=0.0, description="Floor of an estimated cost per post.")
     auto_kol: int = Field(
-        200, ge=0, description="When no account is labelled kol, treat this many top accounts as KOLs."
+        200,
+        ge=0,
+        description="When no account is labelled kol, treat this many top accounts as KOLs.",
     )
 
     # service

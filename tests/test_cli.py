@@ -138,8 +138,17 @@ def test_reimport_changes_nothing(world: Path, tmp_path: Path) -> None:
     from kolgraph.store import SQLiteStore
 
     before = SQLiteStore(world).counts()
-    code, out, _ = _run("import", "edges", str(tmp_path / "follows.csv"), "--platform", "x",
-                        "--columns", "src=follower,dst=followed", "--db", str(world))
+    code, out, _ = _run(
+        "import",
+        "edges",
+        str(tmp_path / "follows.csv"),
+        "--platform",
+        "x",
+        "--columns",
+        "src=follower,dst=followed",
+        "--db",
+        str(world),
+    )
     assert code == 0
     assert SQLiteStore(world).counts() == before
     row = next(line for line in out.splitlines() if "new edges" in line)
@@ -169,7 +178,7 @@ def test_skip_mode_writes_rejects(tmp_path: Path) -> None:
     bad = tmp_path / "mixed.txt"
     bad.write_text("1 2\n3\n4 5\n")
     rejects = tmp_path / "rej.tsv"
-    code, out, err = _run(
+    code, _, err = _run(
         "import",
         "edges",
         str(bad),

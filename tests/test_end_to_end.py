@@ -29,7 +29,8 @@ def test_higgs_import_rank_plan(tmp_path: Path) -> None:
     assert res.exit_code == 0, res.stderr
     st = SQLiteStore(db)
     counts = st.counts()
-    # 563,069 activity rows (RT/MT/RE) from the SNAP description; all distinct (src, dst, ts, action)
+    # 563,069 activity rows (RT/MT/RE) per the SNAP description, all distinct
+    # as (src, dst, ts, action)
     assert counts.reposts == 563_069
     assert 250_000 < counts.accounts < 460_000
 

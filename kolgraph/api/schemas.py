@@ -228,6 +228,7 @@ class PlanResponse(BaseModel):
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
+        ov = plan.overlap.head(MAX_OVERLAP_PAIRS)
         return cls(
             run_id=plan.run_id,
             budget=plan.budget,
@@ -255,7 +256,7 @@ class PlanResponse(BaseModel):
             ],
             phases=[
                 PhaseOut(
-                    phase=phase,  # type: ignore[arg-type]  # PHASES keys are the Phase literals
+                    phase=phase,
                     day_from=d0,
                     day_to=d1,
                     what=what,
@@ -264,8 +265,14 @@ class PlanResponse(BaseModel):
                 for phase, (d0, d1, what) in PHASES.items()
             ],
             overlap=[
-                OverlapOut(a=str(r.a), b=str(r.b), shared=int(r.shared), jaccard=float(r.jaccard))
-                for r in plan.overlap.head(MAX_OVERLAP_PAIRS).itertuples()
+                OverlapOut(a=str(a), b=str(b), shared=int(shared), jaccard=float(jaccard))
+                for a, b, shared, jaccard in zip(
+                    ov["a"].tolist(),
+                    ov["b"].tolist(),
+                    ov["shared"].tolist(),
+                    ov["jaccard"].tolist(),
+                    strict=True,
+                )
             ],
             notes=list(plan.notes),
         )

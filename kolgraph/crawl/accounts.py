@@ -46,6 +46,7 @@ def read_accounts(path: str | Path, *, platform: str | None = None) -> list[Acco
         )
     out: list[Account] = []
     for lineno, row in enumerate(reader, start=2):
+
         def bad(msg: str, lineno: int = lineno) -> InputError:
             return InputError(msg, source=str(path), line=lineno)
 
@@ -56,7 +57,9 @@ def read_accounts(path: str | Path, *, platform: str | None = None) -> list[Acco
                 plat = (row.get("platform") or platform or "").strip()
                 account_id = (row.get("id") or "").strip()
                 if not plat:
-                    raise bad("no platform", )
+                    raise bad(
+                        "no platform",
+                    )
                 if not account_id:
                     raise bad("empty id")
             check_platform(plat)
@@ -98,7 +101,9 @@ def read_accounts(path: str | Path, *, platform: str | None = None) -> list[Acco
     return out
 
 
-def import_accounts(store: Store, path: str | Path, *, platform: str | None = None) -> tuple[int, int]:
+def import_accounts(
+    store: Store, path: str | Path, *, platform: str | None = None
+) -> tuple[int, int]:
     """Upsert the accounts of a CSV file; return ``(rows, new accounts)``."""
     accounts = read_accounts(path, platform=platform)
     return len(accounts), store.upsert_accounts(accounts)

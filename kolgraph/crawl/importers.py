@@ -4,7 +4,10 @@ Every importer works in two phases. **Parse** reads the whole file and
 validates each row; with ``on_error="fail"`` the first bad row raises an
 :class:`~kolgraph.errors.InputError` naming the file, the line and the reason,
 before anything is written. With ``on_error="skip"`` bad rows go to a rejects
-file (``line<TAB>reason<TAB>raw row``) and are counted. **Write** then adds the
+file (``line<TAB>reason<TAB>raw row``) and are counted. A bad row is one with
+too few fields, a bad id, timestamp or weight, or bytes that are not UTF-8; a
+truncated or corrupt gzip stream always raises, because the rest of the file
+is unknown. **Write** then adds the
 edges in batches; every write is idempotent, so importing the same file twice
 changes no counts and an interrupted import is finished by running it again.
 Nothing already stored is ever deleted or overwritten by an import.
@@ -12,14 +15,16 @@ Nothing already stored is ever deleted or overwritten by an import.
 
 from __future__ import annotations
 
+import codecs
 import gzip
-import io
+import math
 import time
 import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 
@@ -40,6 +45,7 @@ __all__ = [
 Progress = Callable[[int], None]
 
 _FIELDS = ("src", "dst", "ts", "weight", "post")
+_INT64_MAX = 2**63 - 1
 _HIGGS_ACTIONS = {"RT": Action.REPOST, "MT": Action.MENTION, "RE": Action.REPLY}
 
 
@@ -77,28 +83,51 @@ class ImportReport:
 
 
 # --------------------------------------------------------------------------- reading
-def _open_text(path: Path) -> io.TextIOBase:
+def _open_binary(path: Path) -> BinaryIO:
     if not path.exists():
         raise InputError("file not found", source=str(path), hint="check the path")
     if path.is_dir():
         raise InputError("is a directory, not a file", source=str(path))
-    with path.open("rb") as fh:
-        magic = fh.read(2)
-    raw: io.BufferedIOBase
-    raw = gzip.open(path, "rb") if magic == b"\x1f\x8b" else path.open("rb")  # type: ignore[assignment]
-    return io.TextIOWrapper(raw, encoding="utf-8", newline="")
+    try:
+        with path.open("rb") as fh:
+            magic = fh.read(2)
+        if magic == b"\x1f\x8b":
+            return gzip.open(path, "rb")  # type: ignore[return-value]
+        return path.open("rb")
+    except OSError as exc:
+        raise InputError(
+            f"cannot read the file ({exc.strerror or exc})",
+            source=str(path),
+            hint="check the file's permissions",
+        ) from exc
 
 
-def _lines(path: Path) -> Iterator[tuple[int, str]]:
+def _lines(path: Path, rejects: _Rejects) -> Iterator[tuple[int, str]]:
     """Yield ``(line_number, stripped_line)``, skipping blanks and ``#`` comments.
 
-    Truncated gzip streams and undecodable bytes become :class:`InputError`
-    naming the last line read.
+    Lines are decoded one at a time, so a line that is not UTF-8 is reported
+    with its own line number and is a bad row like any other (``rejects``
+    raises or sets it aside). A UTF-8 byte-order mark is ignored. A truncated
+    or corrupt gzip stream raises :class:`InputError` naming the first line
+    that could not be read.
     """
     lineno = 0
-    with _open_text(path) as fh:
+    with _open_binary(path) as fh:
         try:
-            for lineno, line in enumerate(fh, start=1):  # noqa: B007
+            for lineno, raw in enumerate(fh, start=1):
+                if lineno == 1 and raw.startswith(codecs.BOM_UTF8):
+                    raw = raw[len(codecs.BOM_UTF8) :]
+                try:
+                    line = raw.decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    rejects.undecodable += 1
+                    rejects.bad(
+                        lineno,
+                        f"not UTF-8 text ({exc.reason} at byte {exc.start + 1} of the line)",
+                        raw.decode("utf-8", "replace").strip(),
+                        hint="convert the file to UTF-8 (e.g. with iconv), or pass --on-error skip",
+                    )
+                    continue
                 text = line.strip()
                 if text and not text.startswith("#"):
                     yield lineno, text
@@ -109,13 +138,6 @@ def _lines(path: Path) -> Iterator[tuple[int, str]]:
                 line=lineno + 1,
                 hint="download or copy the file again; `gzip -t FILE` checks it",
             ) from exc
-        except UnicodeDecodeError as exc:
-            raise InputError(
-                f"not UTF-8 text ({exc.reason})",
-                source=str(path),
-                line=lineno + 1,
-                hint="convert the file to UTF-8 (e.g. with iconv)",
-            ) from exc
 
 
 class _Rejects:
@@ -125,6 +147,7 @@ class _Rejects:
         self.path = path
         self.on_error = on_error
         self.rows: list[tuple[int, str, str]] = []
+        self.undecodable = 0  # rejected lines that never reached an importer (not UTF-8)
         self.out = rejects_path or Path.cwd() / f"{path.name}.rejects.tsv"
 
     def bad(self, lineno: int, reason: str, raw: str, hint: str | None = None) -> None:
@@ -141,10 +164,17 @@ class _Rejects:
         report.rejected = len(self.rows)
         if not self.rows:
             return
-        with self.out.open("w", encoding="utf-8") as fh:
-            fh.write("line\treason\trow\n")
-            for lineno, reason, raw in self.rows:
-                fh.write(f"{lineno}\t{reason}\t{raw}\n")
+        try:
+            with self.out.open("w", encoding="utf-8") as fh:
+                fh.write("line\treason\trow\n")
+                for lineno, reason, raw in self.rows:
+                    fh.write(f"{lineno}\t{reason}\t{raw}\n")
+        except OSError as exc:
+            raise InputError(
+                f"cannot write the rejects file {self.out} ({exc.strerror or exc})",
+                source=str(self.path),
+                hint="pass --rejects with a writable path",
+            ) from exc
         report.rejects_path = str(self.out)
 
 
@@ -232,7 +262,7 @@ def parse_columns(spec: str | None) -> ColumnSpec:
             fields[name] = pos
         else:
             where = where.strip()
-            fields[name] = int(where) if where.isdigit() else where
+            fields[name] = int(where) if _is_uint(where) else where
     for required in ("src", "dst"):
         if required not in fields:
             raise InputError(
@@ -242,11 +272,16 @@ def parse_columns(spec: str | None) -> ColumnSpec:
     return ColumnSpec(fields)
 
 
+def _is_uint(value: str) -> bool:
+    """``value`` is a non-empty run of the ASCII digits 0-9 (``str.isdigit`` also takes ``²``)."""
+    return value.isascii() and value.isdigit()
+
+
 def _check_id(value: str, numeric: bool) -> str | None:
     """Return an error reason for a bad id, or None."""
     if not value:
         return "empty account id"
-    if numeric and not value.isdigit():
+    if numeric and not _is_uint(value):
         return f"account id {value!r} is not numeric"
     if not numeric and (":" in value or any(c.isspace() for c in value)):
         return f"account id {value!r} contains ':' or whitespace"
@@ -254,10 +289,12 @@ def _check_id(value: str, numeric: bool) -> str | None:
 
 
 def _parse_ts(value: str) -> int | None:
+    """A timestamp (integer or decimal, truncated) that fits in 64 bits, or None."""
     try:
-        return int(value) if value.isdigit() else int(float(value))
-    except ValueError:
+        ts = int(value) if _is_uint(value) else int(float(value))
+    except (ValueError, OverflowError):  # not a number; inf / nan
         return None
+    return ts if -_INT64_MAX <= ts <= _INT64_MAX else None
 
 
 # --------------------------------------------------------------------------- writing
@@ -300,6 +337,7 @@ def _finish(
     t0: float,
 ) -> ImportReport:
     report.edges = len(cols["src"])
+    report.rows += rejects.undecodable
     if report.edges == 0:
         if rejects.rows:
             rejects.write(report)
@@ -379,10 +417,15 @@ def import_edges(
     report = ImportReport(path=str(path), kind=f"{edge_type.value} edges")
     rejects = _Rejects(path, on_error, rejects_path)
 
-    lines = _lines(path)
+    lines = _lines(path, rejects)
     first = next(lines, None)
     cols: dict[str, list[str] | list[int] | list[float]] = {
-        "src": [], "dst": [], "ts": [], "weight": [], "post": [], "action": []
+        "src": [],
+        "dst": [],
+        "ts": [],
+        "weight": [],
+        "post": [],
+        "action": [],
     }
     if first is None:
         return _finish(store, report, rejects, edge_type, cols, batch_size, progress, t0)
@@ -418,14 +461,17 @@ def import_edges(
         s, d = parts[p_src], parts[p_dst]
         reason = _check_id(s, numeric_ids) or _check_id(d, numeric_ids)
         if reason:
-            rejects.bad(lineno, reason, text,
-                        hint="pass --text-ids for non-numeric ids, or --on-error skip")
+            rejects.bad(
+                lineno, reason, text, hint="pass --text-ids for non-numeric ids, or --on-error skip"
+            )
             continue
         ts = 0
         if p_ts is not None:
             parsed = _parse_ts(parts[p_ts])
             if parsed is None:
-                rejects.bad(lineno, f"timestamp {parts[p_ts]!r} is not a number", text)
+                rejects.bad(
+                    lineno, f"timestamp {parts[p_ts]!r} is not a number in the 64-bit range", text
+                )
                 continue
             ts = parsed
         weight = 1.0
@@ -435,8 +481,8 @@ def import_edges(
             except ValueError:
                 rejects.bad(lineno, f"weight {parts[p_w]!r} is not a number", text)
                 continue
-            if not weight > 0:
-                rejects.bad(lineno, f"weight {parts[p_w]!r} must be positive", text)
+            if not (math.isfinite(weight) and weight > 0):
+                rejects.bad(lineno, f"weight {parts[p_w]!r} must be a positive finite number", text)
                 continue
         src_l.append(prefix + s)
         dst_l.append(prefix + d)
@@ -491,18 +537,22 @@ def import_higgs(
     ts_l: list[int] = []
     act_l: list[str] = []
     prefix = f"{platform}:"
-    for lineno, text in _lines(path):
+    for lineno, text in _lines(path, rejects):
         report.rows += 1
         parts = text.split()
         if len(parts) != 4:
-            rejects.bad(lineno, f"expected 4 fields (userA userB unix_ts RT|MT|RE), found {len(parts)}", text)
+            rejects.bad(
+                lineno,
+                f"expected 4 fields (userA userB unix_ts RT|MT|RE), found {len(parts)}",
+                text,
+            )
             continue
         a, b, ts_s, act = parts
         reason = _check_id(a, True) or _check_id(b, True)
         if reason:
             rejects.bad(lineno, reason, text)
             continue
-        if not ts_s.isdigit():
+        if not _is_uint(ts_s) or int(ts_s) > _INT64_MAX:
             rejects.bad(lineno, f"timestamp {ts_s!r} is not a unix time", text)
             continue
         if act not in _HIGGS_ACTIONS:
@@ -516,8 +566,12 @@ def import_higgs(
         act_l.append(keep[act])
     n = len(src_l)
     cols: dict[str, list[str] | list[int] | list[float]] = {
-        "src": src_l, "dst": dst_l, "ts": ts_l, "action": act_l,
-        "post": [""] * n, "weight": [1.0] * n,
+        "src": src_l,
+        "dst": dst_l,
+        "ts": ts_l,
+        "action": act_l,
+        "post": [""] * n,
+        "weight": [1.0] * n,
     }
     return _finish(store, report, rejects, EdgeType.REPOST, cols, batch_size, progress, t0)
 
@@ -574,7 +628,7 @@ def import_cascades(
     report = ImportReport(path=str(path), kind="cascades")
     rejects = _Rejects(path, on_error, rejects_path)
     cascades: list[tuple[str | None, list[tuple[str, int]]]] = []
-    for lineno, text in _lines(path):
+    for lineno, text in _lines(path, rejects):
         report.rows += 1
         try:
             cid, pairs = _parse_cascade_line(text)
@@ -587,7 +641,7 @@ def import_cascades(
             bad = _check_id(uid, True)
             ts = _parse_ts(ts_s)
             if bad is None and ts is None:
-                bad = f"timestamp {ts_s!r} is not a number"
+                bad = f"timestamp {ts_s!r} is not a number in the 64-bit range"
             if bad:
                 break
             parsed.append((uid, ts))  # type: ignore[arg-type]
@@ -633,8 +687,12 @@ def import_cascades(
         "the rest to the cascade's first adopter"
     )
     cols: dict[str, list[str] | list[int] | list[float]] = {
-        "src": src_l, "dst": dst_l, "ts": ts_l, "post": post_l,
-        "action": [Action.REPOST.value] * n, "weight": [1.0] * n,
+        "src": src_l,
+        "dst": dst_l,
+        "ts": ts_l,
+        "post": post_l,
+        "action": [Action.REPOST.value] * n,
+        "weight": [1.0] * n,
     }
     return _finish(store, report, rejects, EdgeType.REPOST, cols, batch_size, progress, t0)
 
@@ -649,8 +707,11 @@ def _follow_lookup(store: Store, platform: str, uids: set[str]) -> dict[str, lis
     if not known.any():
         return {}
     g = store.graph_arrays()
-    index_to_uid = dict(zip(idx[known].tolist(), (u for u, k in zip(uid_list, known, strict=True) if k),
-                            strict=True))
+    index_to_uid = dict(
+        zip(
+            idx[known].tolist(), (u for u, k in zip(uid_list, known, strict=True) if k), strict=True
+        )
+    )
     mask = np.zeros(g.n_nodes, dtype=bool)
     mask[idx[known]] = True
     sel = mask[g.follow_src] & mask[g.follow_dst]

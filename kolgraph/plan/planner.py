@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -31,7 +31,15 @@ from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import Store
 
-__all__ = ["PHASES", "KindRange", "Plan", "PlanParams", "PlannedAccount", "make_plan", "plan_arrays"]
+__all__ = [
+    "PHASES",
+    "KindRange",
+    "Plan",
+    "PlanParams",
+    "PlannedAccount",
+    "make_plan",
+    "plan_arrays",
+]
 
 Phase = Literal["origin", "explosion", "mass_spread", "flattening"]
 
@@ -154,22 +162,18 @@ class Plan:
         return out
 
 
-def make_plan(
-    store: Store, params: PlanParams, *, settings: Settings | None = None
-) -> Plan:
+def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = None) -> Plan:
     """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
     run = store.current_run()
     if run is None:
         raise InputError(
-            "there is no rank run to plan from", hint="run `kolgraph rank` first"
+            "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
         )
     arrays = store.graph_arrays()
     accounts = store.accounts_frame()
     scores = store.current_scores()
     audience = follower_matrix(arrays)
-    return plan_arrays(
-        audience, accounts, scores, params, settings=settings, run_id=run.id
-    )
+    return plan_arrays(audience, accounts, scores, params, settings=settings, run_id=run.id)
 
 
 def _costs(
@@ -179,7 +183,9 @@ def _costs(
     estimated = np.isnan(cost)
     declared = accounts["followers"].to_numpy(dtype=np.float64)
     reach = np.where(np.isnan(declared), audience_size, np.maximum(declared, audience_size))
-    cost[estimated] = np.maximum(s.min_cost, np.round(s.cost_per_1k_audience * reach[estimated] / 1000))
+    cost[estimated] = np.maximum(
+        s.min_cost, np.round(s.cost_per_1k_audience * reach[estimated] / 1000)
+    )
     return cost, estimated
 
 
@@ -259,7 +265,9 @@ def plan_arrays(
     key_pos = {k: i for i, k in enumerate(keys)}
     for key in (*params.include, *params.exclude):
         if key not in key_pos:
-            raise InputError(f"account {key!r} is not in the store", hint="check the key (platform:id)")
+            raise InputError(
+                f"account {key!r} is not in the store", hint="check the key (platform:id)"
+            )
     for key in params.exclude:
         plannable[key_pos[key]] = False
     include = [key_pos[k] for k in params.include]
@@ -267,7 +275,7 @@ def plan_arrays(
         if kind_arr[i] not in {k.value for k in _PLANNABLE}:
             raise InputError(
                 f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media or own account",
-                hint="label it first, or leave it out of --include",
+                hint="label it kol, media or own first, or leave it out of the included accounts",
             )
         plannable[i] = True
 
@@ -328,7 +336,7 @@ def plan_arrays(
         taken = 0
         step = 0
         while heap and (limit is None or taken < limit):
-            neg, i, stamp = heapq.heappop(heap)
+            _, i, stamp = heapq.heappop(heap)
             kind = Kind(kind_arr[i])
             cap = room.get(kind)
             if i in gains or (cap is not None and count[kind] >= cap):
@@ -353,7 +361,7 @@ def plan_arrays(
             raise InputError(
                 f"included account {keys[i]} costs {cost_all[i]:.0f}, more than the budget left "
                 f"({params.budget - spent:.0f})",
-                hint="raise --budget or drop it from --include",
+                hint="raise the budget or drop it from the included accounts",
             )
         take(i, gain(i))
     for kind in _PLANNABLE:
@@ -373,7 +381,7 @@ def plan_arrays(
                     else f"the {need} cheapest cost {cheapest:.0f} but {params.budget - spent:.0f} "
                     "of the budget is left"
                 ),
-                hint=f"raise --budget or lower the minimum of --{kind.value}",
+                hint=f"raise the budget or lower the minimum number of {kind.value} accounts",
             )
     greedy(cand, None, caps)
 
@@ -434,3 +442,55 @@ def plan_arrays(
         run_id=run_id,
         notes=notes,
     )
+
+
+def plan_to_dict(plan: Plan) -> dict[str, Any]:
+    """A plan as plain JSON-able data (the CLI's and the API's shape)."""
+    top = plan.overlap.head(50)
+    return {
+        "run_id": plan.run_id,
+        "budget": plan.budget,
+        "spent": plan.spent,
+        "unique_reach": plan.unique_reach,
+        "total_audience": plan.total_audience,
+        "overlap_rate": round(plan.overlap_rate, 6),
+        "target_size": plan.target_size,
+        "accounts": [
+            {
+                "key": a.key,
+                "name": a.name,
+                "kind": a.kind.value,
+                "phase": a.phase,
+                "day_from": a.day_from,
+                "day_to": a.day_to,
+                "marginal_reach": a.marginal_reach,
+                "audience": a.audience,
+                "cost": a.cost,
+                "cost_estimated": a.cost_estimated,
+                "pagerank": a.pagerank,
+                "community": a.community,
+            }
+            for a in plan.accounts
+        ],
+        "phases": [
+            {
+                "phase": p,
+                "day_from": d0,
+                "day_to": d1,
+                "what": what,
+                "accounts": [a.key for a in plan.accounts if a.phase == p],
+            }
+            for p, (d0, d1, what) in PHASES.items()
+        ],
+        "overlap": [
+            {"a": str(a), "b": str(b), "shared": int(sh), "jaccard": float(j)}
+            for a, b, sh, j in zip(
+                top["a"].tolist(),
+                top["b"].tolist(),
+                top["shared"].tolist(),
+                top["jaccard"].tolist(),
+                strict=True,
+            )
+        ],
+        "notes": plan.notes,
+    }

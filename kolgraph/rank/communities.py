@@ -45,7 +45,7 @@ def undirected(edges: WeightedEdges) -> WeightedEdges:
     if lo.size == 0:
         return edges
     uniq, inverse = np.unique(lo * n + hi, return_inverse=True)
-    w = np.bincount(inverse, weights=edges.weight, minlength=uniq.size)
+    w = np.bincount(inverse, weights=edges.weight, minlength=uniq.size).astype(np.float64)
     return WeightedEdges(n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), w)
 
 
@@ -57,7 +57,9 @@ def _relabel_by_size(membership: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]
     return new_id[membership].astype(np.int64)
 
 
-def modularity(edges: WeightedEdges, membership: npt.NDArray[np.int64], *, resolution: float = 1.0) -> float:
+def modularity(
+    edges: WeightedEdges, membership: npt.NDArray[np.int64], *, resolution: float = 1.0
+) -> float:
     """Newman modularity of ``membership`` on the undirected weighted graph.
 
     .. math::  Q = \\frac{1}{2m} \\sum_{ij} \\left(A_{ij} - \\gamma \\frac{k_i k_j}{2m}\\right)
@@ -67,7 +69,9 @@ def modularity(edges: WeightedEdges, membership: npt.NDArray[np.int64], *, resol
 
     u = undirected(edges)
     g = ig.Graph(n=u.n, edges=np.column_stack([u.src, u.dst]), directed=False)
-    return float(g.modularity(membership.tolist(), weights=u.weight.tolist(), resolution=resolution))
+    return float(
+        g.modularity(membership.tolist(), weights=u.weight.tolist(), resolution=resolution)
+    )
 
 
 def leiden_communities(

@@ -69,7 +69,7 @@ def combine_edges(
         return WeightedEdges(n, empty, empty, np.zeros(0))
     code = src * n + dst
     uniq, inverse = np.unique(code, return_inverse=True)
-    weight = np.bincount(inverse, weights=w, minlength=uniq.size)
+    weight = np.bincount(inverse, weights=w, minlength=uniq.size).astype(np.float64)
     return WeightedEdges(
         n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), weight
     ).check()

@@ -57,7 +57,7 @@ class RankParams:
         unknown = set(overrides) - set(asdict(base))
         if unknown:
             raise InputError(f"unknown rank parameter(s): {', '.join(sorted(unknown))}")
-        return cls(**{**asdict(base), **overrides})  # type: ignore[arg-type]
+        return cls(**{**asdict(base), **overrides})
 
     def check(self) -> RankParams:
         if not 0 < self.damping < 1:
@@ -207,6 +207,10 @@ def run_rank(
         store.fail_run(rid, f"{type(exc).__name__}: {exc}")
         raise
     return JobResult(
-        run=run, params=params, counts=counts, quality=quality, timings=timings,
+        run=run,
+        params=params,
+        counts=counts,
+        quality=quality,
+        timings=timings,
         top=scores.iloc[order[:20]].reset_index(drop=True),
     )

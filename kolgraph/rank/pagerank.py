@@ -128,7 +128,7 @@ def pagerank_scipy(
     damping: float = 0.85,
     tol: float = 1e-10,
     max_iter: int = 1000,
-    dtype: type[np.floating] = np.float64,  # type: ignore[type-arg]
+    dtype: type[np.floating] = np.float64,
 ) -> PageRankResult:
     """PageRank by power iteration on a CSR matrix (same rule as :func:`pagerank`).
 

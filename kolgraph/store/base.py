@@ -259,7 +259,9 @@ class Store(abc.ABC):
         """One page of accounts and the total number matching the filters."""
 
     @abc.abstractmethod
-    def list_communities(self, limit: int = 100, offset: int = 0) -> tuple[list[CommunityRecord], int]:
+    def list_communities(
+        self, limit: int = 100, offset: int = 0
+    ) -> tuple[list[CommunityRecord], int]:
         """Communities of the current run, largest first."""
 
     @abc.abstractmethod

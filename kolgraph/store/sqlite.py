@@ -171,21 +171,45 @@ class SQLiteStore(Store):
                 f"directory {self.path.parent} for the database does not exist",
                 hint="create it, or point --db / KOLGRAPH_DB at an existing directory",
             )
-        epoch = secrets.randbelow(1 << 48)  # see "Snapshot" in the module docstring
         try:
-            self._con().executescript(
-                "BEGIN IMMEDIATE;"
-                + _SCHEMA
-                + f"INSERT OR IGNORE INTO meta(key, value) VALUES ('schema_version', '{SCHEMA_VERSION}');"
-                f"INSERT OR IGNORE INTO meta(key, value) VALUES ('epoch', '{epoch}');"
-                "COMMIT;"
-            )
+            self._init_schema(self._con())
         except sqlite3.DatabaseError as exc:
             self.close()
+            if "locked" in str(exc):
+                raise StoreError(
+                    f"could not create the schema in {self.path}: {exc}",
+                    hint="another kolgraph job is writing; retry when it has finished",
+                ) from exc
             raise StoreError(
                 f"{self.path} is not a usable kolgraph database: {exc}",
                 hint="point --db at a kolgraph database or a new file name",
             ) from exc
+
+    def _init_schema(self, con: sqlite3.Connection) -> None:
+        """Create the schema if it is missing; an existing store is opened without locking.
+
+        Only a new database takes the write lock (to create its tables), so opening
+        a store never waits for a writer that is busy with an import or a rank run.
+        """
+        try:
+            row = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+        except sqlite3.OperationalError as exc:
+            if "no such table" not in str(exc):
+                raise
+            row = None
+        if row is None:
+            epoch = secrets.randbelow(1 << 48)  # see "Snapshot" in the module docstring
+            con.executescript(
+                "BEGIN IMMEDIATE;" + _SCHEMA + "INSERT OR IGNORE INTO meta(key, value) VALUES "
+                f"('schema_version', '{SCHEMA_VERSION}'), ('epoch', '{epoch}');"
+                "COMMIT;"
+            )
+        elif str(row[0]) != str(SCHEMA_VERSION):
+            raise StoreError(
+                f"{self.path} has kolgraph schema version {row[0]}; this kolgraph reads "
+                f"version {SCHEMA_VERSION}",
+                hint="open it with the kolgraph version that wrote it, or import into a new file",
+            )
 
     # connections -------------------------------------------------------------
     @property
@@ -224,7 +248,8 @@ class SQLiteStore(Store):
         try:
             yield con
         except BaseException:
-            con.execute("ROLLBACK")
+            if con.in_transaction:  # SQLite may already have rolled back (e.g. disk full)
+                con.execute("ROLLBACK")
             self._reset_keys()  # the cache may hold ids of accounts that were rolled back
             raise
         else:
@@ -243,7 +268,7 @@ class SQLiteStore(Store):
     def clear(self) -> None:
         with self._write() as con:
             for table in ("overlaps", "communities", "scores", "runs", "reposts", "follows"):
-                con.execute(f"DELETE FROM {table}")  # noqa: S608 - fixed table names
+                con.execute(f"DELETE FROM {table}")
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
@@ -300,8 +325,9 @@ class SQLiteStore(Store):
         self, con: sqlite3.Connection, src: Sequence[str], dst: Sequence[str]
     ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
         """Account ids of two key columns, creating missing accounts."""
-        codes, uniques = pd.factorize(np.concatenate([np.asarray(src, dtype=object),
-                                                      np.asarray(dst, dtype=object)]))
+        codes, uniques = pd.factorize(
+            np.concatenate([np.asarray(src, dtype=object), np.asarray(dst, dtype=object)])
+        )
         ids = self._ensure_ids(con, uniques)
         lookup = np.fromiter((ids[k] for k in uniques), dtype=np.int64, count=len(uniques))
         mapped = lookup[codes]
@@ -432,7 +458,12 @@ class SQLiteStore(Store):
             if len(parts) != 3 or not all(p.isdigit() for p in parts):
                 continue
             f, r, e = map(int, parts)
-            if e == epoch and f <= f_max and r <= r_max and (best is None or f + r > best[0] + best[1]):
+            if (
+                e == epoch
+                and f <= f_max
+                and r <= r_max
+                and (best is None or f + r > best[0] + best[1])
+            ):
                 best = (f, r, d)
         if best is None:
             return None
@@ -450,9 +481,7 @@ class SQLiteStore(Store):
     def _fetch_ints(
         con: sqlite3.Connection, sql: str, args: tuple[int, ...], width: int, dtype: type
     ) -> list[np.ndarray]:
-        flat = np.fromiter(
-            (v for row in con.execute(sql, args) for v in row), dtype=np.int64
-        )
+        flat = np.fromiter((v for row in con.execute(sql, args) for v in row), dtype=np.int64)
         cols = flat.reshape(-1, width)
         return [np.ascontiguousarray(cols[:, i]).astype(dtype) for i in range(width)]
 
@@ -473,7 +502,8 @@ class SQLiteStore(Store):
         )
         rs, rd, rt = self._fetch_ints(
             con,
-            "SELECT src - 1, dst - 1, ts FROM reposts WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
+            "SELECT src - 1, dst - 1, ts FROM reposts "
+            "WHERE rowid > ? AND rowid <= ? ORDER BY rowid",
             (r_from, r_max),
             3,
             np.int64,
@@ -564,7 +594,11 @@ class SQLiteStore(Store):
         score_rows = zip(
             (s["index"].to_numpy() + 1).tolist(),
             s["pagerank"].astype(float).tolist(),
-            s["community"].astype("Int64").astype(object).where(s["community"].notna(), None).tolist(),
+            s["community"]
+            .astype("Int64")
+            .astype(object)
+            .where(s["community"].notna(), None)
+            .tolist(),
             s["audience"].astype(int).tolist(),
             s["tier"].tolist(),
             strict=True,
@@ -572,7 +606,7 @@ class SQLiteStore(Store):
         c = results.communities
         with self._write() as con:
             for table in ("scores", "communities", "overlaps"):  # re-writing a run is safe
-                con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))  # noqa: S608
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             con.executemany(
                 "INSERT INTO scores(run_id, account, pagerank, community, audience, tier) "
                 "VALUES (?, ?, ?, ?, ?, ?)",
@@ -584,7 +618,13 @@ class SQLiteStore(Store):
                     "INSERT INTO communities(run_id, community, size, internal_edges, top) "
                     "VALUES (?, ?, ?, ?, ?)",
                     (
-                        (run_id, int(cid), int(size), int(internal), json.dumps([keys[i] for i in top]))
+                        (
+                            run_id,
+                            int(cid),
+                            int(size),
+                            int(internal),
+                            json.dumps([keys[i] for i in top]),
+                        )
                         for cid, size, internal, top in zip(
                             c["community"], c["size"], c["internal_edges"], c["top"], strict=True
                         )
@@ -596,7 +636,9 @@ class SQLiteStore(Store):
                     "INSERT INTO overlaps(run_id, a, b, shared, jaccard) VALUES (?, ?, ?, ?, ?)",
                     (
                         (run_id, int(a) + 1, int(b) + 1, int(sh), float(j))
-                        for a, b, sh, j in zip(o["a"], o["b"], o["shared"], o["jaccard"], strict=True)
+                        for a, b, sh, j in zip(
+                            o["a"], o["b"], o["shared"], o["jaccard"], strict=True
+                        )
                     ),
                 )
 
@@ -618,9 +660,7 @@ class SQLiteStore(Store):
                 raise NotFound(f"no run {run_id!r}")
             if row[0] != "running":
                 raise StoreError(f"run {run_id} is {row[0]}; only a running run can be published")
-            con.execute(
-                "UPDATE runs SET status = 'superseded' WHERE status = 'published'"
-            )
+            con.execute("UPDATE runs SET status = 'superseded' WHERE status = 'published'")
             con.execute(
                 "UPDATE runs SET status = 'published', finished = ?, counts = ?, timings = ?, "
                 "quality = ? WHERE id = ?",
@@ -641,15 +681,15 @@ class SQLiteStore(Store):
             old = [
                 r[0]
                 for r in con.execute(
-                    "SELECT id FROM runs WHERE status IN ('published', 'superseded') AND id IS NOT ? "
-                    "ORDER BY finished DESC, started DESC LIMIT -1 OFFSET ?",
+                    "SELECT id FROM runs WHERE status IN ('published', 'superseded') "
+                    "AND id IS NOT ? ORDER BY finished DESC, started DESC LIMIT -1 OFFSET ?",
                     (current, max(self.keep_runs - 1, 0)),
                 )
             ]
             old += [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'failed'")]
             for rid in old:
                 for table in ("scores", "communities", "overlaps"):
-                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", (rid,))  # noqa: S608
+                    con.execute(f"DELETE FROM {table} WHERE run_id = ?", (rid,))
 
     def fail_run(self, run_id: str, error: str) -> None:
         """Mark a running run failed and drop its results.
@@ -667,7 +707,7 @@ class SQLiteStore(Store):
             if cur.rowcount == 0:
                 return
             for table in ("scores", "communities", "overlaps"):
-                con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))  # noqa: S608
+                con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
 
     def _current_run_id(self, con: sqlite3.Connection) -> str | None:
         row = con.execute("SELECT value FROM meta WHERE key = 'current_run'").fetchone()
@@ -679,18 +719,24 @@ class SQLiteStore(Store):
         return None if rid is None else self.get_run(rid)
 
     def get_run(self, run_id: str) -> RunInfo:
-        row = self._con().execute(
-            f"SELECT {self._RUN_COLS} FROM runs WHERE id = ?", (run_id,)  # noqa: S608
-        ).fetchone()
+        row = (
+            self._con()
+            .execute(f"SELECT {self._RUN_COLS} FROM runs WHERE id = ?", (run_id,))
+            .fetchone()
+        )
         if row is None:
             raise NotFound(f"no rank run {run_id!r}", hint="list runs with `kolgraph runs`")
         return self._run_from_row(row)
 
     def list_runs(self, limit: int = 20) -> list[RunInfo]:
-        rows = self._con().execute(
-            f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",  # noqa: S608
-            (limit,),
-        ).fetchall()
+        rows = (
+            self._con()
+            .execute(
+                f"SELECT {self._RUN_COLS} FROM runs ORDER BY started DESC, rowid DESC LIMIT ?",
+                (limit,),
+            )
+            .fetchall()
+        )
         return [self._run_from_row(r) for r in rows]
 
     # reads for users ---------------------------------------------------------------
@@ -720,18 +766,20 @@ class SQLiteStore(Store):
         with self._read() as con:
             rid = self._current_run_id(con)
             row = con.execute(
-                f"SELECT {self._ACCOUNT_COLS} FROM accounts a "  # noqa: S608
+                f"SELECT {self._ACCOUNT_COLS} FROM accounts a "
                 "LEFT JOIN scores s ON s.account = a.id AND s.run_id = ? WHERE a.key = ?",
                 (rid, key),
             ).fetchone()
         if row is None:
             raise NotFound(
-                f"no account {key!r}", hint="keys look like 'platform:id'; list accounts to find one"
+                f"no account {key!r}",
+                hint="keys look like 'platform:id'; list accounts to find one",
             )
         return self._record(row, rid)
 
     def list_accounts(self, query: AccountQuery) -> tuple[list[AccountRecord], int]:
-        where, args = [], []
+        where: list[str] = []
+        args: list[str | int] = []
         if query.kind is not None:
             where.append("a.kind = ?")
             args.append(query.kind.value)
@@ -746,13 +794,10 @@ class SQLiteStore(Store):
         direction = "DESC" if query.descending else "ASC"
         with self._read() as con:
             rid = self._current_run_id(con)
-            base = (
-                "FROM accounts a LEFT JOIN scores s ON s.account = a.id AND s.run_id = ? "
-                + cond
-            )
-            total = con.execute(f"SELECT COUNT(*) {base}", (rid, *args)).fetchone()[0]  # noqa: S608
+            base = "FROM accounts a LEFT JOIN scores s ON s.account = a.id AND s.run_id = ? " + cond
+            total = con.execute(f"SELECT COUNT(*) {base}", (rid, *args)).fetchone()[0]
             rows = con.execute(
-                f"SELECT {self._ACCOUNT_COLS} {base} "  # noqa: S608
+                f"SELECT {self._ACCOUNT_COLS} {base} "
                 f"ORDER BY {order} IS NULL, {order} {direction}, a.id LIMIT ? OFFSET ?",
                 (rid, *args, query.limit, query.offset),
             ).fetchall()
@@ -774,7 +819,9 @@ class SQLiteStore(Store):
                 (rid, limit, offset),
             ).fetchall()
         return [
-            CommunityRecord(community=r[0], size=r[1], internal_edges=r[2], top=json.loads(r[3]), run_id=rid)
+            CommunityRecord(
+                community=r[0], size=r[1], internal_edges=r[2], top=json.loads(r[3]), run_id=rid
+            )
             for r in rows
         ], int(total)
 
@@ -815,7 +862,7 @@ class SQLiteStore(Store):
             rows = con.execute(
                 "SELECT ka.key, kb.key, o.shared, o.jaccard FROM overlaps o "
                 "JOIN accounts ka ON ka.id = o.a JOIN accounts kb ON kb.id = o.b "
-                f"WHERE o.run_id = ? AND o.a IN ({marks}) AND o.b IN ({marks})",  # noqa: S608
+                f"WHERE o.run_id = ? AND o.a IN ({marks}) AND o.b IN ({marks})",
                 (rid, *ids, *ids),
             ).fetchall()
         return [OverlapRecord(a=r[0], b=r[1], shared=r[2], jaccard=r[3]) for r in rows]

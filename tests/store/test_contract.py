@@ -79,7 +79,10 @@ def all_keys(store: Store) -> list[str]:
 def follow_pairs(store: Store) -> set[tuple[str, str]]:
     g = store.graph_arrays()
     keys = all_keys(store)
-    return {(keys[s], keys[d]) for s, d in zip(g.follow_src.tolist(), g.follow_dst.tolist())}
+    return {
+        (keys[s], keys[d])
+        for s, d in zip(g.follow_src.tolist(), g.follow_dst.tolist(), strict=True)
+    }
 
 
 RANKS = {"x:1": 0.4, "x:2": 0.3, "x:3": 0.05, "x:4": 0.1, "x:5": 0.1, "weibo:9": 0.05}
@@ -207,12 +210,12 @@ def test_graph_arrays_match_the_edges_added(store: Store, tiny: TinyGraph) -> No
     assert follow_pairs(store) == set(tiny.follows)
     got = {
         (keys[s], keys[d], int(t), float(w))
-        for s, d, t, w in zip(g.repost_src, g.repost_dst, g.repost_ts, g.repost_weight)
+        for s, d, t, w in zip(g.repost_src, g.repost_dst, g.repost_ts, g.repost_weight, strict=True)
     }
     assert got == {(s, d, t, w) for s, d, _, t, _, w in tiny.reposts}
     # direction is kept: x:1 follows x:2, not the other way round
     i1, i2 = store.keys_to_index(["x:1", "x:2"]).tolist()
-    pairs = set(zip(g.follow_src.tolist(), g.follow_dst.tolist()))
+    pairs = set(zip(g.follow_src.tolist(), g.follow_dst.tolist(), strict=True))
     assert (i1, i2) in pairs and (i2, i1) not in pairs
 
 

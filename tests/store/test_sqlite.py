@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sqlite3
+import threading
 from pathlib import Path
 from typing import Any
 
@@ -10,9 +11,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kolgraph.errors import StoreError
+from kolgraph.errors import InputError, StoreError
 from kolgraph.model import Account, Kind
-from kolgraph.store import AccountQuery, GraphArrays, RunResults, SQLiteStore
+from kolgraph.store import AccountQuery, GraphArrays, RunResults, SQLiteStore, StoreCounts
 
 RANKS = {"x:1": 0.5, "x:2": 0.3, "x:3": 0.2}
 
@@ -64,7 +65,10 @@ def _assert_same(a: GraphArrays, b: GraphArrays) -> None:
 def _follow_keys(store: SQLiteStore) -> set[tuple[str, str]]:
     g = store.graph_arrays()
     keys = store.accounts_frame()["key"].tolist()
-    return {(keys[s], keys[d]) for s, d in zip(g.follow_src.tolist(), g.follow_dst.tolist())}
+    return {
+        (keys[s], keys[d])
+        for s, d in zip(g.follow_src.tolist(), g.follow_dst.tolist(), strict=True)
+    }
 
 
 @pytest.fixture
@@ -113,6 +117,31 @@ def test_reader_sees_previous_run_until_publish(db: Path) -> None:
     finally:
         writer.close()
         reader.close()
+
+
+def test_opening_and_reading_do_not_wait_for_a_writer(db: Path) -> None:
+    with SQLiteStore(db) as store:
+        _fill(store)
+    writer = sqlite3.connect(db, isolation_level=None)
+    writer.execute("BEGIN IMMEDIATE")  # e.g. an import holding the write lock
+    writer.execute("INSERT INTO follows(src, dst) VALUES (1, 1)")
+    seen: list[StoreCounts] = []
+
+    def read() -> None:
+        with SQLiteStore(db) as reader:
+            seen.append(reader.counts())
+
+    thread = threading.Thread(target=read)
+    try:
+        thread.start()
+        thread.join(timeout=5.0)
+        finished = not thread.is_alive()
+    finally:
+        writer.execute("ROLLBACK")
+        writer.close()
+        thread.join()
+    assert finished, "opening a store waited for the writer's lock"
+    assert seen == [StoreCounts(accounts=3, follows=3, reposts=1)]  # the committed state
 
 
 # --------------------------------------------------------------------------- snapshot
@@ -219,11 +248,20 @@ def test_clear_by_another_store_resets_keys(db: Path) -> None:
     assert a.get_account("x:1").key == "x:1"
 
 
+def test_bad_repost_columns_are_rejected_before_writing(db: Path) -> None:
+    store = SQLiteStore(db)
+    with pytest.raises(InputError, match="64-bit"):
+        store.add_reposts(["x:1"], ["x:2"], ["p"], [2**70], ["repost"])  # too large for SQLite
+    with pytest.raises(InputError):
+        store.add_reposts(["x:1"], ["x:2"], ["p"], [1], ["repost"], ["heavy"])
+    assert store.counts() == StoreCounts(0, 0, 0)
+
+
 def test_failed_write_does_not_poison_the_key_cache(db: Path) -> None:
     a = SQLiteStore(db)
     b = SQLiteStore(db)
-    with pytest.raises((ValueError, OverflowError)):
-        a.add_reposts(["x:1"], ["x:2"], ["p"], [2**70], ["repost"])  # ts too large for SQLite
+    with pytest.raises(sqlite3.Error):  # fails inside the transaction, after ids were assigned
+        a.add_reposts(["x:1"], ["x:2"], [object()], [1], ["repost"])  # type: ignore[list-item]
     assert a.counts().accounts == 0
     b.add_follows(["y:1", "y:2"], ["y:2", "y:3"])  # takes the ids the failed write used
     assert a.keys_to_index(["x:1", "y:1"]).tolist() == [-1, 0]
@@ -260,6 +298,16 @@ def test_non_database_file_is_a_store_error(tmp_path: Path) -> None:
         SQLiteStore(path)
     assert str(path) in str(info.value)
     assert info.value.hint  # says how to fix it
+
+
+def test_other_schema_version_is_a_store_error(db: Path) -> None:
+    SQLiteStore(db).close()
+    con = sqlite3.connect(db)
+    con.execute("UPDATE meta SET value = '99' WHERE key = 'schema_version'")
+    con.commit()
+    con.close()
+    with pytest.raises(StoreError, match="schema version 99"):
+        SQLiteStore(db)
 
 
 def test_missing_directory_is_a_store_error(tmp_path: Path) -> None:
