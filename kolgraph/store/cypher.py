@@ -63,7 +63,5 @@ def statements(name: str) -> list[str]:
 
     ``//`` comment lines are dropped.
     """
-    text = "\n".join(
-        line for line in load(name).splitlines() if not line.lstrip().startswith("//")
-    )
+    text = "\n".join(line for line in load(name).splitlines() if not line.lstrip().startswith("//"))
     return [s.strip() for s in re.split(r";\s*(?:\n|$)", text) if s.strip()]

@@ -166,6 +166,7 @@ class SQLiteStore(Store):
         self._key_cache: dict[str, int] = {}
         self._key_cache_max = 0
         self._key_cache_epoch: str | None = None
+        self._key_lock = threading.RLock()  # the key cache is shared by this store's threads
         if self.path.parent and not self.path.parent.exists():
             raise StoreError(
                 f"directory {self.path.parent} for the database does not exist",
@@ -282,6 +283,10 @@ class SQLiteStore(Store):
         self._key_cache_epoch = None
 
     def _refresh_keys(self, con: sqlite3.Connection) -> None:
+        with self._key_lock:
+            self._refresh_keys_locked(con)
+
+    def _refresh_keys_locked(self, con: sqlite3.Connection) -> None:
         epoch = con.execute("SELECT value FROM meta WHERE key = 'epoch'").fetchone()
         epoch = None if epoch is None else str(epoch[0])
         if epoch != self._key_cache_epoch:  # cleared (maybe by another process): ids were reused
@@ -296,7 +301,7 @@ class SQLiteStore(Store):
         elif self._key_cache_max and self._max_id(con) < self._key_cache_max:
             # ids the cache knows are gone: start again from the database
             self._reset_keys()
-            self._refresh_keys(con)
+            self._refresh_keys_locked(con)
 
     @staticmethod
     def _max_id(con: sqlite3.Connection) -> int:
@@ -304,22 +309,23 @@ class SQLiteStore(Store):
 
     def _ensure_ids(self, con: sqlite3.Connection, keys: Iterable[str]) -> dict[str, int]:
         """Ids for ``keys``, creating ``user`` accounts for unknown keys (in ``con``'s txn)."""
-        self._refresh_keys(con)
-        cache = self._key_cache
-        missing = sorted(k for k in dict.fromkeys(keys) if k not in cache)
-        if missing:
-            next_id = self._max_id(con) + 1
-            rows = []
-            for offset, key in enumerate(missing):
-                platform, account_id = split_key(key)
-                rows.append((next_id + offset, key, platform, account_id))
-            con.executemany(
-                "INSERT INTO accounts(id, key, platform, account_id) VALUES (?, ?, ?, ?)", rows
-            )
-            for row in rows:
-                cache[row[1]] = row[0]
-            self._key_cache_max = rows[-1][0]
-        return cache
+        with self._key_lock:
+            self._refresh_keys(con)
+            cache = self._key_cache
+            missing = sorted(k for k in dict.fromkeys(keys) if k not in cache)
+            if missing:
+                next_id = self._max_id(con) + 1
+                rows = []
+                for offset, key in enumerate(missing):
+                    platform, account_id = split_key(key)
+                    rows.append((next_id + offset, key, platform, account_id))
+                con.executemany(
+                    "INSERT INTO accounts(id, key, platform, account_id) VALUES (?, ?, ?, ?)", rows
+                )
+                for row in rows:
+                    cache[row[1]] = row[0]
+                self._key_cache_max = rows[-1][0]
+            return cache
 
     def _map_ids(
         self, con: sqlite3.Connection, src: Sequence[str], dst: Sequence[str]
@@ -328,8 +334,9 @@ class SQLiteStore(Store):
         codes, uniques = pd.factorize(
             np.concatenate([np.asarray(src, dtype=object), np.asarray(dst, dtype=object)])
         )
-        ids = self._ensure_ids(con, uniques)
-        lookup = np.fromiter((ids[k] for k in uniques), dtype=np.int64, count=len(uniques))
+        with self._key_lock:
+            ids = self._ensure_ids(con, uniques)
+            lookup = np.fromiter((ids[k] for k in uniques), dtype=np.int64, count=len(uniques))
         mapped = lookup[codes]
         return mapped[: len(src)], mapped[len(src) :]
 
@@ -552,10 +559,10 @@ class SQLiteStore(Store):
         return df
 
     def keys_to_index(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
-        with self._read() as con:
-            self._refresh_keys(con)
-        cache = self._key_cache
-        return np.array([cache.get(k, 0) - 1 for k in keys], dtype=np.int64)
+        with self._read() as con, self._key_lock:
+            self._refresh_keys_locked(con)
+            cache = self._key_cache
+            return np.array([cache.get(k, 0) - 1 for k in keys], dtype=np.int64)
 
     # runs --------------------------------------------------------------------
     @staticmethod

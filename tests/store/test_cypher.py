@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from kolgraph.store import cypher
 from kolgraph.errors import NotFound
+from kolgraph.store import cypher
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -41,8 +41,18 @@ def test_unknown_and_unsafe_names() -> None:
 def test_wheel_ships_cypher(tmp_path: Path) -> None:
     pytest.importorskip("hatchling")
     subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(tmp_path), str(ROOT)],
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--no-deps",
+            "--no-build-isolation",
+            "-q",
+            "-w",
+            str(tmp_path),
+            str(ROOT),
+        ],
         check=True,
         capture_output=True,
     )
