@@ -581,7 +581,7 @@ def _print_plan(plan: Any) -> None:
         s.add_row("most overlapping pair", f"{r['a']} / {r['b']}: Jaccard {r['jaccard']:.3f}")
     quiet = [p for p in PHASES if not any(a.phase == p for a in plan.accounts)]
     if quiet:
-        s.add_row("phases without paid accounts", ", ".join(q.replace("_", " ") for q in quiet))
+        s.add_row("phases with no account", ", ".join(q.replace("_", " ") for q in quiet))
     out.print(s)
     for note in plan.notes:
         out.print(f"[dim]note: {note}[/]")
@@ -653,7 +653,7 @@ def serve(
 def demo(
     users: Annotated[int, typer.Option(help="Accounts in the synthetic network.")] = 50_000,
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same network).")] = 7,
-    budget: Annotated[float, typer.Option(help="Budget of the demo plan.")] = 50_000.0,
+    budget: Annotated[float, typer.Option(help="Budget of the demo plan.")] = 1_000.0,
     fresh: Annotated[bool, typer.Option("--fresh", help="Wipe the store first.")] = False,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -686,7 +686,7 @@ def demo(
                     hint="run the demo on another file (--db demo.db) or pass --fresh to wipe it",
                 )
         with _bar("demo") as progress:
-            total = len(net.follow_src) + len(net.repost_src)
+            total = net.n_accounts + net.n_follows + net.n_reposts
             task = progress.add_task("loading the store", total=total)
             load_demo(st, net, progress=lambda n: progress.update(task, advance=n))
         result = _rank_with_progress(st)
@@ -702,7 +702,13 @@ def demo(
             },
         )
         _print_plan(make_plan(st, params, settings=_settings()))
-    console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/]")
+        where = st.path if hasattr(st, "path") else st.name
+    console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/] (store: {where})")
+    console.print(
+        "next: [bold]kolgraph accounts --kind media[/], "
+        "[bold]kolgraph plan --budget 2000 --kol 5..20 --format json[/], "
+        "[bold]kolgraph serve[/] then http://127.0.0.1:8000/docs"
+    )
 
 
 @app.callback(invoke_without_command=True)

@@ -329,8 +329,30 @@ def plan_arrays(
     def ratio(g: int, c: float) -> float:
         return g / c if c > 0 else float("inf") if g > 0 else 0.0
 
-    def greedy(pool: npt.NDArray[np.int64], limit: int | None, room: dict[Kind, int | None]) -> int:
-        """Lazy greedy over ``pool``; returns how many accounts were taken."""
+    def reserve(i: int) -> float:
+        """Cheapest cost of the minimum slots still open once ``i`` is taken."""
+        total = 0.0
+        for kind, order in by_cost.items():
+            need = params.range_of(kind).min - count[kind] - (kind_arr[i] == kind.value)
+            for j in order:
+                if need <= 0:
+                    break
+                if j != i and j not in gains:
+                    total += float(cost_all[j])
+                    need -= 1
+        return total
+
+    def greedy(
+        pool: npt.NDArray[np.int64],
+        limit: int | None,
+        room: dict[Kind, int | None],
+        keep_minimums: bool = False,
+    ) -> int:
+        """Lazy greedy over ``pool``; returns how many accounts were taken.
+
+        With ``keep_minimums`` an account is taken only if the budget left
+        after it still pays for the cheapest way to fill the open minimums.
+        """
         heap = [(-ratio(gain(int(i)), float(cost_all[i])), int(i), -1) for i in pool]
         heapq.heapify(heap)
         taken = 0
@@ -341,7 +363,8 @@ def plan_arrays(
             cap = room.get(kind)
             if i in gains or (cap is not None and count[kind] >= cap):
                 continue
-            if cost_all[i] > params.budget - spent + 1e-9:
+            held = reserve(i) if keep_minimums else 0.0
+            if cost_all[i] + held > params.budget - spent + 1e-9:
                 continue
             if stamp != step:
                 g = gain(i)
@@ -364,25 +387,36 @@ def plan_arrays(
                 hint="raise the budget or drop it from the included accounts",
             )
         take(i, gain(i))
+    by_cost: dict[Kind, list[int]] = {}
+    cheapest_total = 0.0
     for kind in _PLANNABLE:
         need = params.range_of(kind).min - count[kind]
         if need <= 0:
             continue
-        pool = cand[(kind_arr[cand] == kind.value)]
-        got = greedy(pool, need, {kind: params.range_of(kind).max})
-        if got < need:
-            have = int(pool.size)
-            cheapest = np.sort(cost_all[pool])[:need].sum() if have >= need else float("nan")
+        pool = cand[(kind_arr[cand] == kind.value) & ~np.isin(cand, chosen)]
+        if pool.size < need:
             raise InputError(
-                f"cannot place {params.range_of(kind).min} {kind.value} accounts: "
-                + (
-                    f"only {have} {kind.value} candidates exist"
-                    if have < need
-                    else f"the {need} cheapest cost {cheapest:.0f} but {params.budget - spent:.0f} "
-                    "of the budget is left"
-                ),
-                hint=f"raise the budget or lower the minimum number of {kind.value} accounts",
+                f"cannot place {params.range_of(kind).min} {kind.value} accounts: only "
+                f"{pool.size + count[kind]} {kind.value} candidates exist",
+                hint=f"lower the minimum number of {kind.value} accounts, or label more "
+                f"accounts {kind.value}",
             )
+        order = pool[np.argsort(cost_all[pool], kind="stable")]
+        by_cost[kind] = [int(j) for j in order]
+        cheapest_total += float(cost_all[order[:need]].sum())
+    if cheapest_total > params.budget - spent + 1e-9:
+        wanted = ", ".join(f"{params.range_of(k).min} {k.value}" for k in by_cost)
+        raise InputError(
+            f"cannot place the minimum mix ({wanted}): the cheapest way costs "
+            f"{cheapest_total:,.0f} but the budget left is {params.budget - spent:,.0f}",
+            hint="raise the budget or lower the minimum counts",
+        )
+    for kind in by_cost:
+        need = params.range_of(kind).min - count[kind]
+        pool = np.asarray(by_cost[kind], dtype=np.int64)
+        got = greedy(pool, need, {kind: params.range_of(kind).max}, keep_minimums=True)
+        if got < need:  # cannot happen: the reserve keeps the minimums affordable
+            raise InputError(f"could not place the minimum of {kind.value} accounts")
     greedy(cand, None, caps)
 
     # phases

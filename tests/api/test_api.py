@@ -399,7 +399,7 @@ def test_plan_bad_request_is_422_naming_the_field(
 
 def test_plan_minimum_unreachable_under_budget(client: TestClient) -> None:
     r = client.post("/v1/plans", json={"budget": 100, "kol": {"min": 3}})
-    detail = assert_kolgraph_error(r, 422, "InputError", "cannot place 3 kol accounts")
+    detail = assert_kolgraph_error(r, 422, "InputError", "cannot place the minimum mix (3 kol)")
     assert "budget" in detail["hint"]
 
 

@@ -91,7 +91,7 @@ def test_mix_minimums_and_maximums() -> None:
 
 def test_minimum_out_of_budget_is_a_clear_error() -> None:
     mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
-    with pytest.raises(InputError, match="cannot place 3 kol") as info:
+    with pytest.raises(InputError, match=r"minimum mix \(3 kol\).*costs 250") as info:
         plan_arrays(
             mat, acc, sc, PlanParams(budget=200, mix={Kind.KOL: KindRange(3)}), settings=SETTINGS
         )
@@ -100,6 +100,21 @@ def test_minimum_out_of_budget_is_a_clear_error() -> None:
         plan_arrays(
             mat, acc, sc, PlanParams(budget=9999, mix={Kind.MEDIA: KindRange(2)}), settings=SETTINGS
         )
+
+
+def test_minimums_reserve_budget_for_the_open_slots() -> None:
+    # A has the best reach per cost, but taking it leaves too little for a second KOL;
+    # the cheapest pair (B, C) fits, so the planner must find it instead of failing.
+    aud = {0: list(range(10, 110)), 1: list(range(110, 120)), 2: list(range(120, 130))}
+    mat, acc, sc = _world(aud, {0: "kol", 1: "kol", 2: "kol"}, {0: 100.0, 1: 30.0, 2: 30.0}, 130)
+    plan = plan_arrays(
+        mat, acc, sc, PlanParams(budget=120, mix={Kind.KOL: KindRange(2)}), settings=SETTINGS
+    )
+    assert sorted(a.key for a in plan.accounts) == ["t:1", "t:2"]
+    assert plan.spent == 60
+    # without a minimum the same budget buys the single best account
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=120), settings=SETTINGS)
+    assert [a.key for a in plan.accounts][0] == "t:0"
 
 
 def test_target_community_restricts_reach() -> None:
