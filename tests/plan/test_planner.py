@@ -114,7 +114,7 @@ def test_minimums_reserve_budget_for_the_open_slots() -> None:
     assert plan.spent == 60
     # without a minimum the same budget buys the single best account
     plan = plan_arrays(mat, acc, sc, PlanParams(budget=120), settings=SETTINGS)
-    assert [a.key for a in plan.accounts][0] == "t:0"
+    assert plan.accounts[0].key == "t:0"
 
 
 def test_target_community_restricts_reach() -> None:
