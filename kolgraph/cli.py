@@ -32,6 +32,7 @@ from rich.progress import (
 from rich.table import Table
 
 from kolgraph import __version__
+from kolgraph.crawl.importers import ImportReport, OnError
 from kolgraph.errors import KolgraphError
 from kolgraph.model import EdgeType, Kind
 from kolgraph.settings import Settings, get_settings
@@ -74,16 +75,6 @@ class OutFormat(str, Enum):
 class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
-
-
-class EdgeTypeOpt(str, Enum):
-    follow = "follow"
-    repost = "repost"
-
-
-class OnErrorOpt(str, Enum):
-    fail = "fail"
-    skip = "skip"
 
 
 def handle_errors(fn: Callable[P, R]) -> Callable[P, R]:
@@ -141,7 +132,7 @@ def _fmt(x: float | None, digits: int = 6) -> str:
 
 
 # ------------------------------------------------------------------------ import
-def _report(report: Any) -> None:
+def _report(report: ImportReport) -> None:
     table = Table(title=f"import: {report.kind}", show_header=False)
     table.add_row("file", report.path)
     table.add_row("rows read", f"{report.rows:,}")
@@ -157,13 +148,25 @@ def _report(report: Any) -> None:
     out.print(table)
 
 
-def _progress_cb(progress: Progress, label: str) -> Callable[[int], None]:
-    task = progress.add_task(label, total=None)
-
-    def cb(n: int) -> None:
-        progress.update(task, advance=n)
-
-    return cb
+def _import(
+    importer: Callable[..., ImportReport],
+    path: Path,
+    label: str,
+    db: Path | None,
+    store: str | None,
+    **options: Any,
+) -> None:
+    """Run one importer with a progress bar and print its report."""
+    with _open(db, store) as st, _bar("import") as progress:
+        task = progress.add_task(label, total=None)
+        report = importer(
+            st,
+            path,
+            batch_size=_settings().batch_size,
+            progress=lambda n: progress.update(task, advance=n),
+            **options,
+        )
+    _report(report)
 
 
 @import_app.command("edges")
@@ -171,9 +174,9 @@ def _progress_cb(progress: Progress, label: str) -> Callable[[int], None]:
 def import_edges_cmd(
     path: Annotated[Path, typer.Argument(help="Edge list: CSV, TSV or whitespace; gzip or plain.")],
     type: Annotated[
-        EdgeTypeOpt,
+        EdgeType,
         typer.Option("--type", help="follow: src follows dst; repost: src reposted dst."),
-    ] = EdgeTypeOpt.follow,
+    ] = EdgeType.FOLLOW,
     platform: Annotated[
         str, typer.Option(help="Platform of the accounts (keys become platform:id).")
     ] = "twitter",
@@ -194,11 +197,11 @@ def import_edges_cmd(
         bool, typer.Option("--text-ids", help="Allow non-numeric account ids.")
     ] = False,
     on_error: Annotated[
-        OnErrorOpt,
+        OnError,
         typer.Option(
             "--on-error", help="fail: stop at the first bad row; skip: set bad rows aside."
         ),
-    ] = OnErrorOpt.fail,
+    ] = OnError.FAIL,
     rejects: Annotated[
         Path | None, typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv].")
     ] = None,
@@ -208,22 +211,21 @@ def import_edges_cmd(
     """Import a follower or repost edge list."""
     from kolgraph.crawl.importers import import_edges
 
-    with _open(db, store) as st, _bar("import") as progress:
-        report = import_edges(
-            st,
-            path,
-            edge_type=EdgeType(type.value),
-            platform=platform,
-            delimiter=delimiter,
-            columns=columns,
-            header=header,
-            numeric_ids=not text_ids,
-            on_error=on_error.value,
-            rejects_path=rejects,
-            batch_size=_settings().batch_size,
-            progress=_progress_cb(progress, f"writing {type.value} edges"),
-        )
-    _report(report)
+    _import(
+        import_edges,
+        path,
+        f"writing {type.value} edges",
+        db,
+        store,
+        edge_type=type,
+        platform=platform,
+        delimiter=delimiter,
+        columns=columns,
+        header=header,
+        numeric_ids=not text_ids,
+        on_error=on_error,
+        rejects_path=rejects,
+    )
 
 
 @import_app.command("higgs")
@@ -236,7 +238,7 @@ def import_higgs_cmd(
     actions: Annotated[
         str, typer.Option(help="Which actions to import (RT retweet, MT mention, RE reply).")
     ] = "RT,MT,RE",
-    on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
+    on_error: Annotated[OnError, typer.Option("--on-error")] = OnError.FAIL,
     rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -244,18 +246,17 @@ def import_higgs_cmd(
     """Import SNAP Higgs Twitter activity as repost / mention / reply edges."""
     from kolgraph.crawl.importers import import_higgs
 
-    with _open(db, store) as st, _bar("import") as progress:
-        report = import_higgs(
-            st,
-            path,
-            platform=platform,
-            actions=tuple(a.strip().upper() for a in actions.split(",") if a.strip()),
-            on_error=on_error.value,
-            rejects_path=rejects,
-            batch_size=_settings().batch_size,
-            progress=_progress_cb(progress, "writing activity edges"),
-        )
-    _report(report)
+    _import(
+        import_higgs,
+        path,
+        "writing activity edges",
+        db,
+        store,
+        platform=platform,
+        actions=tuple(a.strip().upper() for a in actions.split(",") if a.strip()),
+        on_error=on_error,
+        rejects_path=rejects,
+    )
 
 
 @import_app.command("cascades")
@@ -266,7 +267,7 @@ def import_cascades_cmd(
         typer.Argument(help="Cascades: 'uid ts,uid ts,...' or 'query uid ts uid ts ...' per line."),
     ],
     platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "douban",
-    on_error: Annotated[OnErrorOpt, typer.Option("--on-error")] = OnErrorOpt.fail,
+    on_error: Annotated[OnError, typer.Option("--on-error")] = OnError.FAIL,
     rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -274,17 +275,16 @@ def import_cascades_cmd(
     """Import adoption cascades as repost edges (import follow edges first)."""
     from kolgraph.crawl.importers import import_cascades
 
-    with _open(db, store) as st, _bar("import") as progress:
-        report = import_cascades(
-            st,
-            path,
-            platform=platform,
-            on_error=on_error.value,
-            rejects_path=rejects,
-            batch_size=_settings().batch_size,
-            progress=_progress_cb(progress, "writing cascade edges"),
-        )
-    _report(report)
+    _import(
+        import_cascades,
+        path,
+        "writing cascade edges",
+        db,
+        store,
+        platform=platform,
+        on_error=on_error,
+        rejects_path=rejects,
+    )
 
 
 @import_app.command("accounts")
