@@ -10,7 +10,7 @@ run or the complete new one, never a mix.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kolgraph.model import Account, Kind
+from kolgraph.model import Account, EdgeType, Kind
 
 __all__ = [
     "AccountQuery",
@@ -212,6 +212,16 @@ class Store(abc.ABC):
 
         Columns: ``key, platform, account_id, name, kind, followers, cost``;
         ``followers`` and ``cost`` are float with NaN when unknown.
+        """
+
+    @abc.abstractmethod
+    def iter_edges(
+        self, edge_type: EdgeType, *, batch_size: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        """Every edge of one type, in batches of at most ``batch_size`` rows.
+
+        Columns: ``src, dst`` (node keys); for reposts also ``post_id, ts,
+        action, weight``. Order is stable (insertion order).
         """
 
     @abc.abstractmethod

@@ -49,7 +49,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.errors import InputError, NotFound, StoreError
-from kolgraph.model import Account, Kind, split_key
+from kolgraph.model import Account, EdgeType, Kind, split_key
 from kolgraph.store.base import (
     AccountQuery,
     AccountRecord,
@@ -557,6 +557,28 @@ class SQLiteStore(Store):
         df["followers"] = df["followers"].astype("float64")
         df["cost"] = df["cost"].astype("float64")
         return df
+
+    def iter_edges(
+        self, edge_type: EdgeType, *, batch_size: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        if batch_size < 1:
+            raise InputError("batch_size must be at least 1")
+        if edge_type is EdgeType.FOLLOW:
+            sql = (
+                "SELECT a.key, b.key FROM follows e JOIN accounts a ON a.id = e.src "
+                "JOIN accounts b ON b.id = e.dst ORDER BY e.rowid"
+            )
+            cols = ["src", "dst"]
+        else:
+            sql = (
+                "SELECT a.key, b.key, e.post_id, e.ts, e.action, e.weight FROM reposts e "
+                "JOIN accounts a ON a.id = e.src JOIN accounts b ON b.id = e.dst ORDER BY e.rowid"
+            )
+            cols = ["src", "dst", "post_id", "ts", "action", "weight"]
+        with self._read() as con:
+            cur = con.execute(sql)
+            while rows := cur.fetchmany(batch_size):
+                yield pd.DataFrame.from_records(rows, columns=cols)
 
     def keys_to_index(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
         with self._read() as con, self._key_lock:

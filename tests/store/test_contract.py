@@ -15,7 +15,7 @@ import pandas as pd
 import pytest
 
 from kolgraph.errors import InputError, KolgraphError, NotFound
-from kolgraph.model import Account, Kind
+from kolgraph.model import Account, EdgeType, Kind
 from kolgraph.store import AccountQuery, RunResults, Store
 
 if TYPE_CHECKING:
@@ -484,3 +484,28 @@ def test_overlaps_returns_stored_pairs_among_keys(store: Store, tiny: TinyGraph)
     assert [(o.a, o.b, o.shared) for o in only] == [("x:1", "x:2", 2)]
     assert store.overlaps(["x:1", "x:4"]) == []  # no stored pair between them
     assert store.overlaps(["x:1"]) == []
+
+
+def test_iter_edges_streams_keys_and_details(store: Store) -> None:
+    store.add_follows(["t:1", "t:2", "t:3"], ["t:2", "t:3", "t:1"])
+    store.add_reposts(
+        ["t:3", "t:1"], ["t:1", "t:2"], ["p1", "p2"], [100, 200], ["repost", "reply"], [1.0, 2.5]
+    )
+    batches = list(store.iter_edges(EdgeType.FOLLOW, batch_size=2))
+    assert [len(b) for b in batches] == [2, 1]
+    follows = pd.concat(batches)
+    assert set(zip(follows["src"], follows["dst"], strict=True)) == {
+        ("t:1", "t:2"),
+        ("t:2", "t:3"),
+        ("t:3", "t:1"),
+    }
+    reposts = pd.concat(store.iter_edges(EdgeType.REPOST))
+    assert list(reposts.columns) == ["src", "dst", "post_id", "ts", "action", "weight"]
+    row = reposts[reposts["post_id"] == "p2"].iloc[0]
+    assert (row["src"], row["dst"], int(row["ts"]), row["action"], float(row["weight"])) == (
+        "t:1",
+        "t:2",
+        200,
+        "reply",
+        2.5,
+    )
