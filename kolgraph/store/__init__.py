@@ -43,8 +43,7 @@ def open_store(
     if backend == "sqlite":
         return SQLiteStore(db or settings.db)
     if backend == "neo4j":
-        raise InputError(
-            "the Neo4j store is not available in this build",
-            hint="use the embedded store (KOLGRAPH_STORE=sqlite)",
-        )
+        from kolgraph.store.neo4j import Neo4jStore
+
+        return Neo4jStore.from_settings(settings)
     raise InputError(f"unknown store {backend!r}", hint="choose sqlite or neo4j")

@@ -30,6 +30,7 @@ __all__ = [
     "RunResults",
     "Store",
     "StoreCounts",
+    "aligned_scores",
 ]
 
 IntArray = npt.NDArray[np.int32]
@@ -144,6 +145,29 @@ class AccountQuery:
     descending: bool = True
     limit: int = 50
     offset: int = 0
+
+
+def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:
+    """Scores in dense index order from rows ``idx, pagerank, community, audience, tier``.
+
+    Accounts without a row get NaN / NA / None. Both stores build
+    :meth:`Store.current_scores` with this, so the frames are identical.
+    """
+    out = pd.DataFrame(
+        {
+            "pagerank": np.full(n, np.nan),
+            "community": pd.array([pd.NA] * n, dtype="Int64"),
+            "audience": np.full(n, np.nan),
+            "tier": pd.Series([None] * n, dtype=object),
+        }
+    )
+    if len(rows):
+        idx = rows["idx"].to_numpy(dtype=np.int64)
+        out.loc[idx, "pagerank"] = rows["pagerank"].to_numpy(dtype=float)
+        out.loc[idx, "community"] = rows["community"].astype("Int64").to_numpy()
+        out.loc[idx, "audience"] = rows["audience"].to_numpy(dtype=float)
+        out.loc[idx, "tier"] = rows["tier"].to_numpy()
+    return out
 
 
 class Store(abc.ABC):

@@ -60,6 +60,7 @@ from kolgraph.store.base import (
     RunResults,
     Store,
     StoreCounts,
+    aligned_scores,
 )
 
 __all__ = ["SQLiteStore"]
@@ -864,21 +865,7 @@ class SQLiteStore(Store):
                 con,
                 params=(rid or "",),
             )
-        out = pd.DataFrame(
-            {
-                "pagerank": np.full(n, np.nan),
-                "community": pd.array([pd.NA] * n, dtype="Int64"),
-                "audience": np.full(n, np.nan),
-                "tier": pd.Series([None] * n, dtype=object),
-            }
-        )
-        if len(df):
-            idx = df["idx"].to_numpy()
-            out.loc[idx, "pagerank"] = df["pagerank"].to_numpy()
-            out.loc[idx, "community"] = df["community"].astype("Int64").to_numpy()
-            out.loc[idx, "audience"] = df["audience"].to_numpy(dtype=float)
-            out.loc[idx, "tier"] = df["tier"].to_numpy()
-        return out
+        return aligned_scores(n, df)
 
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         idx = self.keys_to_index(keys)

@@ -1,0 +1,8 @@
+// How many accounts match the filters of list_accounts_*.
+OPTIONAL MATCH (m:KolgraphMeta {id: 0})
+WITH m.current_run AS run
+MATCH (a:Account)
+WHERE ($kind IS NULL OR a.kind = $kind)
+  AND ($platform IS NULL OR a.platform = $platform)
+  AND ($community IS NULL OR (a.rank_run = run AND a.community = $community))
+RETURN count(a) AS n

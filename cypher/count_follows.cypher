@@ -1,0 +1,2 @@
+MATCH ()-[e:FOLLOWS]->()
+RETURN count(e) AS n

@@ -1,0 +1,2 @@
+MATCH ()-[e:REPOSTED]->()
+RETURN count(e) AS n

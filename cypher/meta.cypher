@@ -1,0 +1,3 @@
+// The singleton meta node, if any.
+OPTIONAL MATCH (m:KolgraphMeta {id: 0})
+RETURN m.next_idx AS next_idx, m.epoch AS epoch, m.current_run AS current_run

@@ -1,0 +1,2 @@
+MATCH (r:RankRun {id: $run_id})
+RETURN r.status AS status

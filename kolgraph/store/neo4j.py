@@ -1,0 +1,694 @@
+"""The Neo4j store: the system of record, behind the same contract as the embedded store.
+
+Only this module (and :mod:`kolgraph.rank.gds`) talks to Neo4j. It uses the official
+driver, one :class:`neo4j.Driver` per process and URI, managed transactions (retried by
+the driver on transient errors up to ``max_transaction_retry_time``) and the Cypher files
+in ``cypher/``; see ``cypher/README.md`` for the graph model.
+
+Dense indices
+-------------
+Every account gets an integer ``idx`` when it is created, allocated under a write lock on
+the singleton ``:KolgraphMeta`` node so numbering stays dense (0..n-1) even with several
+writers. Rank jobs exchange arrays indexed by ``idx``; edges leave Neo4j as parallel lists
+per chunk of source accounts, never as one record per edge.
+
+Publishing
+----------
+A run's scores are staged in ``next_*`` properties (and its ``:Community`` nodes and
+``:OVERLAPS`` relationships carry its ``run_id``); :meth:`Neo4jStore.publish_run` then
+copies them into ``pagerank``, ``community``, ``reach``, ``tier``, ``rank_run`` and moves
+``KolgraphMeta.current_run`` in **one** transaction, so a reader sees the old run or the
+complete new one. That transaction touches every scored account: size
+``db.memory.transaction.total.max`` for it (see ``docker-compose.yml``).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from typing import Any, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+
+from kolgraph.errors import InputError, NotFound, StoreError
+from kolgraph.model import Account, EdgeType, Kind, split_key
+from kolgraph.settings import Settings
+from kolgraph.store import cypher
+from kolgraph.store.base import (
+    AccountQuery,
+    AccountRecord,
+    CommunityRecord,
+    GraphArrays,
+    OverlapRecord,
+    RunInfo,
+    RunResults,
+    Store,
+    StoreCounts,
+    aligned_scores,
+)
+
+__all__ = ["Neo4jStore", "close_drivers"]
+
+T = TypeVar("T")
+
+_KINDS = {k.value: k.value for k in Kind}
+_SORT_PROP = {
+    "pagerank": ("pagerank", True),
+    "followers": ("followers", False),
+    "audience": ("reach", True),
+    "cost": ("cost", False),
+    "key": ("key", False),
+}
+_DRIVERS: dict[tuple[str, str | None], Any] = {}
+_DRIVERS_LOCK = threading.Lock()
+
+
+def _neo4j() -> Any:
+    try:
+        import neo4j
+    except ImportError as exc:  # pragma: no cover - neo4j is a core dependency
+        raise StoreError("the neo4j driver is not installed", hint="pip install neo4j") from exc
+    return neo4j
+
+
+def _driver(uri: str, user: str | None, password: str | None, retry_seconds: float) -> Any:
+    """The process-wide driver for ``uri`` (created on first use)."""
+    neo4j = _neo4j()
+    key = (uri, user)
+    with _DRIVERS_LOCK:
+        drv = _DRIVERS.get(key)
+        if drv is None:
+            auth = (user, password or "") if user else None
+            drv = neo4j.GraphDatabase.driver(
+                uri, auth=auth, max_transaction_retry_time=retry_seconds
+            )
+            _DRIVERS[key] = drv
+        return drv
+
+
+def close_drivers() -> None:
+    """Close every driver this process opened (for tests and shutdown)."""
+    with _DRIVERS_LOCK:
+        for drv in _DRIVERS.values():
+            drv.close()
+        _DRIVERS.clear()
+
+
+def _plain(value: Any) -> Any:
+    """numpy scalars → Python scalars, NaN → None (the driver sends native types)."""
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and value != value:
+        return None
+    return value
+
+
+class Neo4jStore(Store):
+    """Kolgraph store in a Neo4j 5 database (see the module docstring).
+
+    Parameters
+    ----------
+    uri, user, password, database
+        Connection; ``user=None`` connects without authentication.
+    batch_size
+        Rows per ``UNWIND $rows`` write transaction.
+    connect_timeout
+        How long to wait for the database at start (retrying while it is unavailable).
+    chunk
+        Source accounts per edge-export query.
+    """
+
+    name = "neo4j"
+
+    def __init__(
+        self,
+        uri: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        database: str = "neo4j",
+        batch_size: int = 20_000,
+        connect_timeout: float = 30.0,
+        retry_seconds: float = 30.0,
+        chunk: int = 250_000,
+    ) -> None:
+        self.uri = uri
+        self.database = database
+        self.batch_size = batch_size
+        self.chunk = chunk
+        self._driver = _driver(uri, user, password, retry_seconds)
+        self._key_cache: dict[str, int] = {}
+        self._key_next = 0
+        self._key_epoch: Any = None
+        self._key_lock = threading.RLock()
+        self._wait_until_ready(connect_timeout)
+        for stmt in cypher.statements("schema"):
+            self._q_text(stmt)
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> Neo4jStore:
+        if not settings.neo4j_uri:
+            raise InputError(
+                "the Neo4j store needs KOLGRAPH_NEO4J_URI",
+                hint="set it, e.g. KOLGRAPH_NEO4J_URI=bolt://127.0.0.1:7687",
+            )
+        pw = settings.neo4j_password.get_secret_value() if settings.neo4j_password else None
+        return cls(
+            settings.neo4j_uri,
+            user=settings.neo4j_user,
+            password=pw,
+            database=settings.neo4j_database,
+            batch_size=min(settings.batch_size, 50_000),
+        )
+
+    # plumbing -------------------------------------------------------------------------
+    def _wait_until_ready(self, timeout: float) -> None:
+        """Verify connectivity, retrying while the server is (still) unavailable."""
+        neo4j = _neo4j()
+        deadline = time.monotonic() + timeout
+        delay = 0.5
+        while True:
+            try:
+                self._driver.verify_connectivity()
+                return
+            except neo4j.exceptions.AuthError as exc:
+                raise StoreError(
+                    f"Neo4j at {self.uri} refused the credentials: {exc.message}",
+                    hint="set KOLGRAPH_NEO4J_USER and KOLGRAPH_NEO4J_PASSWORD",
+                ) from exc
+            except (neo4j.exceptions.ServiceUnavailable, neo4j.exceptions.SessionExpired) as exc:
+                if time.monotonic() >= deadline:
+                    raise StoreError(
+                        f"Neo4j at {self.uri} is not reachable: {exc}",
+                        hint="start it (docker compose up -d) or fix KOLGRAPH_NEO4J_URI",
+                    ) from exc
+                time.sleep(delay)
+                delay = min(delay * 2, 5.0)
+
+    def _wrap(self, fn: Callable[[], T]) -> T:
+        neo4j = _neo4j()
+        try:
+            return fn()
+        except neo4j.exceptions.ServiceUnavailable as exc:
+            raise StoreError(f"Neo4j at {self.uri} became unavailable: {exc}") from exc
+        except neo4j.exceptions.CypherSyntaxError as exc:
+            raise StoreError(
+                f"Neo4j rejected a kolgraph query: {exc.message}",
+                hint="kolgraph needs Neo4j 5.23 or newer",
+            ) from exc
+
+    def _q_text(self, text: str, *, read: bool = False, **params: Any) -> Any:
+        neo4j = _neo4j()
+        routing = neo4j.RoutingControl.READ if read else neo4j.RoutingControl.WRITE
+        return self._wrap(
+            lambda: self._driver.execute_query(
+                text, params, database_=self.database, routing_=routing
+            )
+        )
+
+    def _q(self, name: str, *, read: bool = False, **params: Any) -> Any:
+        """Run ``cypher/<name>.cypher`` with parameters; returns an EagerResult."""
+        return self._q_text(cypher.load(name), read=read, **params)
+
+    def _df(self, name: str, **params: Any) -> pd.DataFrame:
+        neo4j = _neo4j()
+        df: pd.DataFrame = self._wrap(
+            lambda: self._driver.execute_query(
+                cypher.load(name),
+                params,
+                database_=self.database,
+                routing_=neo4j.RoutingControl.READ,
+                result_transformer_=neo4j.Result.to_df,
+            )
+        )
+        return df
+
+    def _write_tx(self, work: Callable[[Any], T]) -> T:
+        """Run ``work(tx)`` in one managed write transaction (retried when transient)."""
+
+        def run() -> T:
+            with self._driver.session(database=self.database) as session:
+                return session.execute_write(work)  # type: ignore[no-any-return]
+
+        return self._wrap(run)
+
+    def close(self) -> None:
+        """Nothing to release per store: the driver is shared (see :func:`close_drivers`)."""
+
+    def clear(self) -> None:
+        for name in ("delete_relationships", "delete_nodes"):
+            while True:
+                n = self._q(name, batch=self.batch_size).records[0]["n"]
+                if n == 0:
+                    break
+        self._q("reset_meta", epoch=secrets.randbits(48))
+        with self._key_lock:
+            self._reset_keys()
+
+    # key → idx ------------------------------------------------------------------------
+    def _reset_keys(self) -> None:
+        self._key_cache.clear()
+        self._key_next = 0
+        self._key_epoch = None
+
+    def _refresh_keys(self) -> None:
+        with self._key_lock:
+            meta = self._q("meta", read=True).records[0]
+            if meta["epoch"] != self._key_epoch or (meta["next_idx"] or 0) < self._key_next:
+                self._reset_keys()
+                self._key_epoch = meta["epoch"]
+            if (meta["next_idx"] or 0) > self._key_next:
+                rows = self._q("account_keys", read=True, **{"from": self._key_next}).records
+                for r in rows:
+                    self._key_cache[r["key"]] = r["idx"]
+                self._key_next = max(self._key_cache.values(), default=-1) + 1
+
+    def _ensure_ids(self, keys: Iterable[str]) -> tuple[dict[str, int], int]:
+        """Idx of ``keys``, creating missing accounts; returns (ids, how many were new)."""
+        wanted = list(dict.fromkeys(keys))
+        for k in wanted:
+            split_key(k)  # validate before writing anything
+        self._refresh_keys()
+        with self._key_lock:
+            missing = [k for k in wanted if k not in self._key_cache]
+        if not missing:
+            return self._key_cache, 0
+
+        def work(tx: Any) -> list[tuple[str, int]]:
+            meta = tx.run(
+                cypher.load("meta_lock"), epoch=secrets.randbits(48), token=secrets.randbits(32)
+            ).single()
+            start = meta["next_idx"]
+            still = tx.run(cypher.load("missing_keys"), keys=missing).single()["missing"]
+            still = sorted(still)
+            rows = []
+            for offset, key in enumerate(still):
+                platform, account_id = split_key(key)
+                rows.append(
+                    {"key": key, "platform": platform, "id": account_id, "idx": start + offset}
+                )
+            for lo in range(0, len(rows), self.batch_size):
+                tx.run(
+                    cypher.load("create_accounts"),
+                    rows=rows[lo : lo + self.batch_size],
+                    user=Kind.USER.value,
+                    empty="",
+                )
+            tx.run(cypher.load("set_next_idx"), next_idx=start + len(rows))
+            return [(r["key"], r["idx"]) for r in rows]
+
+        created = self._write_tx(work)
+        self._refresh_keys()
+        return self._key_cache, len(created)
+
+    # writes ---------------------------------------------------------------------------
+    def upsert_accounts(self, accounts: Iterable[Account]) -> int:
+        items = list(accounts)
+        if not items:
+            return 0
+        _, new = self._ensure_ids(a.key for a in items)
+        rows = [
+            {
+                "key": a.key,
+                "name": a.name or None,
+                "kind": a.kind.value if a.kind is not Kind.USER else None,
+                "followers": a.followers,
+                "cost": a.cost,
+            }
+            for a in items
+        ]
+        for lo in range(0, len(rows), self.batch_size):
+            self._q("update_accounts", rows=rows[lo : lo + self.batch_size], kinds=_KINDS)
+        return new
+
+    def _idx_pairs(self, src: Sequence[str], dst: Sequence[str]) -> tuple[list[int], list[int]]:
+        ids, _ = self._ensure_ids([*src, *dst])
+        with self._key_lock:
+            return [ids[k] for k in src], [ids[k] for k in dst]
+
+    def add_follows(self, src: Sequence[str], dst: Sequence[str]) -> int:
+        if len(src) != len(dst):
+            raise InputError("add_follows: src and dst have different lengths")
+        if not len(src):
+            return 0
+        s, d = self._idx_pairs(src, dst)
+        rows = [[a, b] for a, b in zip(s, d, strict=True)]
+        created = 0
+        for lo in range(0, len(rows), self.batch_size):
+            res = self._q("load_follows", rows=rows[lo : lo + self.batch_size])
+            created += res.summary.counters.relationships_created
+        return created
+
+    def add_reposts(
+        self,
+        src: Sequence[str],
+        dst: Sequence[str],
+        post_id: Sequence[str],
+        ts: Sequence[int],
+        action: Sequence[str],
+        weight: Sequence[float] | None = None,
+    ) -> int:
+        n = len(src)
+        if weight is None:
+            weight = [1.0] * n
+        if not (len(dst) == len(post_id) == len(ts) == len(action) == len(weight) == n):
+            raise InputError("add_reposts: columns have different lengths")
+        if not n:
+            return 0
+        t = [int(x) for x in ts]
+        if any(not -(2**63) <= x < 2**63 for x in t):
+            raise InputError("add_reposts: a timestamp does not fit in 64 bits")
+        try:
+            w = [float(x) for x in weight]
+        except (TypeError, ValueError) as exc:
+            raise InputError(f"add_reposts: weight is not a number ({exc})") from exc
+        s, d = self._idx_pairs(src, dst)
+        rows = [[s[i], d[i], str(post_id[i]), t[i], str(action[i]), w[i]] for i in range(n)]
+        created = 0
+        for lo in range(0, n, self.batch_size):
+            res = self._q("load_reposts", rows=rows[lo : lo + self.batch_size])
+            created += res.summary.counters.relationships_created
+        return created
+
+    # reads for jobs -------------------------------------------------------------------
+    def counts(self) -> StoreCounts:
+        def one(name: str) -> int:
+            return int(self._q(name, read=True).records[0]["n"])
+
+        return StoreCounts(
+            accounts=one("count_accounts"),
+            follows=one("count_follows"),
+            reposts=one("count_reposts"),
+        )
+
+    def _n_nodes(self) -> int:
+        return int(self._q("meta", read=True).records[0]["next_idx"] or 0)
+
+    def graph_arrays(self) -> GraphArrays:
+        n = self._n_nodes()
+        fs: list[np.ndarray] = []
+        fd: list[np.ndarray] = []
+        rs: list[np.ndarray] = []
+        rd: list[np.ndarray] = []
+        rt: list[np.ndarray] = []
+        rw: list[np.ndarray] = []
+        for lo in range(0, n, self.chunk):
+            rec = self._q("export_follows", read=True, lo=lo, hi=lo + self.chunk).records[0]
+            fs.append(np.asarray(rec["src"], dtype=np.int32))
+            fd.append(np.asarray(rec["dst"], dtype=np.int32))
+            rec = self._q("export_reposts", read=True, lo=lo, hi=lo + self.chunk).records[0]
+            rs.append(np.asarray(rec["src"], dtype=np.int32))
+            rd.append(np.asarray(rec["dst"], dtype=np.int32))
+            rt.append(np.asarray(rec["ts"], dtype=np.int64))
+            rw.append(np.asarray(rec["weight"], dtype=np.float32))
+
+        def cat(parts: list[np.ndarray], dtype: Any) -> np.ndarray:
+            return np.concatenate(parts).astype(dtype) if parts else np.zeros(0, dtype=dtype)
+
+        return GraphArrays(
+            n,
+            cat(fs, np.int32),
+            cat(fd, np.int32),
+            cat(rs, np.int32),
+            cat(rd, np.int32),
+            cat(rt, np.int64),
+            cat(rw, np.float32),
+        )
+
+    def accounts_frame(self) -> pd.DataFrame:
+        cols = ["key", "platform", "account_id", "name", "kind", "followers", "cost"]
+        df = self._df("accounts_frame")
+        if df.empty:
+            return pd.DataFrame({c: pd.Series(dtype=object) for c in cols}).astype(
+                {"followers": "float64", "cost": "float64"}
+            )
+        df = df[cols].reset_index(drop=True)
+        df["name"] = df["name"].fillna("")
+        df["followers"] = pd.to_numeric(df["followers"], errors="coerce").astype("float64")
+        df["cost"] = pd.to_numeric(df["cost"], errors="coerce").astype("float64")
+        return df
+
+    def iter_edges(
+        self, edge_type: EdgeType, *, batch_size: int = 100_000
+    ) -> Iterator[pd.DataFrame]:
+        if batch_size < 1:
+            raise InputError("batch_size must be at least 1")
+        name = "stream_follows" if edge_type is EdgeType.FOLLOW else "stream_reposts"
+        cols = (
+            ["src", "dst"]
+            if edge_type is EdgeType.FOLLOW
+            else ["src", "dst", "post_id", "ts", "action", "weight"]
+        )
+        pending: list[pd.DataFrame] = []
+        size = 0
+        for lo in range(0, self._n_nodes(), self.chunk):
+            df = self._df(name, lo=lo, hi=lo + self.chunk)
+            if df.empty:
+                continue
+            pending.append(df[cols])
+            size += len(df)
+            while size >= batch_size:
+                buf = pd.concat(pending, ignore_index=True)
+                yield buf.iloc[:batch_size].reset_index(drop=True)
+                rest = buf.iloc[batch_size:]
+                pending, size = ([rest] if len(rest) else []), len(rest)
+        if size:
+            yield pd.concat(pending, ignore_index=True)
+
+    def keys_to_index(self, keys: Sequence[str]) -> npt.NDArray[np.int64]:
+        self._refresh_keys()
+        with self._key_lock:
+            return np.array([self._key_cache.get(k, -1) for k in keys], dtype=np.int64)
+
+    # runs -----------------------------------------------------------------------------
+    @staticmethod
+    def _run(props: dict[str, Any]) -> RunInfo:
+        return RunInfo(
+            id=props["id"],
+            status=props["status"],
+            started=float(props["started"]),
+            finished=None if props.get("finished") is None else float(props["finished"]),
+            params=json.loads(props.get("params") or "{}"),
+            counts=json.loads(props.get("counts") or "{}"),
+            timings=json.loads(props.get("timings") or "{}"),
+            quality=json.loads(props.get("quality") or "{}"),
+            error=props.get("error"),
+        )
+
+    def start_run(self, run_id: str, params: dict[str, Any]) -> RunInfo:
+        neo4j = _neo4j()
+        try:
+            self._q(
+                "run_create",
+                run_id=run_id,
+                status="running",
+                started=time.time(),
+                seq=time.time_ns(),
+                params=json.dumps(params, sort_keys=True, default=str),
+                empty_map="{}",
+            )
+        except neo4j.exceptions.ConstraintError as exc:
+            raise InputError(f"run id {run_id!r} already exists") from exc
+        return self.get_run(run_id)
+
+    def _clear_staged(self, run_id: str) -> None:
+        while self._q("run_clear_staged", run_id=run_id, batch=self.batch_size).records[0][
+            "removed"
+        ]:
+            pass
+
+    def write_results(self, run_id: str, results: RunResults) -> None:
+        info = self.get_run(run_id)
+        if info.status != "running":
+            raise StoreError(f"run {run_id} is {info.status}; only a running run takes results")
+        self._clear_staged(run_id)  # re-writing a run is safe
+        s = results.scores
+        comm = s["community"].astype("Int64")
+        rows = [
+            [int(i), float(p), None if pd.isna(c) else int(c), int(a), t]
+            for i, p, c, a, t in zip(
+                s["index"].tolist(),
+                s["pagerank"].tolist(),
+                comm.tolist(),
+                s["audience"].tolist(),
+                s["tier"].tolist(),
+                strict=True,
+            )
+        ]
+        for lo in range(0, len(rows), self.batch_size):
+            self._q("stage_scores", run_id=run_id, rows=rows[lo : lo + self.batch_size])
+        c = results.communities
+        if len(c):
+            self._refresh_keys()
+            with self._key_lock:
+                by_idx = {v: k for k, v in self._key_cache.items()}
+            crow = [
+                {
+                    "id": int(cid),
+                    "size": int(size),
+                    "internal_edges": int(internal),
+                    "top": [by_idx[int(i)] for i in top],
+                }
+                for cid, size, internal, top in zip(
+                    c["community"], c["size"], c["internal_edges"], c["top"], strict=True
+                )
+            ]
+            for lo in range(0, len(crow), self.batch_size):
+                self._q("stage_communities", run_id=run_id, rows=crow[lo : lo + self.batch_size])
+            members = set(int(x) for x in c["community"])
+            mrows = [[r[0], r[2]] for r in rows if r[2] is not None and r[2] in members]
+            for lo in range(0, len(mrows), self.batch_size):
+                self._q("stage_memberships", run_id=run_id, rows=mrows[lo : lo + self.batch_size])
+        o = results.overlaps
+        if len(o):
+            orows = [
+                [int(a), int(b), int(sh), float(j)]
+                for a, b, sh, j in zip(o["a"], o["b"], o["shared"], o["jaccard"], strict=True)
+            ]
+            for lo in range(0, len(orows), self.batch_size):
+                self._q("stage_overlaps", run_id=run_id, rows=orows[lo : lo + self.batch_size])
+
+    def publish_run(
+        self,
+        run_id: str,
+        *,
+        counts: dict[str, int],
+        timings: dict[str, float],
+        quality: dict[str, float],
+    ) -> RunInfo:
+        def work(tx: Any) -> None:
+            rec = tx.run(cypher.load("run_status"), run_id=run_id).single()
+            if rec is None:
+                raise NotFound(f"no run {run_id!r}")
+            if rec["status"] != "running":
+                raise StoreError(
+                    f"run {run_id} is {rec['status']}; only a running run can be published"
+                )
+            tx.run(cypher.load("unpublish_stale"), run_id=run_id).consume()
+            tx.run(cypher.load("publish_scores"), run_id=run_id).consume()
+            tx.run(
+                cypher.load("publish_run"),
+                run_id=run_id,
+                published="published",
+                superseded="superseded",
+                finished=time.time(),
+                counts=json.dumps(counts),
+                timings=json.dumps(timings),
+                quality=json.dumps(quality),
+                epoch=secrets.randbits(48),
+            ).consume()
+
+        self._write_tx(work)
+        while self._q("stale_runs", batch=self.batch_size).records[0]["removed"]:
+            pass
+        return self.get_run(run_id)
+
+    def fail_run(self, run_id: str, error: str) -> None:
+        res = self._q(
+            "run_fail",
+            run_id=run_id,
+            running="running",
+            failed="failed",
+            finished=time.time(),
+            error=error,
+        )
+        if res.records:
+            self._clear_staged(run_id)
+
+    def current_run(self) -> RunInfo | None:
+        rid = self._q("meta", read=True).records[0]["current_run"]
+        return None if rid is None else self.get_run(rid)
+
+    def get_run(self, run_id: str) -> RunInfo:
+        recs = self._q("run_get", read=True, run_id=run_id).records
+        if not recs:
+            raise NotFound(f"no rank run {run_id!r}", hint="list runs with `kolgraph runs`")
+        return self._run(recs[0]["run"])
+
+    def list_runs(self, limit: int = 20) -> list[RunInfo]:
+        return [self._run(r["run"]) for r in self._q("run_list", read=True, limit=limit).records]
+
+    # reads for users ------------------------------------------------------------------
+    @staticmethod
+    def _record(a: dict[str, Any], current_run: str | None) -> AccountRecord:
+        scored = current_run is not None and a.get("rank_run") == current_run
+        return AccountRecord(
+            key=a["key"],
+            platform=a["platform"],
+            account_id=a["id"],
+            name=a.get("name") or "",
+            kind=Kind(a.get("kind") or "user"),
+            followers=a.get("followers"),
+            cost=a.get("cost"),
+            pagerank=a.get("pagerank") if scored else None,
+            community=a.get("community") if scored else None,
+            audience=a.get("reach") if scored else None,
+            tier=a.get("tier") if scored else None,
+            run_id=current_run if scored else None,
+        )
+
+    def get_account(self, key: str) -> AccountRecord:
+        recs = self._q("get_account", read=True, key=key).records
+        if not recs:
+            raise NotFound(
+                f"no account {key!r}",
+                hint="keys look like 'platform:id'; list accounts to find one",
+            )
+        return self._record(recs[0]["account"], recs[0]["current_run"])
+
+    def list_accounts(self, query: AccountQuery) -> tuple[list[AccountRecord], int]:
+        prop, scored = _SORT_PROP[query.sort]
+        filters = {
+            "kind": None if query.kind is None else query.kind.value,
+            "platform": query.platform,
+            "community": query.community,
+        }
+        total = int(self._q("count_filtered_accounts", read=True, **filters).records[0]["n"])
+        name = "list_accounts_desc" if query.descending else "list_accounts_asc"
+        recs = self._q(
+            name,
+            read=True,
+            prop=prop,
+            scored=scored,
+            offset=query.offset,
+            limit=query.limit,
+            **filters,
+        ).records
+        return [self._record(r["account"], r["current_run"]) for r in recs], total
+
+    def list_communities(
+        self, limit: int = 100, offset: int = 0
+    ) -> tuple[list[CommunityRecord], int]:
+        recs = self._q("list_communities", read=True, limit=limit, offset=offset).records
+        if not recs:
+            return [], 0
+        page = recs[0]["page"] or []
+        return [
+            CommunityRecord(
+                community=int(c["id"]),
+                size=int(c["size"]),
+                internal_edges=int(c["internal_edges"]),
+                top=list(c["top"]),
+                run_id=c["run_id"],
+            )
+            for c in page
+        ], int(recs[0]["total"])
+
+    def current_scores(self) -> pd.DataFrame:
+        if self.current_run() is None:
+            return aligned_scores(0, pd.DataFrame())
+        return aligned_scores(self._n_nodes(), self._df("current_scores"))
+
+    def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
+        if len(keys) < 2:
+            return []
+        recs = self._q("get_overlaps", read=True, keys=list(keys)).records
+        return [
+            OverlapRecord(a=r["a"], b=r["b"], shared=int(r["shared"]), jaccard=float(r["jaccard"]))
+            for r in recs
+        ]
