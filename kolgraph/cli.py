@@ -72,6 +72,11 @@ class OutFormat(str, Enum):
     json = "json"
 
 
+class Engine(str, Enum):
+    kolgraph = "kolgraph"
+    gds = "gds"
+
+
 class ExportFormat(str, Enum):
     csv = "csv"
     json = "json"
@@ -350,11 +355,17 @@ def rank(
     top_k: Annotated[
         int | None, typer.Option("--top-k", help="Accounts in the exact overlap matrix.")
     ] = None,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            help="kolgraph: in-process (igraph); gds: inside Neo4j with Graph Data Science."
+        ),
+    ] = Engine.kolgraph,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Run the ranking job (PageRank, communities, overlap) and publish it as a new run."""
-    overrides: dict[str, Any] = {}
+    overrides: dict[str, Any] = {"engine": engine.value}
     if damping is not None:
         overrides["damping"] = damping
     if repost_weight is not None:

@@ -196,3 +196,12 @@ def test_skip_mode_writes_rejects(tmp_path: Path) -> None:
 def test_version() -> None:
     code, out, _ = _run("--version")
     assert code == 0 and out.startswith("kolgraph ")
+
+
+def test_gds_engine_needs_neo4j(world: Path) -> None:
+    code, _, err = _run("rank", "--engine", "gds", "--db", str(world))
+    assert code == 2
+    assert "runs inside Neo4j" in err and "--store neo4j" in err
+    from kolgraph.store import SQLiteStore
+
+    assert SQLiteStore(world).list_runs() == []  # refused before a run was started

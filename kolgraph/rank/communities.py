@@ -12,7 +12,13 @@ import numpy.typing as npt
 from kolgraph.errors import InputError
 from kolgraph.rank.graph import WeightedEdges
 
-__all__ = ["CommunityResult", "leiden_communities", "modularity", "undirected"]
+__all__ = [
+    "CommunityResult",
+    "leiden_communities",
+    "modularity",
+    "relabel_by_size",
+    "undirected",
+]
 
 
 @dataclass(frozen=True)
@@ -49,7 +55,8 @@ def undirected(edges: WeightedEdges) -> WeightedEdges:
     return WeightedEdges(n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), w)
 
 
-def _relabel_by_size(membership: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+def relabel_by_size(membership: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Renumber communities by size, largest first (ties by old id)."""
     sizes = np.bincount(membership)
     order = np.lexsort((np.arange(sizes.size), -sizes))  # largest first, ties by old id
     new_id = np.empty_like(order)
@@ -142,7 +149,7 @@ def leiden_communities(
         )
     finally:
         ig.set_random_number_generator(random)
-    membership = _relabel_by_size(np.asarray(part.membership, dtype=np.int64))
+    membership = relabel_by_size(np.asarray(part.membership, dtype=np.int64))
     if objective == "modularity":
         quality = float(g.modularity(membership.tolist(), weights=weights, resolution=resolution))
     else:

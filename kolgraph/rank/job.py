@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from typing import Literal
 
@@ -13,10 +13,15 @@ import numpy as np
 import pandas as pd
 
 from kolgraph.errors import InputError
-from kolgraph.rank.communities import leiden_communities
+from kolgraph.rank.communities import (
+    CommunityResult,
+    leiden_communities,
+    modularity,
+    relabel_by_size,
+)
 from kolgraph.rank.graph import combine_edges, follower_matrix
 from kolgraph.rank.overlap import audience_overlap
-from kolgraph.rank.pagerank import pagerank
+from kolgraph.rank.pagerank import PageRankResult, pagerank
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import RunInfo, RunResults, Store
 
@@ -35,6 +40,7 @@ class RankParams:
     damping: float = 0.85
     follow_weight: float = 1.0
     repost_weight: float = 1.0
+    engine: Literal["kolgraph", "gds"] = "kolgraph"
     pagerank_method: Literal["igraph", "scipy"] = "igraph"
     objective: Literal["modularity", "CPM"] = "modularity"
     resolution: float = 1.0
@@ -68,6 +74,8 @@ class RankParams:
             raise InputError("follow_weight and repost_weight cannot both be 0")
         if not 2 <= self.overlap_top_k <= 5000:
             raise InputError(f"overlap_top_k must be in [2, 5000], got {self.overlap_top_k}")
+        if self.engine not in ("kolgraph", "gds"):
+            raise InputError(f"unknown engine {self.engine!r}", hint="use kolgraph or gds")
         if not 0 < self.head_share <= self.mid_share < 1:
             raise InputError("need 0 < head_share <= mid_share < 1")
         return self
@@ -129,7 +137,14 @@ def run_rank(
         timings[name] = round(time.perf_counter() - t, 4)
         tick(name, 1)
 
-    store.start_run(rid, asdict(params))
+    stack = ExitStack()
+    if params.engine == "gds":
+        from kolgraph.rank.gds import require_gds
+
+        extra_params = {"gds_version": require_gds(store)}  # fails before the run starts
+    else:
+        extra_params = {}
+    store.start_run(rid, {**asdict(params), **extra_params})
     try:
         with stage("load"):
             arrays = store.graph_arrays()
@@ -142,16 +157,43 @@ def run_rank(
             raise InputError(
                 "the store has no accounts to rank", hint="import edges first (kolgraph import ...)"
             )
-        with stage("pagerank"):
-            pr = pagerank(edges, damping=params.damping, method=params.pagerank_method)
-        with stage("communities"):
-            comm = leiden_communities(
-                edges,
-                objective=params.objective,
-                resolution=params.resolution,
-                seed=params.seed,
-                n_iterations=params.leiden_iterations,
+        session = None
+        if params.engine == "gds":
+            from kolgraph.rank.gds import GdsSession, gds_communities, gds_pagerank
+
+            session = stack.enter_context(
+                GdsSession(
+                    store,
+                    follow_weight=params.follow_weight,
+                    repost_weight=params.repost_weight,
+                )
             )
+        with stage("pagerank"):
+            if session is None:
+                pr = pagerank(edges, damping=params.damping, method=params.pagerank_method)
+            else:
+                pr = PageRankResult(gds_pagerank(session, n, damping=params.damping), 0, 0.0, "gds")
+        with stage("communities"):
+            if session is None:
+                comm = leiden_communities(
+                    edges,
+                    objective=params.objective,
+                    resolution=params.resolution,
+                    seed=params.seed,
+                    n_iterations=params.leiden_iterations,
+                )
+            else:
+                membership = relabel_by_size(
+                    gds_communities(session, n, resolution=params.resolution, seed=params.seed)
+                )
+                comm = CommunityResult(
+                    membership,
+                    modularity(edges, membership, resolution=params.resolution),
+                    "modularity",
+                    params.resolution,
+                    params.seed,
+                )
+        stack.close()
         with stage("overlap"):
             audience_size = np.diff(audience.indptr).astype(np.int64)
             k = min(params.overlap_top_k, n)
@@ -204,6 +246,7 @@ def run_rank(
         }
         run = store.publish_run(rid, counts=counts, timings=timings, quality=quality)
     except BaseException as exc:
+        stack.close()
         store.fail_run(rid, f"{type(exc).__name__}: {exc}")
         raise
     return JobResult(

@@ -215,6 +215,10 @@ class Neo4jStore(Store):
         """Run ``cypher/<name>.cypher`` with parameters; returns an EagerResult."""
         return self._q_text(cypher.load(name), read=read, **params)
 
+    def query(self, name: str, *, read: bool = False, **params: Any) -> list[dict[str, Any]]:
+        """Run a named query from ``cypher/`` and return its rows as dicts (for GDS jobs)."""
+        return [dict(r) for r in self._q(name, read=read, **params).records]
+
     def _df(self, name: str, **params: Any) -> pd.DataFrame:
         neo4j = _neo4j()
         df: pd.DataFrame = self._wrap(
@@ -241,11 +245,10 @@ class Neo4jStore(Store):
         """Nothing to release per store: the driver is shared (see :func:`close_drivers`)."""
 
     def clear(self) -> None:
-        for name in ("delete_relationships", "delete_nodes"):
-            while True:
-                n = self._q(name, batch=self.batch_size).records[0]["n"]
-                if n == 0:
-                    break
+        while self._q("delete_relationships", batch=self.batch_size).records[0]["n"]:
+            pass
+        while self._q("delete_nodes", batch=self.batch_size).records[0]["n"]:
+            pass
         self._q("reset_meta", epoch=secrets.randbits(48))
         with self._key_lock:
             self._reset_keys()
@@ -377,13 +380,13 @@ class Neo4jStore(Store):
 
     # reads for jobs -------------------------------------------------------------------
     def counts(self) -> StoreCounts:
-        def one(name: str) -> int:
-            return int(self._q(name, read=True).records[0]["n"])
+        def n(res: Any) -> int:
+            return int(res.records[0]["n"])
 
         return StoreCounts(
-            accounts=one("count_accounts"),
-            follows=one("count_follows"),
-            reposts=one("count_reposts"),
+            accounts=n(self._q("count_accounts", read=True)),
+            follows=n(self._q("count_follows", read=True)),
+            reposts=n(self._q("count_reposts", read=True)),
         )
 
     def _n_nodes(self) -> int:
@@ -438,7 +441,7 @@ class Neo4jStore(Store):
     ) -> Iterator[pd.DataFrame]:
         if batch_size < 1:
             raise InputError("batch_size must be at least 1")
-        name = "stream_follows" if edge_type is EdgeType.FOLLOW else "stream_reposts"
+        follows = edge_type is EdgeType.FOLLOW
         cols = (
             ["src", "dst"]
             if edge_type is EdgeType.FOLLOW
@@ -447,7 +450,12 @@ class Neo4jStore(Store):
         pending: list[pd.DataFrame] = []
         size = 0
         for lo in range(0, self._n_nodes(), self.chunk):
-            df = self._df(name, lo=lo, hi=lo + self.chunk)
+            hi = lo + self.chunk
+            df = (
+                self._df("stream_follows", lo=lo, hi=hi)
+                if follows
+                else self._df("stream_reposts", lo=lo, hi=hi)
+            )
             if df.empty:
                 continue
             pending.append(df[cols])
@@ -648,17 +656,21 @@ class Neo4jStore(Store):
             "platform": query.platform,
             "community": query.community,
         }
-        total = int(self._q("count_filtered_accounts", read=True, **filters).records[0]["n"])
-        name = "list_accounts_desc" if query.descending else "list_accounts_asc"
-        recs = self._q(
-            name,
-            read=True,
-            prop=prop,
-            scored=scored,
-            offset=query.offset,
-            limit=query.limit,
-            **filters,
-        ).records
+        total = int(
+            self._q(
+                "count_filtered_accounts",
+                read=True,
+                kind=filters["kind"],
+                platform=filters["platform"],
+                community=filters["community"],
+            ).records[0]["n"]
+        )
+        page = {"prop": prop, "scored": scored, "offset": query.offset, "limit": query.limit}
+        if query.descending:
+            res = self._q("list_accounts_desc", read=True, **page, **filters)
+        else:
+            res = self._q("list_accounts_asc", read=True, **page, **filters)
+        recs = res.records
         return [self._record(r["account"], r["current_run"]) for r in recs], total
 
     def list_communities(

@@ -1,0 +1,4 @@
+// Drop a projected graph if it exists.
+CALL gds.graph.drop($graph, false)
+YIELD graphName
+RETURN graphName

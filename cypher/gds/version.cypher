@@ -1,0 +1,2 @@
+// The installed Graph Data Science library version (fails when GDS is not installed).
+RETURN gds.version() AS version

@@ -1,0 +1,97 @@
+"""The Neo4j store gives the same results as the embedded store (needs a real Neo4j).
+
+Run with ``KOLGRAPH_NEO4J_URI=bolt://127.0.0.1:7687 pytest -m neo4j``; the tests clear
+kolgraph's nodes in ``KOLGRAPH_NEO4J_DATABASE`` first.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from kolgraph.demo import generate_demo, load_demo
+from kolgraph.errors import InputError
+from kolgraph.rank.job import RankParams, run_rank
+from kolgraph.settings import Settings
+from kolgraph.store import AccountQuery, SQLiteStore, Store, open_store
+
+pytestmark = pytest.mark.neo4j
+
+
+@pytest.fixture
+def neo(tmp_path: Path) -> Iterator[Store]:
+    settings = Settings()
+    if not settings.neo4j_uri:
+        pytest.skip("KOLGRAPH_NEO4J_URI is not set; the Neo4j store tests are opt-in")
+    st = open_store(settings, backend="neo4j")
+    st.clear()
+    yield st
+    st.clear()
+
+
+def _by_key(store: Store) -> pd.DataFrame:
+    acc = store.accounts_frame()
+    sc = store.current_scores()
+    return (
+        pd.DataFrame(
+            {
+                "key": acc["key"],
+                "kind": acc["kind"],
+                "pagerank": sc["pagerank"],
+                "community": sc["community"],
+                "audience": sc["audience"],
+            }
+        )
+        .set_index("key")
+        .sort_index()
+    )
+
+
+def test_same_network_same_scores(neo: Store, tmp_path: Path) -> None:
+    net = generate_demo(3_000, seed=11)
+    lite = SQLiteStore(tmp_path / "k.db")
+    for st in (lite, neo):
+        load_demo(st, net)
+    assert neo.counts() == lite.counts()
+    g_lite, g_neo = lite.graph_arrays(), neo.graph_arrays()
+    assert g_lite.n_nodes == g_neo.n_nodes
+    key_lite = lite.accounts_frame()["key"].to_numpy()
+    key_neo = neo.accounts_frame()["key"].to_numpy()
+    pairs = lambda g, k: set(zip(k[g.follow_src], k[g.follow_dst], strict=True))  # noqa: E731
+    assert pairs(g_lite, key_lite) == pairs(g_neo, key_neo)
+
+    params = RankParams(overlap_top_k=100)
+    run_rank(lite, params=params)
+    run_rank(neo, params=params)
+    a, b = _by_key(lite), _by_key(neo)
+    assert list(a.index) == list(b.index)
+    assert np.abs(a["pagerank"].to_numpy() - b["pagerank"].to_numpy()).max() < 1e-9
+    assert (a["community"] == b["community"]).all()
+    assert (a["audience"] == b["audience"]).all()
+
+    q = AccountQuery(kind=None, limit=20)
+    assert [r.key for r in lite.list_accounts(q)[0]] == [r.key for r in neo.list_accounts(q)[0]]
+    assert lite.list_communities(5)[1] == neo.list_communities(5)[1]
+    top = [r.key for r in lite.list_accounts(AccountQuery(limit=10))[0]]
+    assert {(o.a, o.b) for o in lite.overlaps(top)} == {(o.a, o.b) for o in neo.overlaps(top)}
+
+
+def test_gds_engine_writes_the_same_properties(neo: Store) -> None:
+    from kolgraph.rank.gds import require_gds
+
+    load_demo(neo, generate_demo(2_000, seed=5))
+    try:
+        require_gds(neo)
+    except InputError as exc:
+        assert "Graph Data Science" in exc.message and "default engine" in (exc.hint or "")
+        pytest.skip("GDS is not installed in this Neo4j")
+    res = run_rank(neo, params=RankParams(engine="gds", overlap_top_k=50))
+    sc = neo.current_scores()
+    assert sc["pagerank"].sum() == pytest.approx(1.0)
+    assert sc["community"].notna().all()
+    assert res.quality["modularity"] > 0.2
+    assert res.run.params["engine"] == "gds" and "gds_version" in res.run.params
