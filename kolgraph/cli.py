@@ -535,6 +535,73 @@ def export_scores(
         sys.stdout.write("\n")
 
 
+@export_app.command("edges")
+@handle_errors
+def export_edges(
+    type: Annotated[
+        EdgeType | None, typer.Option("--type", help="follow or repost (default: both).")
+    ] = None,
+    format: Annotated[
+        ExportFormat, typer.Option("--format", help="csv or json.")
+    ] = ExportFormat.csv,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Print every stored edge: source, target, type; post id and timestamp for reposts."""
+    types = [type] if type is not None else [EdgeType.FOLLOW, EdgeType.REPOST]
+    cols = ["src", "dst", "type", "post_id", "ts", "action", "weight"]
+    first = True
+    if format is ExportFormat.json:
+        sys.stdout.write("[")
+    with _open(db, store) as st:
+        for et in types:
+            for batch in st.iter_edges(et):
+                batch = batch.assign(type=et.value).reindex(columns=cols)
+                if et is EdgeType.FOLLOW:
+                    batch = batch.astype({"ts": "Int64", "weight": "Float64"})
+                if format is ExportFormat.csv:
+                    batch.to_csv(sys.stdout, index=False, header=first)
+                else:
+                    body = batch.to_json(orient="records")[1:-1]
+                    if body:
+                        sys.stdout.write(("" if first else ",") + body)
+                first = False
+    if format is ExportFormat.json:
+        sys.stdout.write("]\n")
+    elif first:
+        sys.stdout.write(",".join(cols) + "\n")
+
+
+@export_app.command("neo4j-import")
+@handle_errors
+def export_neo4j_import_cmd(
+    directory: Annotated[Path, typer.Argument(help="Directory for the CSV files (created).")],
+    database: Annotated[str, typer.Option(help="Database the import command targets.")] = "neo4j",
+    compress: Annotated[bool, typer.Option("--gzip", help="Write gzipped data files.")] = False,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Write header + data CSVs for `neo4j-admin database import full` and print the command."""
+    from kolgraph.store.bulk import export_neo4j_import
+
+    with _open(db, store) as st, _bar("export") as progress:
+        task = progress.add_task("writing CSV", total=None)
+        res = export_neo4j_import(
+            st,
+            directory,
+            database=database,
+            compress=compress,
+            progress=lambda n: progress.update(task, advance=n),
+        )
+    t = Table(title=f"neo4j-admin import files in {res.out_dir}", show_header=False)
+    for group, n in res.counts.items():
+        t.add_row(group, f"{n:,} rows", ", ".join(p.name for p in res.files.get(group, [])))
+    t.add_row("time", f"{res.seconds:.2f} s", f"{res.rate:,.0f} rows/s")
+    out.print(t)
+    out.print("Run (see README.txt in the directory for the steps around it):")
+    sys.stdout.write(res.command + "\n")
+
+
 # ------------------------------------------------------------------------ plan
 def _plan_params(
     budget: float,

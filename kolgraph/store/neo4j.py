@@ -66,6 +66,7 @@ _SORT_PROP = {
 }
 _DRIVERS: dict[tuple[str, str | None], Any] = {}
 _DRIVERS_LOCK = threading.Lock()
+_READY: set[tuple[str, str | None, str]] = set()
 
 
 def _neo4j() -> Any:
@@ -97,6 +98,7 @@ def close_drivers() -> None:
         for drv in _DRIVERS.values():
             drv.close()
         _DRIVERS.clear()
+        _READY.clear()
 
 
 def _plain(value: Any) -> Any:
@@ -146,9 +148,12 @@ class Neo4jStore(Store):
         self._key_next = 0
         self._key_epoch: Any = None
         self._key_lock = threading.RLock()
-        self._wait_until_ready(connect_timeout)
-        for stmt in cypher.statements("schema"):
-            self._q_text(stmt)
+        ready = (uri, user, database)
+        if ready not in _READY:  # once per process and database: connectivity, then schema
+            self._wait_until_ready(connect_timeout)
+            for stmt in cypher.statements("schema"):
+                self._q_text(stmt)
+            _READY.add(ready)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:

@@ -80,5 +80,5 @@ def test_parameters_match(module: str, line: int, name: str, given: set[str], sp
 
 def test_every_query_file_is_used() -> None:
     used = {c[2] for c in CALLS} | {"schema"}
-    unused = set(cypher.names()) - used - {n for n in cypher.names() if n.startswith("browser/")}
+    unused = {n for n in cypher.names() if not n.startswith(("browser/", "bench/"))} - used
     assert not unused, f"query files nobody runs: {sorted(unused)}"
