@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 import json
+import secrets
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -591,6 +592,7 @@ def export_neo4j_import_cmd(
             directory,
             database=database,
             compress=compress,
+            epoch=secrets.randbits(48),  # a fresh epoch: cached idx maps elsewhere are stale
             progress=lambda n: progress.update(task, advance=n),
         )
     t = Table(title=f"neo4j-admin import files in {res.out_dir}", show_header=False)
