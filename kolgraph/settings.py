@@ -35,6 +35,9 @@ class Settings(BaseSettings):
     neo4j_user: str | None = None
     neo4j_password: SecretStr | None = None
     neo4j_database: str = "neo4j"
+    neo4j_connect_timeout: float = Field(
+        30.0, gt=0, description="Seconds to wait for Neo4j at start (retrying)."
+    )
 
     # ranking
     damping: float = Field(0.85, gt=0.0, lt=1.0)

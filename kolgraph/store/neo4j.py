@@ -169,6 +169,7 @@ class Neo4jStore(Store):
             password=pw,
             database=settings.neo4j_database,
             batch_size=min(settings.batch_size, 50_000),
+            connect_timeout=settings.neo4j_connect_timeout,
         )
 
     # plumbing -------------------------------------------------------------------------
