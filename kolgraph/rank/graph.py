@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from kolgraph.errors import InputError
 from kolgraph.store.base import GraphArrays
 
-__all__ = ["WeightedEdges", "combine_edges", "follower_matrix"]
+__all__ = ["WeightedEdges", "combine_edges", "follower_matrix", "repost_decay"]
 
 
 @dataclass(frozen=True)
@@ -43,24 +43,47 @@ class WeightedEdges:
         return self
 
 
+def repost_decay(
+    ts: npt.NDArray[np.int64], *, half_life_days: float, now: int | None = None
+) -> npt.NDArray[np.float64]:
+    r"""Weight factor of each repost by its age: :math:`2^{-\mathrm{age} / h}`.
+
+    ``age = now - ts`` in days (``now`` defaults to the newest repost; reposts
+    from the future count as age 0) and ``h = half_life_days``: a repost one
+    half-life old weighs half as much as a fresh one.
+    """
+    if not half_life_days > 0:
+        raise InputError(f"half_life_days must be positive, got {half_life_days}")
+    if ts.size == 0:
+        return np.zeros(0)
+    ref = int(ts.max()) if now is None else int(now)
+    age_days = np.maximum(ref - ts.astype(np.int64), 0) / 86_400.0
+    out: npt.NDArray[np.float64] = np.exp2(-age_days / half_life_days)
+    return out
+
+
 def combine_edges(
-    arrays: GraphArrays, *, follow_weight: float = 1.0, repost_weight: float = 1.0
+    arrays: GraphArrays,
+    *,
+    follow_weight: float = 1.0,
+    repost_weight: float = 1.0,
+    half_life_days: float | None = None,
+    now: int | None = None,
 ) -> WeightedEdges:
     """Sum follow and repost edges into one weighted graph.
 
     Each follow edge ``u → v`` adds ``follow_weight``; each repost edge adds
-    ``repost_weight × weight`` (a dump's aggregated count). Parallel edges
+    ``repost_weight × weight`` (a dump's aggregated count), times
+    :func:`repost_decay` when ``half_life_days`` is given. Parallel edges
     merge by summing, so the result has one row per ``(u, v)`` pair.
     """
     n = arrays.n_nodes
     src = np.concatenate([arrays.follow_src, arrays.repost_src]).astype(np.int64)
     dst = np.concatenate([arrays.follow_dst, arrays.repost_dst]).astype(np.int64)
-    w = np.concatenate(
-        [
-            np.full(arrays.n_follows, follow_weight, dtype=np.float64),
-            arrays.repost_weight.astype(np.float64) * repost_weight,
-        ]
-    )
+    rw = arrays.repost_weight.astype(np.float64) * repost_weight
+    if half_life_days is not None:
+        rw = rw * repost_decay(arrays.repost_ts, half_life_days=half_life_days, now=now)
+    w = np.concatenate([np.full(arrays.n_follows, follow_weight, dtype=np.float64), rw])
     keep = w > 0
     if not keep.all():
         src, dst, w = src[keep], dst[keep], w[keep]

@@ -9,7 +9,7 @@ check igraph and as the float32 fast path) and :func:`pagerank_reference`
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,7 +18,13 @@ import scipy.sparse as sp
 from kolgraph.errors import ConvergenceError, InputError
 from kolgraph.rank.graph import WeightedEdges
 
-__all__ = ["PageRankResult", "pagerank", "pagerank_reference", "pagerank_scipy"]
+__all__ = [
+    "PageRankResult",
+    "locality_order",
+    "pagerank",
+    "pagerank_reference",
+    "pagerank_scipy",
+]
 
 
 @dataclass(frozen=True)
@@ -43,10 +49,11 @@ def pagerank(
     *,
     damping: float = 0.85,
     method: Literal["igraph", "scipy"] = "igraph",
+    personalization: npt.ArrayLike | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
 ) -> PageRankResult:
-    r"""Weighted PageRank of every node.
+    r"""Weighted PageRank of every node, optionally personalized.
 
     Parameters
     ----------
@@ -58,6 +65,10 @@ def pagerank(
     method
         ``"igraph"`` (PRPACK, exact to machine precision) or ``"scipy"``
         (power iteration, see :func:`pagerank_scipy`).
+    personalization
+        Non-negative weight per node (normalized here): where the random
+        surfer teleports to, e.g. the members of a target community or a set of
+        seed accounts. ``None`` is uniform.
     tol, max_iter
         Convergence criterion and budget for the power iteration.
 
@@ -82,7 +93,9 @@ def pagerank(
 
     i.e. a dangling node (no out-edges) spreads its rank uniformly over all
     nodes, which is networkx's rule when ``personalization`` and ``dangling``
-    are ``None``. Self-loops count like any other edge.
+    are ``None``. Self-loops count like any other edge. With a personalization
+    vector :math:`p` both the teleport term :math:`(1-d)/n` and the dangling
+    share :math:`1/n` become :math:`p_v` (networkx's rule with ``dangling=None``).
 
     Examples
     --------
@@ -100,64 +113,111 @@ def pagerank(
        ranking: bringing order to the web", Stanford InfoLab, 1999.
     """
     _check(damping, edges.n)
+    if method not in ("igraph", "scipy"):
+        raise InputError(f"unknown PageRank method {method!r}", hint="use igraph or scipy")
     if edges.n == 0:
         return PageRankResult(np.zeros(0), 0, 0.0, method)
+    p = _personalization(personalization, edges.n)
     if method == "scipy":
-        return pagerank_scipy(edges, damping=damping, tol=tol, max_iter=max_iter)
-    if method != "igraph":
-        raise InputError(f"unknown PageRank method {method!r}", hint="use igraph or scipy")
+        return pagerank_scipy(edges, damping=damping, personalization=p, tol=tol, max_iter=max_iter)
     import igraph as ig
 
     g = ig.Graph(n=edges.n, edges=np.column_stack([edges.src, edges.dst]), directed=True)
-    scores = np.asarray(
-        g.pagerank(
+    weights = edges.weight.tolist() if edges.m else None
+    if p is None:
+        raw = g.pagerank(directed=True, damping=damping, weights=weights, implementation="prpack")
+    else:
+        raw = g.personalized_pagerank(
             directed=True,
             damping=damping,
-            weights=edges.weight.tolist() if edges.m else None,
+            reset=p.tolist(),
+            weights=weights,
             implementation="prpack",
-        ),
-        dtype=np.float64,
-    )
+        )
+    scores = np.asarray(raw, dtype=np.float64)
     scores /= scores.sum()
     return PageRankResult(scores, iterations=0, residual=0.0, method="igraph")
+
+
+def _personalization(p: npt.ArrayLike | None, n: int) -> npt.NDArray[np.float64] | None:
+    if p is None:
+        return None
+    v = np.asarray(p, dtype=np.float64)
+    if v.shape != (n,):
+        raise InputError(f"personalization must have one weight per node ({n}), got {v.shape}")
+    if not np.isfinite(v).all() or (v < 0).any() or v.sum() <= 0:
+        raise InputError("personalization weights must be finite, >= 0 and not all 0")
+    out: npt.NDArray[np.float64] = v / v.sum()
+    return out
+
+
+def locality_order(edges: WeightedEdges) -> npt.NDArray[np.int64]:
+    """A node order that makes the CSR product cache-friendlier.
+
+    Nodes sorted by descending in-strength: the accounts most edges point to
+    (whose scores the power iteration reads most) become neighbours in memory.
+    Returns ``order`` with ``order[new] = old``.
+    """
+    indeg = np.bincount(edges.dst, weights=edges.weight, minlength=edges.n)
+    return np.argsort(-indeg, kind="stable")
 
 
 def pagerank_scipy(
     edges: WeightedEdges,
     *,
     damping: float = 0.85,
+    personalization: npt.ArrayLike | None = None,
     tol: float = 1e-10,
     max_iter: int = 1000,
-    dtype: type[np.floating] = np.float64,
+    dtype: type[np.floating[Any]] = np.float64,
+    reorder: bool = False,
 ) -> PageRankResult:
     """PageRank by power iteration on a CSR matrix (same rule as :func:`pagerank`).
 
     Convergence: stops when the L1 change between iterates is below
-    ``n * tol`` (networkx's criterion).
+    ``n * tol`` (networkx's criterion). ``dtype=np.float32`` halves the memory
+    traffic of each iteration; ``reorder=True`` renumbers nodes by
+    :func:`locality_order` for the iteration (results come back in the
+    original order).
     """
     _check(damping, edges.n)
     n = edges.n
     if n == 0:
         return PageRankResult(np.zeros(0), 0, 0.0, "scipy")
-    out_strength = np.bincount(edges.src, weights=edges.weight, minlength=n)
+    p = _personalization(personalization, n)
+    src: npt.NDArray[np.integer[Any]] = edges.src
+    dst: npt.NDArray[np.integer[Any]] = edges.dst
+    order: npt.NDArray[np.int64] | None = None
+    if reorder:
+        order = locality_order(edges)
+        rank_of = np.empty(n, dtype=np.int64)
+        rank_of[order] = np.arange(n)
+        src, dst = rank_of[src], rank_of[dst]
+        if p is not None:
+            p = p[order]
+    out_strength = np.bincount(src, weights=edges.weight, minlength=n)
     dangling = out_strength == 0
     inv = np.zeros(n)
     inv[~dangling] = 1.0 / out_strength[~dangling]
     # M[v, u] = w_uv / s_u : column-stochastic transition, rows = targets
-    m = sp.csr_matrix(
-        ((edges.weight * inv[edges.src]).astype(dtype), (edges.dst, edges.src)), shape=(n, n)
-    )
-    x = np.full(n, 1.0 / n, dtype=dtype)
-    teleport = (1.0 - damping) / n
+    m = sp.csr_matrix(((edges.weight * inv[src]).astype(dtype), (dst, src)), shape=(n, n))
+    target = np.full(n, 1.0 / n) if p is None else p
+    target = target.astype(dtype)
+    x = target.copy() if p is not None else np.full(n, 1.0 / n, dtype=dtype)
+    dangling_idx = np.flatnonzero(dangling)
     residual = float("inf")
     for it in range(1, max_iter + 1):
-        dangling_mass = float(x[dangling].sum())
-        new = damping * (m @ x) + (teleport + damping * dangling_mass / n)
+        dangling_mass = float(x[dangling_idx].sum())
+        new = damping * (m @ x) + ((1.0 - damping) + damping * dangling_mass) * target
         new = new.astype(dtype, copy=False)
         residual = float(np.abs(new - x).sum())
         x = new
         if residual < n * tol:
             scores = x.astype(np.float64)
+            if order is not None:
+                back = np.empty(n)
+                back[order] = scores
+                scores = back
             return PageRankResult(scores / scores.sum(), it, residual, "scipy")
     raise ConvergenceError(
         f"PageRank did not converge in {max_iter} iterations (residual {residual:.3g})",
@@ -171,6 +231,7 @@ def pagerank_reference(
     edges: list[tuple[int, int, float]],
     *,
     damping: float = 0.85,
+    personalization: list[float] | None = None,
     tol: float = 1e-12,
     max_iter: int = 10_000,
 ) -> list[float]:
@@ -181,6 +242,8 @@ def pagerank_reference(
     _check(damping, n)
     if n == 0:
         return []
+    total = sum(personalization) if personalization is not None else float(n)
+    target = [w / total for w in personalization] if personalization else [1.0 / n] * n
     out: list[dict[int, float]] = [{} for _ in range(n)]
     for u, v, w in edges:
         out[u][v] = out[u].get(v, 0.0) + w
@@ -188,7 +251,7 @@ def pagerank_reference(
     x = [1.0 / n] * n
     for _ in range(max_iter):
         dangling = sum(x[u] for u in range(n) if strength[u] == 0)
-        new = [(1.0 - damping) / n + damping * dangling / n] * n
+        new = [((1.0 - damping) + damping * dangling) * t for t in target]
         for u in range(n):
             if strength[u]:
                 for v, w in out[u].items():
