@@ -1,3 +1,11 @@
-MATCH (a:Account {key: $key})
+// One account with the current run's scores (read in one query: meta first).
 OPTIONAL MATCH (m:KolgraphMeta {id: 0})
-RETURN a {.*} AS account, m.current_run AS current_run
+WITH m.current_run AS run
+MATCH (a:Account {key: $key})
+WITH a, run,
+     CASE WHEN a.s0_run = run THEN [a.s0_pagerank, a.s0_community, a.s0_reach, a.s0_tier]
+          WHEN a.s1_run = run THEN [a.s1_pagerank, a.s1_community, a.s1_reach, a.s1_tier]
+     END AS s
+RETURN a {.key, .platform, .id, .name, .kind, .followers, .cost} AS account,
+       CASE WHEN s IS NULL THEN null ELSE run END AS run_id,
+       s[0] AS pagerank, s[1] AS community, s[2] AS reach, s[3] AS tier

@@ -1,11 +1,18 @@
-// Remove what a run staged (scores on accounts, its communities and overlaps), in batches of
+// Remove what a run staged (its score slot values, communities and overlaps), in batches of
 // $batch; returns how much was removed so the caller loops until 0.
 CALL () {
   MATCH (a:Account)
-  WHERE a.next_run = $run_id
+  WHERE a.s0_run = $run_id
   WITH a LIMIT $batch
-  REMOVE a.next_run, a.next_pagerank, a.next_community, a.next_reach, a.next_tier
-  RETURN count(a) AS accounts
+  REMOVE a.s0_run, a.s0_pagerank, a.s0_community, a.s0_reach, a.s0_tier
+  RETURN count(a) AS slot0
+}
+CALL () {
+  MATCH (a:Account)
+  WHERE a.s1_run = $run_id
+  WITH a LIMIT $batch
+  REMOVE a.s1_run, a.s1_pagerank, a.s1_community, a.s1_reach, a.s1_tier
+  RETURN count(a) AS slot1
 }
 CALL () {
   MATCH (c:Community {run_id: $run_id})
@@ -19,4 +26,4 @@ CALL () {
   DELETE o
   RETURN count(*) AS overlaps
 }
-RETURN accounts + communities + overlaps AS removed
+RETURN slot0 + slot1 + communities + overlaps AS removed

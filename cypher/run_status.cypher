@@ -1,2 +1,2 @@
 MATCH (r:RankRun {id: $run_id})
-RETURN r.status AS status
+RETURN r.status AS status, r.slot AS slot

@@ -6,7 +6,10 @@ CREATE CONSTRAINT meta_id IF NOT EXISTS FOR (m:KolgraphMeta) REQUIRE m.id IS UNI
 CREATE INDEX account_kind IF NOT EXISTS FOR (a:Account) ON (a.kind);
 CREATE INDEX account_platform IF NOT EXISTS FOR (a:Account) ON (a.platform);
 CREATE INDEX account_pagerank IF NOT EXISTS FOR (a:Account) ON (a.pagerank);
-CREATE INDEX account_next_run IF NOT EXISTS FOR (a:Account) ON (a.next_run);
+CREATE INDEX account_s0_run IF NOT EXISTS FOR (a:Account) ON (a.s0_run);
+CREATE INDEX account_s1_run IF NOT EXISTS FOR (a:Account) ON (a.s1_run);
+CREATE INDEX account_rank_run IF NOT EXISTS FOR (a:Account) ON (a.rank_run);
+CREATE INDEX rank_run_status IF NOT EXISTS FOR (r:RankRun) ON (r.status);
 CREATE INDEX community_run IF NOT EXISTS FOR (c:Community) ON (c.run_id, c.id);
 CREATE INDEX reposted_post IF NOT EXISTS FOR ()-[e:REPOSTED]-() ON (e.post_id);
 CREATE INDEX overlaps_run IF NOT EXISTS FOR ()-[o:OVERLAPS]-() ON (o.run_id);

@@ -1,8 +1,10 @@
-// Communities and overlaps of runs other than the current one (cleaned after a publish).
+// Communities and overlaps of runs that are neither current nor still running (cleaned after
+// a publish), $batch at a time.
 MATCH (m:KolgraphMeta {id: 0})
 CALL (m) {
   MATCH (c:Community)
   WHERE c.run_id <> m.current_run
+    AND NOT EXISTS { MATCH (:RankRun {id: c.run_id, status: $running}) }
   WITH c LIMIT $batch
   DETACH DELETE c
   RETURN count(*) AS communities
@@ -10,6 +12,7 @@ CALL (m) {
 CALL (m) {
   MATCH ()-[o:OVERLAPS]->()
   WHERE o.run_id <> m.current_run
+    AND NOT EXISTS { MATCH (:RankRun {id: o.run_id, status: $running}) }
   WITH o LIMIT $batch
   DELETE o
   RETURN count(*) AS overlaps

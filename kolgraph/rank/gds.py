@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kolgraph.errors import InputError, KolgraphError, StoreError
+from kolgraph.errors import InputError, StoreError
 from kolgraph.store.base import Store
 
 __all__ = ["GdsSession", "gds_communities", "gds_pagerank", "require_gds"]
@@ -39,15 +39,18 @@ def _neo4j_store(store: Store) -> Any:
 
 def require_gds(store: Store) -> str:
     """The GDS version installed in the store's Neo4j; a clear error when there is none."""
+    import neo4j
+
     st = _neo4j_store(store)
     try:
         return str(st.query("gds/version", read=True)[0]["version"])
-    except KolgraphError:
-        raise
-    except Exception as exc:  # the driver raises ClientError for an unknown function
+    except StoreError as exc:
+        # an unknown function is reported by the server as a syntax / client error
+        if not isinstance(exc.__cause__, neo4j.exceptions.ClientError):
+            raise
         raise InputError(
             "the Neo4j Graph Data Science plugin is not installed in this database "
-            f"({type(exc).__name__}: {exc})",
+            f"({exc.message})",
             hint="install GDS (docker-compose.yml does: NEO4J_PLUGINS includes "
             "graph-data-science) or run `kolgraph rank` with the default engine",
         ) from exc
@@ -56,26 +59,37 @@ def require_gds(store: Store) -> str:
 class GdsSession:
     """Project the graph twice (directed for PageRank, undirected for Leiden); drop on exit."""
 
-    def __init__(self, store: Store, *, follow_weight: float, repost_weight: float) -> None:
+    def __init__(self, store: Store, *, n: int, follow_weight: float, repost_weight: float) -> None:
         self.store = _neo4j_store(store)
+        self.n = n
         self.tag = secrets.token_hex(4)
         self.directed = f"kolgraph-{self.tag}-directed"
         self.undirected = f"kolgraph-{self.tag}-undirected"
         self.weights = {"follow_weight": follow_weight, "repost_weight": repost_weight}
 
     def __enter__(self) -> GdsSession:
-        for name, config in (
-            (self.directed, {}),
-            (self.undirected, {"undirectedRelationshipTypes": ["*"]}),
-        ):
-            self.store.query(
-                "gds/project", graph=name, config=config, follow_type="FOLLOWS", **self.weights
-            )
+        try:
+            for name, config in (
+                (self.directed, {}),
+                (self.undirected, {"undirectedRelationshipTypes": ["*"]}),
+            ):
+                self.store.query(
+                    "gds/project",
+                    graph=name,
+                    config=config,
+                    follow_type="FOLLOWS",
+                    n=self.n,
+                    follow_weight=self.weights["follow_weight"],
+                    repost_weight=self.weights["repost_weight"],
+                )
+        except BaseException:
+            self.__exit__()  # drop whatever was projected before the failure
+            raise
         return self
 
     def __exit__(self, *exc: object) -> None:
         for name in (self.directed, self.undirected):
-            with contextlib.suppress(StoreError):
+            with contextlib.suppress(Exception):  # never mask the real error
                 self.store.query("gds/drop", graph=name)
 
 

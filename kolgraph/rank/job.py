@@ -164,6 +164,7 @@ def run_rank(
             session = stack.enter_context(
                 GdsSession(
                     store,
+                    n=n,
                     follow_weight=params.follow_weight,
                     repost_weight=params.repost_weight,
                 )
@@ -246,8 +247,10 @@ def run_rank(
         }
         run = store.publish_run(rid, counts=counts, timings=timings, quality=quality)
     except BaseException as exc:
-        stack.close()
-        store.fail_run(rid, f"{type(exc).__name__}: {exc}")
+        try:
+            store.fail_run(rid, f"{type(exc).__name__}: {exc}")
+        finally:
+            stack.close()
         raise
     return JobResult(
         run=run,

@@ -245,7 +245,8 @@ class Store(abc.ABC):
         """Every edge of one type, in batches of at most ``batch_size`` rows.
 
         Columns: ``src, dst`` (node keys); for reposts also ``post_id, ts,
-        action, weight``. Order is stable (insertion order).
+        action, weight``. The order is stable across calls (the embedded store:
+        insertion order; Neo4j: by source, then target index).
         """
 
     @abc.abstractmethod

@@ -14,12 +14,16 @@ per chunk of source accounts, never as one record per edge.
 
 Publishing
 ----------
-A run's scores are staged in ``next_*`` properties (and its ``:Community`` nodes and
-``:OVERLAPS`` relationships carry its ``run_id``); :meth:`Neo4jStore.publish_run` then
-copies them into ``pagerank``, ``community``, ``reach``, ``tier``, ``rank_run`` and moves
-``KolgraphMeta.current_run`` in **one** transaction, so a reader sees the old run or the
-complete new one. That transaction touches every scored account: size
-``db.memory.transaction.total.max`` for it (see ``docker-compose.yml``).
+Every account has two score slots (``s0_*`` and ``s1_*``: run, pagerank, community, reach,
+tier). A new run claims the slot the current run does not use and stages its scores there
+(its ``:Community`` nodes and ``:OVERLAPS`` relationships carry its ``run_id``);
+:meth:`Neo4jStore.publish_run` then only moves ``KolgraphMeta.current_run`` /
+``current_slot`` in one small transaction. Every kolgraph read picks the slot of the run the
+meta node names, within one query, so a reader sees the old run or the complete new one.
+Right after publishing, the current run is copied in batches into the plain properties
+``pagerank``, ``community``, ``reach``, ``tier`` and ``rank_run`` that analysts style in
+Neo4j Browser (each account says which run its values come from). A run started while
+another one is still unpublished in the same slot fails that older run.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ import json
 import secrets
 import threading
 import time
+import warnings
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, TypeVar
 
@@ -57,12 +62,13 @@ __all__ = ["Neo4jStore", "close_drivers"]
 T = TypeVar("T")
 
 _KINDS = {k.value: k.value for k in Kind}
-_SORT_PROP = {
-    "pagerank": ("pagerank", True),
-    "followers": ("followers", False),
-    "audience": ("reach", True),
-    "cost": ("cost", False),
-    "key": ("key", False),
+#: sort key → (plain property, or None; score in the run's slot, or None)
+_SORT_PROP: dict[str, tuple[str | None, str | None]] = {
+    "pagerank": (None, "pagerank"),
+    "followers": ("followers", None),
+    "audience": (None, "reach"),
+    "cost": ("cost", None),
+    "key": ("key", None),
 }
 _DRIVERS: dict[tuple[str, str | None], Any] = {}
 _DRIVERS_LOCK = threading.Lock()
@@ -101,15 +107,6 @@ def close_drivers() -> None:
         _READY.clear()
 
 
-def _plain(value: Any) -> Any:
-    """numpy scalars → Python scalars, NaN → None (the driver sends native types)."""
-    if isinstance(value, np.generic):
-        value = value.item()
-    if isinstance(value, float) and value != value:
-        return None
-    return value
-
-
 class Neo4jStore(Store):
     """Kolgraph store in a Neo4j 5 database (see the module docstring).
 
@@ -137,7 +134,7 @@ class Neo4jStore(Store):
         batch_size: int = 20_000,
         connect_timeout: float = 30.0,
         retry_seconds: float = 30.0,
-        chunk: int = 250_000,
+        chunk: int = 50_000,
     ) -> None:
         self.uri = uri
         self.database = database
@@ -197,16 +194,37 @@ class Neo4jStore(Store):
                 delay = min(delay * 2, 5.0)
 
     def _wrap(self, fn: Callable[[], T]) -> T:
+        """Run ``fn``, turning driver and server errors into :class:`StoreError`.
+
+        The original exception stays available as ``__cause__`` (callers that must tell
+        a constraint violation or an unknown procedure apart look there).
+        """
         neo4j = _neo4j()
+        ex = neo4j.exceptions
         try:
             return fn()
-        except neo4j.exceptions.ServiceUnavailable as exc:
-            raise StoreError(f"Neo4j at {self.uri} became unavailable: {exc}") from exc
-        except neo4j.exceptions.CypherSyntaxError as exc:
+        except (ex.ServiceUnavailable, ex.SessionExpired) as exc:
+            raise StoreError(
+                f"Neo4j at {self.uri} became unavailable: {exc}",
+                hint="check the server (docker compose ps) and retry",
+            ) from exc
+        except ex.CypherSyntaxError as exc:
             raise StoreError(
                 f"Neo4j rejected a kolgraph query: {exc.message}",
-                hint="kolgraph needs Neo4j 5.23 or newer",
+                hint="kolgraph needs Neo4j 5.23 or newer (and GDS for --engine gds)",
             ) from exc
+        except ex.TransientError as exc:
+            raise StoreError(
+                f"Neo4j kept failing with a transient error after retries: {exc.message}",
+                hint="if it is about memory, raise dbms.memory.transaction.total.max",
+            ) from exc
+        except ex.Neo4jError as exc:
+            hint = None
+            if "DatabaseNotFound" in (exc.code or ""):
+                hint = "create the database or fix KOLGRAPH_NEO4J_DATABASE"
+            raise StoreError(f"Neo4j error {exc.code}: {exc.message}", hint=hint) from exc
+        except ex.DriverError as exc:
+            raise StoreError(f"Neo4j driver error: {exc}") from exc
 
     def _q_text(self, text: str, *, read: bool = False, **params: Any) -> Any:
         neo4j = _neo4j()
@@ -242,7 +260,10 @@ class Neo4jStore(Store):
         """Run ``work(tx)`` in one managed write transaction (retried when transient)."""
 
         def run() -> T:
-            with self._driver.session(database=self.database) as session:
+            with self._driver.session(
+                database=self.database,
+                bookmark_manager=self._driver.execute_query_bookmark_manager,
+            ) as session:
                 return session.execute_write(work)  # type: ignore[no-any-return]
 
         return self._wrap(run)
@@ -285,16 +306,24 @@ class Neo4jStore(Store):
         self._refresh_keys()
         with self._key_lock:
             missing = [k for k in wanted if k not in self._key_cache]
-        if not missing:
-            return self._key_cache, 0
+            if not missing:
+                return self._key_cache, 0
 
-        def work(tx: Any) -> list[tuple[str, int]]:
+        cached_epoch = self._key_epoch
+
+        def work(tx: Any) -> tuple[dict[str, int], int]:
             meta = tx.run(
                 cypher.load("meta_lock"), epoch=secrets.randbits(48), token=secrets.randbits(32)
             ).single()
             start = meta["next_idx"]
-            still = tx.run(cypher.load("missing_keys"), keys=missing).single()["missing"]
-            still = sorted(still)
+            known: dict[str, int] = {}
+            todo = missing
+            if meta["epoch"] != cached_epoch:  # cleared meanwhile: trust nothing cached
+                todo = wanted
+            for lo in range(0, len(todo), self.batch_size):
+                for rec in tx.run(cypher.load("lookup_keys"), keys=todo[lo : lo + self.batch_size]):
+                    known[rec["key"]] = rec["idx"]
+            still = sorted(k for k in todo if k not in known)
             rows = []
             for offset, key in enumerate(still):
                 platform, account_id = split_key(key)
@@ -308,12 +337,16 @@ class Neo4jStore(Store):
                     user=Kind.USER.value,
                     empty="",
                 )
-            tx.run(cypher.load("set_next_idx"), next_idx=start + len(rows))
-            return [(r["key"], r["idx"]) for r in rows]
+            if rows:
+                tx.run(cypher.load("set_next_idx"), next_idx=start + len(rows))
+            known.update((r["key"], r["idx"]) for r in rows)
+            return known, len(rows)
 
-        created = self._write_tx(work)
+        known, created = self._write_tx(work)
         self._refresh_keys()
-        return self._key_cache, len(created)
+        with self._key_lock:
+            ids = {**self._key_cache, **known}
+        return ids, created
 
     # writes ---------------------------------------------------------------------------
     def upsert_accounts(self, accounts: Iterable[Account]) -> int:
@@ -407,10 +440,10 @@ class Neo4jStore(Store):
         rt: list[np.ndarray] = []
         rw: list[np.ndarray] = []
         for lo in range(0, n, self.chunk):
-            rec = self._q("export_follows", read=True, lo=lo, hi=lo + self.chunk).records[0]
+            rec = self._q("export_follows", read=True, lo=lo, hi=lo + self.chunk, n=n).records[0]
             fs.append(np.asarray(rec["src"], dtype=np.int32))
             fd.append(np.asarray(rec["dst"], dtype=np.int32))
-            rec = self._q("export_reposts", read=True, lo=lo, hi=lo + self.chunk).records[0]
+            rec = self._q("export_reposts", read=True, lo=lo, hi=lo + self.chunk, n=n).records[0]
             rs.append(np.asarray(rec["src"], dtype=np.int32))
             rd.append(np.asarray(rec["dst"], dtype=np.int32))
             rt.append(np.asarray(rec["ts"], dtype=np.int64))
@@ -496,18 +529,37 @@ class Neo4jStore(Store):
 
     def start_run(self, run_id: str, params: dict[str, Any]) -> RunInfo:
         neo4j = _neo4j()
-        try:
-            self._q(
-                "run_create",
+
+        def work(tx: Any) -> None:
+            meta = tx.run(
+                cypher.load("meta_lock"), epoch=secrets.randbits(48), token=secrets.randbits(32)
+            ).single()
+            slot = 1 - meta["current_slot"] if meta["current_slot"] in (0, 1) else 0
+            tx.run(
+                cypher.load("run_supersede"),
+                slot=slot,
+                running="running",
+                failed="failed",
+                now=time.time(),
+                error=f"superseded by run {run_id} before it was published",
+            ).consume()
+            tx.run(
+                cypher.load("run_create"),
                 run_id=run_id,
                 status="running",
                 started=time.time(),
                 seq=time.time_ns(),
+                slot=slot,
                 params=json.dumps(params, sort_keys=True, default=str),
                 empty_map="{}",
-            )
-        except neo4j.exceptions.ConstraintError as exc:
-            raise InputError(f"run id {run_id!r} already exists") from exc
+            ).consume()
+
+        try:
+            self._write_tx(work)
+        except StoreError as exc:
+            if isinstance(exc.__cause__, neo4j.exceptions.ConstraintError):
+                raise InputError(f"run id {run_id!r} already exists") from exc
+            raise
         return self.get_run(run_id)
 
     def _clear_staged(self, run_id: str) -> None:
@@ -517,9 +569,14 @@ class Neo4jStore(Store):
             pass
 
     def write_results(self, run_id: str, results: RunResults) -> None:
-        info = self.get_run(run_id)
-        if info.status != "running":
-            raise StoreError(f"run {run_id} is {info.status}; only a running run takes results")
+        rec = self._q("run_status", read=True, run_id=run_id).records
+        if not rec:
+            raise NotFound(f"no rank run {run_id!r}")
+        if rec[0]["status"] != "running":
+            raise StoreError(
+                f"run {run_id} is {rec[0]['status']}; only a running run takes results"
+            )
+        slot = int(rec[0]["slot"])
         self._clear_staged(run_id)  # re-writing a run is safe
         s = results.scores
         comm = s["community"].astype("Int64")
@@ -535,7 +592,11 @@ class Neo4jStore(Store):
             )
         ]
         for lo in range(0, len(rows), self.batch_size):
-            self._q("stage_scores", run_id=run_id, rows=rows[lo : lo + self.batch_size])
+            part = rows[lo : lo + self.batch_size]
+            if slot == 0:
+                self._q("stage_scores_s0", run_id=run_id, rows=part)
+            else:
+                self._q("stage_scores_s1", run_id=run_id, rows=part)
         c = results.communities
         if len(c):
             self._refresh_keys()
@@ -583,8 +644,6 @@ class Neo4jStore(Store):
                 raise StoreError(
                     f"run {run_id} is {rec['status']}; only a running run can be published"
                 )
-            tx.run(cypher.load("unpublish_stale"), run_id=run_id).consume()
-            tx.run(cypher.load("publish_scores"), run_id=run_id).consume()
             tx.run(
                 cypher.load("publish_run"),
                 run_id=run_id,
@@ -598,8 +657,20 @@ class Neo4jStore(Store):
             ).consume()
 
         self._write_tx(work)
-        while self._q("stale_runs", batch=self.batch_size).records[0]["removed"]:
-            pass
+        # published: the rest is housekeeping, and a failure here must not fail the run
+        try:
+            while self._q("browser_props", run_id=run_id, batch=self.batch_size).records[0]["n"]:
+                pass
+            while self._q("browser_props_clear", run_id=run_id, batch=self.batch_size).records[0][
+                "n"
+            ]:
+                pass
+            while self._q("stale_runs", batch=self.batch_size, running="running").records[0][
+                "removed"
+            ]:
+                pass
+        except StoreError as exc:
+            warnings.warn(f"run {run_id} is published, but cleanup failed: {exc}", stacklevel=2)
         return self.get_run(run_id)
 
     def fail_run(self, run_id: str, error: str) -> None:
@@ -629,8 +700,8 @@ class Neo4jStore(Store):
 
     # reads for users ------------------------------------------------------------------
     @staticmethod
-    def _record(a: dict[str, Any], current_run: str | None) -> AccountRecord:
-        scored = current_run is not None and a.get("rank_run") == current_run
+    def _record(r: Any) -> AccountRecord:
+        a = r["account"]
         return AccountRecord(
             key=a["key"],
             platform=a["platform"],
@@ -639,11 +710,11 @@ class Neo4jStore(Store):
             kind=Kind(a.get("kind") or "user"),
             followers=a.get("followers"),
             cost=a.get("cost"),
-            pagerank=a.get("pagerank") if scored else None,
-            community=a.get("community") if scored else None,
-            audience=a.get("reach") if scored else None,
-            tier=a.get("tier") if scored else None,
-            run_id=current_run if scored else None,
+            pagerank=r["pagerank"],
+            community=r["community"],
+            audience=r["reach"],
+            tier=r["tier"],
+            run_id=r["run_id"],
         )
 
     def get_account(self, key: str) -> AccountRecord:
@@ -653,10 +724,10 @@ class Neo4jStore(Store):
                 f"no account {key!r}",
                 hint="keys look like 'platform:id'; list accounts to find one",
             )
-        return self._record(recs[0]["account"], recs[0]["current_run"])
+        return self._record(recs[0])
 
     def list_accounts(self, query: AccountQuery) -> tuple[list[AccountRecord], int]:
-        prop, scored = _SORT_PROP[query.sort]
+        prop, score = _SORT_PROP[query.sort]
         filters = {
             "kind": None if query.kind is None else query.kind.value,
             "platform": query.platform,
@@ -671,13 +742,19 @@ class Neo4jStore(Store):
                 community=filters["community"],
             ).records[0]["n"]
         )
-        page = {"prop": prop, "scored": scored, "offset": query.offset, "limit": query.limit}
+        page = {
+            "prop": prop,
+            "score": score,
+            "reach": "reach",
+            "offset": query.offset,
+            "limit": query.limit,
+        }
         if query.descending:
             res = self._q("list_accounts_desc", read=True, **page, **filters)
         else:
             res = self._q("list_accounts_asc", read=True, **page, **filters)
         recs = res.records
-        return [self._record(r["account"], r["current_run"]) for r in recs], total
+        return [self._record(r) for r in recs], total
 
     def list_communities(
         self, limit: int = 100, offset: int = 0
