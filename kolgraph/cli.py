@@ -49,7 +49,9 @@ app = typer.Typer(
 )
 import_app = typer.Typer(help="Import edges and accounts into the store.", no_args_is_help=True)
 export_app = typer.Typer(help="Export scores from the store to stdout.", no_args_is_help=True)
+runs_app = typer.Typer(help="Rank run history and comparisons.")
 app.add_typer(import_app, name="import")
+app.add_typer(runs_app, name="runs")
 app.add_typer(export_app, name="export")
 
 console = Console(stderr=True)
@@ -129,6 +131,11 @@ def _bar(label: str) -> Progress:
         transient=False,
         disable=not console.is_terminal,
     )
+
+
+def _cell(x: object) -> str:
+    """A table cell: '-' for missing values."""
+    return "-" if x is None or x is pd.NA or (isinstance(x, float) and np.isnan(x)) else str(x)
 
 
 def _fmt(x: float | None, digits: int = 6) -> str:
@@ -380,14 +387,17 @@ def rank(
         _print_rank(st, result)
 
 
-@app.command()
+@runs_app.callback(invoke_without_command=True)
 @handle_errors
 def runs(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """List rank runs, newest first."""
+    """List rank runs, newest first (`kolgraph runs diff A B` compares two)."""
+    if ctx.invoked_subcommand is not None:
+        return
     with _open(db, store) as st:
         rows = st.list_runs(limit)
     t = Table(title="rank runs")
@@ -404,6 +414,50 @@ def runs(
             r.error or "",
         )
     out.print(t)
+
+
+@runs_app.command("diff")
+@handle_errors
+def runs_diff(
+    before: Annotated[str, typer.Argument(help="The earlier run id.")],
+    after: Annotated[str, typer.Argument(help="The later run id.")],
+    top: Annotated[int, typer.Option(help="Accounts in the top N of either run.")] = 100,
+    show: Annotated[int, typer.Option(help="Risers and fallers to show.")] = 10,
+    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Who rose and who fell between two rank runs (by PageRank position)."""
+    from kolgraph.rank.diff import diff_runs
+
+    with _open(db, store) as st:
+        d = diff_runs(
+            st.run_scores(before), st.run_scores(after), st.accounts_frame()["key"], top=top
+        )
+    if format is OutFormat.json:
+        sys.stdout.write(d.to_json(orient="records") + "\n")
+        return
+    moved = d["moved"].fillna(0)
+    for title, part in (
+        (f"rose most ({before} → {after})", d[moved > 0].head(show)),
+        ("fell most", d[moved < 0].sort_values("moved").head(show)),
+        ("new in the top", d[d["rank_before"].isna()].head(show)),
+    ):
+        if part.empty:
+            continue
+        t = Table(title=title)
+        for col in ("key", "rank before", "rank after", "moved", "PageRank ×", "community now"):
+            t.add_column(col, justify="left" if col == "key" else "right")
+        for rec in part.to_dict("records"):
+            t.add_row(
+                str(rec["key"]),
+                _cell(rec["rank_before"]),
+                _cell(rec["rank_after"]),
+                "-" if pd.isna(rec["moved"]) else f"{int(rec['moved']):+d}",
+                "-" if not np.isfinite(rec["ratio"]) else f"{rec['ratio']:.2f}",
+                _cell(rec["community_after"]),
+            )
+        out.print(t)
 
 
 # ------------------------------------------------------------------------ read

@@ -233,3 +233,22 @@ def test_export_neo4j_import(world: Path, tmp_path: Path) -> None:
     assert "neo4j-admin database import full" in out
     assert (out_dir / "README.txt").is_file()
     assert any(p.name.startswith("follows") for p in out_dir.iterdir())
+
+
+def test_runs_diff(world: Path) -> None:
+    db = str(world)
+    assert _run("rank", "--db", db)[0] == 0
+    assert _run("rank", "--repost-weight", "50", "--db", db)[0] == 0
+    from kolgraph.store import SQLiteStore
+
+    after, before = (r.id for r in SQLiteStore(world).list_runs(2))
+    code, out, err = _run("runs", "diff", before, after, "--format", "json", "--db", db)
+    assert code == 0, err
+    rows = json.loads(out)
+    moved = {r["key"]: r["moved"] for r in rows}
+    # heavier reposts lift the reposted accounts x:100 / x:101 relative to the others
+    assert moved["x:100"] >= 0
+    code, out, _ = _run("runs", "diff", before, after, "--db", db)
+    assert code == 0 and "rank before" in out
+    code, _, err = _run("runs", "diff", "nope", after, "--db", db)
+    assert code == 2 and "nope" in err

@@ -308,5 +308,18 @@ class Store(abc.ABC):
         """
 
     @abc.abstractmethod
+    def run_scores(self, run_id: str) -> pd.DataFrame:
+        """Scores of a kept run (current or recent) in dense index order, like
+        :meth:`current_scores`.
+
+        Raises
+        ------
+        NotFound
+            If there is no such run, or its scores are no longer kept (the embedded
+            store keeps the last ``keep_runs`` published runs; Neo4j the current and
+            the previous run).
+        """
+
+    @abc.abstractmethod
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         """Stored exact overlaps (current run) among ``keys``."""

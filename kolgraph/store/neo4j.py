@@ -779,6 +779,16 @@ class Neo4jStore(Store):
             return aligned_scores(0, pd.DataFrame())
         return aligned_scores(self._n_nodes(), self._df("current_scores"))
 
+    def run_scores(self, run_id: str) -> pd.DataFrame:
+        info = self.get_run(run_id)
+        df = self._df("run_scores", run_id=run_id)
+        if df.empty and info.counts.get("accounts", 0) > 0:
+            raise NotFound(
+                f"the scores of run {run_id} ({info.status}) are no longer kept",
+                hint="Neo4j keeps the scores of the current and the previous run",
+            )
+        return aligned_scores(self._n_nodes(), df)
+
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         if len(keys) < 2:
             return []

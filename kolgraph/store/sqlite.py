@@ -867,6 +867,23 @@ class SQLiteStore(Store):
             )
         return aligned_scores(n, df)
 
+    def run_scores(self, run_id: str) -> pd.DataFrame:
+        info = self.get_run(run_id)
+        with self._read() as con:
+            n = self._max_id(con)
+            df = pd.read_sql_query(
+                "SELECT account - 1 AS idx, pagerank, community, audience, tier FROM scores "
+                "WHERE run_id = ?",
+                con,
+                params=(run_id,),
+            )
+        if df.empty and info.counts.get("accounts", 0) > 0:
+            raise NotFound(
+                f"the scores of run {run_id} ({info.status}) are no longer kept",
+                hint=f"the store keeps the last {self.keep_runs} published runs",
+            )
+        return aligned_scores(n, df)
+
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         idx = self.keys_to_index(keys)
         ids = [int(i) + 1 for i in idx if i >= 0]

@@ -509,3 +509,18 @@ def test_iter_edges_streams_keys_and_details(store: Store) -> None:
         "reply",
         2.5,
     )
+
+
+def test_run_scores_of_kept_runs(store: Store, tiny: TinyGraph) -> None:
+    first, second = tiny_results(store), tiny_results(store, scale=0.5)
+    publish(store, "r1", first)
+    publish(store, "r2", second)
+    s1, s2 = store.run_scores("r1"), store.run_scores("r2")
+    idx = store.keys_to_index(["x:1", "x:2"])
+    assert s1["pagerank"].to_numpy()[idx] == pytest.approx([0.4, 0.3])
+    assert s2["pagerank"].to_numpy()[idx] == pytest.approx([0.2, 0.15])
+    assert np.allclose(
+        s2["pagerank"].to_numpy(), store.current_scores()["pagerank"].to_numpy(), equal_nan=True
+    )
+    with pytest.raises(NotFound):
+        store.run_scores("nope")
