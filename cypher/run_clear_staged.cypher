@@ -4,14 +4,16 @@ CALL () {
   MATCH (a:Account)
   WHERE a.s0_run = $run_id
   WITH a LIMIT $batch
-  REMOVE a.s0_run, a.s0_pagerank, a.s0_community, a.s0_reach, a.s0_tier
+  REMOVE a.s0_run, a.s0_pagerank, a.s0_community, a.s0_reach, a.s0_tier, a.s0_engagement,
+         a.s0_anomaly, a.s0_spread, a.s0_flags
   RETURN count(a) AS slot0
 }
 CALL () {
   MATCH (a:Account)
   WHERE a.s1_run = $run_id
   WITH a LIMIT $batch
-  REMOVE a.s1_run, a.s1_pagerank, a.s1_community, a.s1_reach, a.s1_tier
+  REMOVE a.s1_run, a.s1_pagerank, a.s1_community, a.s1_reach, a.s1_tier, a.s1_engagement,
+         a.s1_anomaly, a.s1_spread, a.s1_flags
   RETURN count(a) AS slot1
 }
 CALL () {
@@ -26,4 +28,10 @@ CALL () {
   DELETE o
   RETURN count(*) AS overlaps
 }
-RETURN slot0 + slot1 + communities + overlaps AS removed
+CALL () {
+  MATCH (x:RunArtifact {run_id: $run_id})
+  WITH x LIMIT $batch
+  DELETE x
+  RETURN count(*) AS artifacts
+}
+RETURN slot0 + slot1 + communities + overlaps + artifacts AS removed

@@ -10,6 +10,7 @@ CREATE INDEX account_s0_run IF NOT EXISTS FOR (a:Account) ON (a.s0_run);
 CREATE INDEX account_s1_run IF NOT EXISTS FOR (a:Account) ON (a.s1_run);
 CREATE INDEX account_rank_run IF NOT EXISTS FOR (a:Account) ON (a.rank_run);
 CREATE INDEX rank_run_status IF NOT EXISTS FOR (r:RankRun) ON (r.status);
+CREATE INDEX run_artifact IF NOT EXISTS FOR (x:RunArtifact) ON (x.run_id, x.name);
 CREATE INDEX community_run IF NOT EXISTS FOR (c:Community) ON (c.run_id, c.id);
 CREATE INDEX reposted_post IF NOT EXISTS FOR ()-[e:REPOSTED]-() ON (e.post_id);
 CREATE INDEX overlaps_run IF NOT EXISTS FOR ()-[o:OVERLAPS]-() ON (o.run_id);

@@ -1,4 +1,4 @@
-// Communities and overlaps of runs that are neither current nor still running (cleaned after
+// Communities, overlaps and artifacts of runs that are neither current nor still running (cleaned after
 // a publish), $batch at a time.
 MATCH (m:KolgraphMeta {id: 0})
 CALL (m) {
@@ -17,4 +17,12 @@ CALL (m) {
   DELETE o
   RETURN count(*) AS overlaps
 }
-RETURN communities + overlaps AS removed
+CALL (m) {
+  MATCH (x:RunArtifact)
+  WHERE x.run_id <> m.current_run
+    AND NOT EXISTS { MATCH (:RankRun {id: x.run_id, status: $running}) }
+  WITH x LIMIT $batch
+  DELETE x
+  RETURN count(*) AS artifacts
+}
+RETURN communities + overlaps + artifacts AS removed

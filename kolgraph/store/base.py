@@ -21,6 +21,7 @@ import pandas as pd
 from kolgraph.model import Account, EdgeType, Kind
 
 __all__ = [
+    "EXTRA_SCORES",
     "AccountQuery",
     "AccountRecord",
     "CommunityRecord",
@@ -31,6 +32,7 @@ __all__ = [
     "Store",
     "StoreCounts",
     "aligned_scores",
+    "extra_score_rows",
 ]
 
 IntArray = npt.NDArray[np.int32]
@@ -89,14 +91,40 @@ class RunResults:
     """What a rank job writes for one run.
 
     ``scores`` has one row per dense node index (column ``index``) and the
-    columns ``pagerank``, ``community``, ``audience``, ``tier``. ``communities``
+    columns ``pagerank``, ``community``, ``audience``, ``tier``, optionally
+    ``engagement``, ``anomaly``, ``spread`` (floats, NaN when not computed) and
+    ``flags`` (a list of reason strings per account, or None). ``communities``
     has ``community, size, internal_edges, top`` (``top`` a list of indices);
     ``overlaps`` has ``a, b, shared, jaccard`` (dense indices, ``a < b``).
+    ``artifacts`` are named binary blobs kept with the run (audience sketches,
+    learned edge probabilities), read back with :meth:`Store.run_artifact`.
     """
 
     scores: pd.DataFrame
     communities: pd.DataFrame
     overlaps: pd.DataFrame
+    artifacts: dict[str, bytes] = field(default_factory=dict)
+
+
+#: Optional per-account results beside PageRank and community (floats).
+EXTRA_SCORES = ("engagement", "anomaly", "spread")
+
+
+def extra_score_rows(scores: pd.DataFrame) -> list[list[Any]]:
+    """``[engagement, anomaly, spread, flags]`` per row of ``scores`` (None when absent)."""
+    n = len(scores)
+    cols: list[list[Any]] = []
+    for name in EXTRA_SCORES:
+        if name in scores:
+            v = scores[name].to_numpy(dtype=np.float64)
+            cols.append([None if x != x else float(x) for x in v.tolist()])
+        else:
+            cols.append([None] * n)
+    if "flags" in scores:
+        cols.append([list(f) if f else None for f in scores["flags"].tolist()])
+    else:
+        cols.append([None] * n)
+    return [list(r) for r in zip(*cols, strict=True)] if n else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,6 +143,10 @@ class AccountRecord:
     audience: int | None = None
     tier: str | None = None
     run_id: str | None = None
+    engagement: float | None = None
+    anomaly: float | None = None
+    spread: float | None = None
+    flags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,7 +180,8 @@ class AccountQuery:
 
 
 def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:
-    """Scores in dense index order from rows ``idx, pagerank, community, audience, tier``.
+    """Scores in dense index order from rows ``idx, pagerank, community, audience, tier``
+    (and, when present, ``engagement, anomaly, spread, flags``).
 
     Accounts without a row get NaN / NA / None. Both stores build
     :meth:`Store.current_scores` with this, so the frames are identical.
@@ -159,6 +192,8 @@ def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:
             "community": pd.array([pd.NA] * n, dtype="Int64"),
             "audience": np.full(n, np.nan),
             "tier": pd.Series([None] * n, dtype=object),
+            **{name: np.full(n, np.nan) for name in EXTRA_SCORES},
+            "flags": pd.Series([None] * n, dtype=object),
         }
     )
     if len(rows):
@@ -167,6 +202,14 @@ def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:
         out.loc[idx, "community"] = rows["community"].astype("Int64").to_numpy()
         out.loc[idx, "audience"] = rows["audience"].to_numpy(dtype=float)
         out.loc[idx, "tier"] = rows["tier"].to_numpy()
+        for name in EXTRA_SCORES:
+            if name in rows:
+                out.loc[idx, name] = pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
+        if "flags" in rows:
+            flags = out["flags"].to_numpy(dtype=object, copy=True)
+            for i, f in zip(idx.tolist(), rows["flags"].tolist(), strict=True):
+                flags[i] = list(f) if isinstance(f, (list, tuple)) and f else None
+            out["flags"] = flags
     return out
 
 
@@ -318,6 +361,16 @@ class Store(abc.ABC):
             If there is no such run, or its scores are no longer kept (the embedded
             store keeps the last ``keep_runs`` published runs; Neo4j the current and
             the previous run).
+        """
+
+    @abc.abstractmethod
+    def run_artifact(self, run_id: str, name: str) -> bytes:
+        """A binary artifact written with a run (see :class:`RunResults`).
+
+        Raises
+        ------
+        NotFound
+            If the run or the artifact does not exist (any more).
         """
 
     @abc.abstractmethod

@@ -55,6 +55,7 @@ from kolgraph.store.base import (
     Store,
     StoreCounts,
     aligned_scores,
+    extra_score_rows,
 )
 
 __all__ = ["Neo4jStore", "close_drivers"]
@@ -581,13 +582,14 @@ class Neo4jStore(Store):
         s = results.scores
         comm = s["community"].astype("Int64")
         rows = [
-            [int(i), float(p), None if pd.isna(c) else int(c), int(a), t]
-            for i, p, c, a, t in zip(
+            [int(i), float(p), None if pd.isna(c) else int(c), int(a), t, *extra]
+            for i, p, c, a, t, extra in zip(
                 s["index"].tolist(),
                 s["pagerank"].tolist(),
                 comm.tolist(),
                 s["audience"].tolist(),
                 s["tier"].tolist(),
+                extra_score_rows(s),
                 strict=True,
             )
         ]
@@ -619,6 +621,8 @@ class Neo4jStore(Store):
             mrows = [[r[0], r[2]] for r in rows if r[2] is not None and r[2] in members]
             for lo in range(0, len(mrows), self.batch_size):
                 self._q("stage_memberships", run_id=run_id, rows=mrows[lo : lo + self.batch_size])
+        for name, data in results.artifacts.items():
+            self._q("save_artifact", run_id=run_id, artifact=name, data=bytearray(data))
         o = results.overlaps
         if len(o):
             orows = [
@@ -715,6 +719,10 @@ class Neo4jStore(Store):
             audience=r["reach"],
             tier=r["tier"],
             run_id=r["run_id"],
+            engagement=r["engagement"],
+            anomaly=r["anomaly"],
+            spread=r["spread"],
+            flags=tuple(r["flags"] or ()),
         )
 
     def get_account(self, key: str) -> AccountRecord:
@@ -788,6 +796,13 @@ class Neo4jStore(Store):
                 hint="Neo4j keeps the scores of the current and the previous run",
             )
         return aligned_scores(self._n_nodes(), df)
+
+    def run_artifact(self, run_id: str, name: str) -> bytes:
+        self.get_run(run_id)
+        recs = self._q("run_artifact", read=True, run_id=run_id, artifact=name).records
+        if not recs:
+            raise NotFound(f"run {run_id} has no artifact {name!r}")
+        return bytes(recs[0]["data"])
 
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         if len(keys) < 2:

@@ -61,11 +61,12 @@ from kolgraph.store.base import (
     Store,
     StoreCounts,
     aligned_scores,
+    extra_score_rows,
 )
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -114,6 +115,10 @@ CREATE TABLE IF NOT EXISTS scores (
     community INTEGER,
     audience  INTEGER,
     tier      TEXT,
+    engagement REAL,
+    anomaly    REAL,
+    spread     REAL,
+    flags      TEXT,
     PRIMARY KEY (run_id, account)
 ) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS scores_rank ON scores(run_id, pagerank DESC);
@@ -125,6 +130,12 @@ CREATE TABLE IF NOT EXISTS communities (
     internal_edges INTEGER NOT NULL,
     top            TEXT NOT NULL,
     PRIMARY KEY (run_id, community)
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS artifacts (
+    run_id TEXT NOT NULL,
+    name   TEXT NOT NULL,
+    data   BLOB NOT NULL,
+    PRIMARY KEY (run_id, name)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS overlaps (
     run_id  TEXT NOT NULL,
@@ -144,6 +155,12 @@ _SORT_SQL = {
     "cost": "a.cost",
     "key": "a.key",
 }
+
+
+def _decode_flags(df: pd.DataFrame) -> pd.DataFrame:
+    if "flags" in df:
+        df["flags"] = [json.loads(f) if isinstance(f, str) else None for f in df["flags"]]
+    return df
 
 
 class SQLiteStore(Store):
@@ -204,6 +221,18 @@ class SQLiteStore(Store):
             con.executescript(
                 "BEGIN IMMEDIATE;" + _SCHEMA + "INSERT OR IGNORE INTO meta(key, value) VALUES "
                 f"('schema_version', '{SCHEMA_VERSION}'), ('epoch', '{epoch}');"
+                "COMMIT;"
+            )
+        elif str(row[0]) == "1":  # v1 → v2: extra score columns and run artifacts
+            con.executescript(
+                "BEGIN IMMEDIATE;"
+                + "".join(
+                    f"ALTER TABLE scores ADD COLUMN {c};"
+                    for c in ("engagement REAL", "anomaly REAL", "spread REAL", "flags TEXT")
+                )
+                + "CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT NOT NULL, name TEXT NOT NULL,"
+                " data BLOB NOT NULL, PRIMARY KEY (run_id, name)) WITHOUT ROWID;"
+                f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version';"
                 "COMMIT;"
             )
         elif str(row[0]) != str(SCHEMA_VERSION):
@@ -269,7 +298,15 @@ class SQLiteStore(Store):
 
     def clear(self) -> None:
         with self._write() as con:
-            for table in ("overlaps", "communities", "scores", "runs", "reposts", "follows"):
+            for table in (
+                "artifacts",
+                "overlaps",
+                "communities",
+                "scores",
+                "runs",
+                "reposts",
+                "follows",
+            ):
                 con.execute(f"DELETE FROM {table}")
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
@@ -631,16 +668,29 @@ class SQLiteStore(Store):
             .tolist(),
             s["audience"].astype(int).tolist(),
             s["tier"].tolist(),
+            [
+                (e, a, sp, None if f is None else json.dumps(f))
+                for e, a, sp, f in extra_score_rows(s)
+            ],
             strict=True,
         )
         c = results.communities
         with self._write() as con:
-            for table in ("scores", "communities", "overlaps"):  # re-writing a run is safe
+            for table in (
+                "scores",
+                "communities",
+                "overlaps",
+                "artifacts",
+            ):  # re-writing a run is safe
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
             con.executemany(
-                "INSERT INTO scores(run_id, account, pagerank, community, audience, tier) "
-                "VALUES (?, ?, ?, ?, ?, ?)",
-                ((run_id, *row) for row in score_rows),
+                "INSERT INTO scores(run_id, account, pagerank, community, audience, tier, "
+                "engagement, anomaly, spread, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                ((run_id, *row[:5], *row[5]) for row in score_rows),
+            )
+            con.executemany(
+                "INSERT INTO artifacts(run_id, name, data) VALUES (?, ?, ?)",
+                ((run_id, name, sqlite3.Binary(data)) for name, data in results.artifacts.items()),
             )
             if len(c):
                 keys = self._index_keys(con)
@@ -718,7 +768,7 @@ class SQLiteStore(Store):
             ]
             old += [r[0] for r in con.execute("SELECT id FROM runs WHERE status = 'failed'")]
             for rid in old:
-                for table in ("scores", "communities", "overlaps"):
+                for table in ("scores", "communities", "overlaps", "artifacts"):
                     con.execute(f"DELETE FROM {table} WHERE run_id = ?", (rid,))
 
     def fail_run(self, run_id: str, error: str) -> None:
@@ -736,7 +786,7 @@ class SQLiteStore(Store):
             )
             if cur.rowcount == 0:
                 return
-            for table in ("scores", "communities", "overlaps"):
+            for table in ("scores", "communities", "overlaps", "artifacts"):
                 con.execute(f"DELETE FROM {table} WHERE run_id = ?", (run_id,))
 
     def _current_run_id(self, con: sqlite3.Connection) -> str | None:
@@ -772,7 +822,7 @@ class SQLiteStore(Store):
     # reads for users ---------------------------------------------------------------
     _ACCOUNT_COLS = (
         "a.key, a.platform, a.account_id, a.name, a.kind, a.followers, a.cost, "
-        "s.pagerank, s.community, s.audience, s.tier"
+        "s.pagerank, s.community, s.audience, s.tier, s.engagement, s.anomaly, s.spread, s.flags"
     )
 
     @staticmethod
@@ -790,6 +840,10 @@ class SQLiteStore(Store):
             audience=row[9],
             tier=row[10],
             run_id=run_id if row[7] is not None else None,
+            engagement=row[11],
+            anomaly=row[12],
+            spread=row[13],
+            flags=tuple(json.loads(row[14])) if row[14] else (),
         )
 
     def get_account(self, key: str) -> AccountRecord:
@@ -860,19 +914,21 @@ class SQLiteStore(Store):
             rid = self._current_run_id(con)
             n = self._max_id(con) if rid is not None else 0  # no current run: empty frame
             df = pd.read_sql_query(
-                "SELECT account - 1 AS idx, pagerank, community, audience, tier FROM scores "
+                "SELECT account - 1 AS idx, pagerank, community, audience, tier, engagement, "
+                "anomaly, spread, flags FROM scores "
                 "WHERE run_id = ?",
                 con,
                 params=(rid or "",),
             )
-        return aligned_scores(n, df)
+        return aligned_scores(n, _decode_flags(df))
 
     def run_scores(self, run_id: str) -> pd.DataFrame:
         info = self.get_run(run_id)
         with self._read() as con:
             n = self._max_id(con)
             df = pd.read_sql_query(
-                "SELECT account - 1 AS idx, pagerank, community, audience, tier FROM scores "
+                "SELECT account - 1 AS idx, pagerank, community, audience, tier, engagement, "
+                "anomaly, spread, flags FROM scores "
                 "WHERE run_id = ?",
                 con,
                 params=(run_id,),
@@ -882,7 +938,18 @@ class SQLiteStore(Store):
                 f"the scores of run {run_id} ({info.status}) are no longer kept",
                 hint=f"the store keeps the last {self.keep_runs} published runs",
             )
-        return aligned_scores(n, df)
+        return aligned_scores(n, _decode_flags(df))
+
+    def run_artifact(self, run_id: str, name: str) -> bytes:
+        self.get_run(run_id)
+        row = (
+            self._con()
+            .execute("SELECT data FROM artifacts WHERE run_id = ? AND name = ?", (run_id, name))
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(f"run {run_id} has no artifact {name!r}")
+        return bytes(row[0])
 
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         idx = self.keys_to_index(keys)

@@ -524,3 +524,29 @@ def test_run_scores_of_kept_runs(store: Store, tiny: TinyGraph) -> None:
     )
     with pytest.raises(NotFound):
         store.run_scores("nope")
+
+
+def test_extra_scores_flags_and_artifacts(store: Store, tiny: TinyGraph) -> None:
+    base = tiny_results(store)
+    n = len(base.scores)
+    scores = base.scores.assign(
+        engagement=np.linspace(0.0, 1.0, n),
+        anomaly=[np.nan] + [0.9] * (n - 1),
+        spread=np.arange(n, dtype=float),
+        flags=[["62% of followers are hollow"]] + [None] * (n - 1),
+    )
+    blob = bytes(range(256)) * 3
+    res = RunResults(scores, base.communities, base.overlaps, artifacts={"sketches": blob})
+    publish(store, "r1", res)
+    key0 = all_keys(store)[int(scores["index"].iloc[0])]
+    rec = store.get_account(key0)
+    assert rec.flags == ("62% of followers are hollow",)
+    assert rec.anomaly is None and rec.engagement == pytest.approx(0.0)
+    cs = store.current_scores()
+    assert cs["spread"].to_numpy()[scores["index"].to_numpy()] == pytest.approx(np.arange(n))
+    assert cs["flags"].iloc[int(scores["index"].iloc[0])] == ["62% of followers are hollow"]
+    assert store.run_artifact("r1", "sketches") == blob
+    with pytest.raises(NotFound):
+        store.run_artifact("r1", "nope")
+    with pytest.raises(NotFound):
+        store.run_artifact("r404", "sketches")

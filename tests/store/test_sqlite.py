@@ -14,6 +14,7 @@ import pytest
 from kolgraph.errors import InputError, StoreError
 from kolgraph.model import Account, Kind
 from kolgraph.store import AccountQuery, GraphArrays, RunResults, SQLiteStore, StoreCounts
+from kolgraph.store.sqlite import SCHEMA_VERSION
 
 RANKS = {"x:1": 0.5, "x:2": 0.3, "x:3": 0.2}
 
@@ -83,7 +84,7 @@ def test_wal_mode_is_on(db: Path) -> None:
     try:
         assert con.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
-        assert version == ("1",)
+        assert version == (str(SCHEMA_VERSION),)
     finally:
         con.close()
 
