@@ -369,11 +369,26 @@ def rank(
             help="kolgraph: in-process (igraph); gds: inside Neo4j with Graph Data Science."
         ),
     ] = Engine.kolgraph,
+    only: Annotated[
+        str | None,
+        typer.Option(
+            help="Recompute only these stages (comma-separated: pagerank, communities, "
+            "overlap, quality); the rest is kept from the current run."
+        ),
+    ] = None,
+    half_life: Annotated[
+        float | None,
+        typer.Option("--half-life", help="Repost weight halves every this many days."),
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Run the ranking job (PageRank, communities, overlap) and publish it as a new run."""
+    """Run the ranking job (PageRank, communities, overlap, quality) and publish a new run."""
     overrides: dict[str, Any] = {"engine": engine.value}
+    if only:
+        overrides["only"] = tuple(s.strip() for s in only.split(",") if s.strip())
+    if half_life is not None:
+        overrides["half_life_days"] = half_life
     if damping is not None:
         overrides["damping"] = damping
     if repost_weight is not None:
@@ -578,6 +593,10 @@ def export_scores(
             "followers": acc["followers"].astype("Int64"),
             "audience": sc["audience"].astype("Int64"),
             "tier": sc["tier"],
+            "engagement": sc["engagement"],
+            "anomaly": sc["anomaly"],
+            "spread": sc["spread"],
+            "flags": [" | ".join(f) if f else "" for f in sc["flags"]],
             "cost": acc["cost"],
             "run_id": run.id if run else None,
         }

@@ -252,3 +252,16 @@ def test_runs_diff(world: Path) -> None:
     assert code == 0 and "rank before" in out
     code, _, err = _run("runs", "diff", "nope", after, "--db", db)
     assert code == 2 and "nope" in err
+
+
+def test_rank_only_and_half_life(world: Path) -> None:
+    db = str(world)
+    code, _, err = _run("rank", "--only", "pagerank", "--db", db)
+    assert code == 2 and "no current run" in err
+    assert _run("rank", "--half-life", "7", "--db", db)[0] == 0
+    code, _, err = _run("rank", "--only", "pagerank,quality", "--db", db)
+    assert code == 0, err
+    code, _, err = _run("rank", "--only", "magic", "--db", db)
+    assert code == 2 and "unknown stage" in err
+    code, out, _ = _run("export", "scores", "--db", db)
+    assert {"engagement", "anomaly", "spread", "flags"} <= set(out.splitlines()[0].split(","))

@@ -65,6 +65,18 @@ class AccountOut(BaseModel):
     audience: int | None = Field(description="Followers in the stored graph.")
     tier: str | None = Field(description="head, mid or tail by PageRank.")
     run_id: str | None = Field(description="Rank run the scores come from.")
+    engagement: float | None = Field(
+        None, description="Reposts received per post per follower (quality stage)."
+    )
+    anomaly: float | None = Field(
+        None, description="Isolation-forest anomaly score in [0, 1]; higher is more unusual."
+    )
+    spread: float | None = Field(
+        None, description="Expected accounts reached by one post (influence stage)."
+    )
+    flags: list[str] = Field(
+        default_factory=list, description="Reasons the account's audience looks inauthentic."
+    )
 
     @classmethod
     def from_record(cls, record: AccountRecord) -> AccountOut:

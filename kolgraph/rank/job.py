@@ -7,9 +7,10 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.errors import InputError
@@ -25,9 +26,11 @@ from kolgraph.rank.pagerank import PageRankResult, pagerank
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import RunInfo, RunResults, Store
 
-__all__ = ["STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
+__all__ = ["COMPUTE_STAGES", "STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
 
-STAGES = ("load", "pagerank", "communities", "overlap", "write")
+#: Stages that compute something; ``RankParams.only`` picks a subset.
+COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality")
+STAGES = ("load", *COMPUTE_STAGES, "write")
 
 #: ``progress(stage, done, total)``: called when a stage starts (done=0) and ends.
 Progress = Callable[[str, int, int], None]
@@ -50,6 +53,9 @@ class RankParams:
     head_share: float = 0.01
     mid_share: float = 0.10
     top_per_community: int = 5
+    half_life_days: float | None = None
+    only: tuple[str, ...] = ()
+    quality_min_followers: int = 50
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> RankParams:
@@ -74,6 +80,14 @@ class RankParams:
             raise InputError("follow_weight and repost_weight cannot both be 0")
         if not 2 <= self.overlap_top_k <= 5000:
             raise InputError(f"overlap_top_k must be in [2, 5000], got {self.overlap_top_k}")
+        unknown = set(self.only) - set(COMPUTE_STAGES)
+        if unknown:
+            raise InputError(
+                f"unknown stage(s) {', '.join(sorted(unknown))}",
+                hint=f"stages are {', '.join(COMPUTE_STAGES)}",
+            )
+        if self.half_life_days is not None and not self.half_life_days > 0:
+            raise InputError(f"half_life_days must be positive, got {self.half_life_days}")
         if self.engine not in ("kolgraph", "gds"):
             raise InputError(f"unknown engine {self.engine!r}", hint="use kolgraph or gds")
         if not 0 < self.head_share <= self.mid_share < 1:
@@ -137,6 +151,29 @@ def run_rank(
         timings[name] = round(time.perf_counter() - t, 4)
         tick(name, 1)
 
+    def wanted(name: str) -> bool:
+        return not params.only or name in params.only
+
+    previous: pd.DataFrame | None = None
+    if params.only:
+        if store.current_run() is None:
+            raise InputError(
+                "--only recomputes some stages and keeps the rest from the current run, "
+                "but there is no current run",
+                hint="run the full job once (kolgraph rank)",
+            )
+        previous = store.current_scores()
+
+    def carried(column: str) -> npt.NDArray[Any]:
+        assert previous is not None
+        values = previous[column]
+        if len(values) != n or values.isna().any():
+            raise InputError(
+                f"cannot keep {column} from the current run: accounts were added since",
+                hint="run the full job (without --only)",
+            )
+        return values.to_numpy()
+
     stack = ExitStack()
     if params.engine == "gds":
         from kolgraph.rank.gds import require_gds
@@ -149,7 +186,10 @@ def run_rank(
         with stage("load"):
             arrays = store.graph_arrays()
             edges = combine_edges(
-                arrays, follow_weight=params.follow_weight, repost_weight=params.repost_weight
+                arrays,
+                follow_weight=params.follow_weight,
+                repost_weight=params.repost_weight,
+                half_life_days=params.half_life_days,
             )
             audience = follower_matrix(arrays)
         n = arrays.n_nodes
@@ -158,7 +198,7 @@ def run_rank(
                 "the store has no accounts to rank", hint="import edges first (kolgraph import ...)"
             )
         session = None
-        if params.engine == "gds":
+        if params.engine == "gds" and (wanted("pagerank") or wanted("communities")):
             from kolgraph.rank.gds import GdsSession, gds_communities, gds_pagerank
 
             session = stack.enter_context(
@@ -170,12 +210,23 @@ def run_rank(
                 )
             )
         with stage("pagerank"):
-            if session is None:
+            if not wanted("pagerank"):
+                pr = PageRankResult(carried("pagerank").astype(np.float64), 0, 0.0, "carried")
+            elif session is None:
                 pr = pagerank(edges, damping=params.damping, method=params.pagerank_method)
             else:
                 pr = PageRankResult(gds_pagerank(session, n, damping=params.damping), 0, 0.0, "gds")
         with stage("communities"):
-            if session is None:
+            if not wanted("communities"):
+                membership = carried("community").astype(np.int64)
+                comm = CommunityResult(
+                    membership,
+                    modularity(edges, membership, resolution=params.resolution),
+                    "modularity",
+                    params.resolution,
+                    params.seed,
+                )
+            elif session is None:
                 comm = leiden_communities(
                     edges,
                     objective=params.objective,
@@ -200,6 +251,24 @@ def run_rank(
             k = min(params.overlap_top_k, n)
             top = np.argsort(-pr.scores, kind="stable")[:k]
             overlaps = audience_overlap(audience, top)
+        extra: dict[str, Any] = {}
+        with stage("quality"):
+            if wanted("quality"):
+                from kolgraph.rank.quality import quality_signals
+
+                declared = store.accounts_frame()["followers"].to_numpy(dtype=np.float64)
+                report = quality_signals(
+                    arrays,
+                    declared_followers=declared,
+                    min_followers=params.quality_min_followers,
+                    seed=params.seed,
+                )
+                extra["engagement"] = report.features["engagement"].to_numpy(dtype=np.float64)
+                extra["anomaly"] = np.asarray(report.anomaly, dtype=np.float64)
+                extra["flags"] = [f or None for f in report.flags]
+            elif previous is not None:
+                for col in ("engagement", "anomaly", "flags"):
+                    extra[col] = previous[col].to_numpy()
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
@@ -228,12 +297,14 @@ def run_rank(
                     "community": membership,
                     "audience": audience_size,
                     "tier": _tiers(pr.scores, params.head_share, params.mid_share),
+                    **extra,
                 }
             )
             store.write_results(
                 rid, RunResults(scores=scores, communities=communities, overlaps=overlaps)
             )
         counts = {
+            "flagged": int(sum(1 for f in extra.get("flags", []) if f)),
             "accounts": n,
             "follows": arrays.n_follows,
             "reposts": arrays.n_reposts,

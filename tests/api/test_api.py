@@ -66,6 +66,10 @@ ACCOUNT_FIELDS = {
     "audience",
     "tier",
     "run_id",
+    "engagement",
+    "anomaly",
+    "spread",
+    "flags",
 }
 
 

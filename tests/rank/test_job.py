@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from kolgraph.errors import InputError
-from kolgraph.rank.job import RankParams, run_rank
+from kolgraph.rank.job import STAGES, RankParams, run_rank
 from kolgraph.store import SQLiteStore
 
 
@@ -36,7 +36,8 @@ def test_run_publishes_scores(tmp_path: Path) -> None:
     assert res.counts["accounts"] == st.counts().accounts
     assert 0 < res.quality["modularity"] < 1
     assert ("pagerank", 0) in stages and ("write", 1) in stages
-    assert set(res.timings) == {"load", "pagerank", "communities", "overlap", "write"}
+    assert set(res.timings) == set(STAGES)
+    assert set(STAGES) >= {"load", "pagerank", "communities", "overlap", "quality", "write"}
     assert res.counts["overlap_pairs"] > 0
     # the head tier is the top 1% by PageRank
     top = sc["pagerank"].to_numpy().argmax()
@@ -77,3 +78,31 @@ def test_bad_params_and_empty_store(tmp_path: Path) -> None:
         RankParams.from_settings(nonsense=1)
     with pytest.raises(InputError, match="no accounts"):
         run_rank(SQLiteStore(tmp_path / "empty.db"))
+
+
+def test_only_recomputes_some_stages_and_keeps_the_rest(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    with pytest.raises(InputError, match="no current run"):
+        run_rank(st, params=RankParams(only=("pagerank",)))
+    first = run_rank(st, params=RankParams(overlap_top_k=20))
+    before = st.current_scores()
+    # recompute PageRank with heavier reposts, keep communities and quality signals
+    again = run_rank(st, params=RankParams(only=("pagerank",), repost_weight=25.0))
+    after = st.current_scores()
+    assert again.run.id != first.run.id
+    assert not np.allclose(before["pagerank"], after["pagerank"])
+    assert (before["community"] == after["community"]).all()
+    assert np.allclose(before["engagement"], after["engagement"], equal_nan=True)
+    assert 0 < again.quality["modularity"] < 1  # the kept partition, scored on the new weights
+    with pytest.raises(InputError, match="unknown stage"):
+        RankParams(only=("magic",)).check()
+
+
+def test_quality_stage_flags_a_bot_farm(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    # x:0 gains 60 hollow followers: accounts with no followers and no activity
+    st.add_follows([f"bot:{i}" for i in range(60)], ["x:0"] * 60)
+    run_rank(st, params=RankParams(overlap_top_k=20, quality_min_followers=10))
+    rec = st.get_account("x:0")
+    assert any("hollow" in f for f in rec.flags)
+    assert rec.engagement is not None
