@@ -91,8 +91,9 @@ def _has_networkit() -> bool:
 
 def _networkit_leiden(
     u: WeightedEdges, *, resolution: float, seed: int, n_iterations: int
-) -> npt.NDArray[np.int64]:
-    """networkit's ParallelLeiden on one thread (deterministic for a seed)."""
+) -> tuple[npt.NDArray[np.int64], float]:
+    """networkit's ParallelLeiden on one thread (deterministic for a seed), and the
+    partition's modularity (networkit's, the same definition as igraph's)."""
     import networkit as nk
 
     threads = nk.getMaxNumberOfThreads()
@@ -109,7 +110,17 @@ def _networkit_leiden(
             g, iterations=n_iterations if n_iterations > 0 else 3, randomize=True, gamma=resolution
         )
         algo.run()
-        return np.asarray(algo.getPartition().getVector(), dtype=np.int64)
+        part = algo.getPartition()
+        quality = float(nk.community.Modularity().getQuality(part, g)) if u.m else 0.0
+        if resolution != 1.0:  # networkit's Modularity has no resolution: use igraph's
+            import igraph as ig
+
+            memb = np.asarray(part.getVector(), dtype=np.int64)
+            g0 = ig.Graph(n=u.n, edges=np.column_stack([u.src, u.dst]), directed=False)
+            quality = float(
+                g0.modularity(memb.tolist(), weights=u.weight.tolist(), resolution=resolution)
+            )
+        return np.asarray(part.getVector(), dtype=np.int64), quality
     finally:
         nk.setNumberOfThreads(threads)
 
@@ -184,13 +195,10 @@ def leiden_communities(
     if method == "networkit":
         if objective != "modularity":
             raise InputError("networkit's Leiden optimises modularity only", hint="use igraph")
-        membership = relabel_by_size(
-            _networkit_leiden(u, resolution=resolution, seed=seed, n_iterations=n_iterations)
+        raw, quality = _networkit_leiden(
+            u, resolution=resolution, seed=seed, n_iterations=n_iterations
         )
-        g0 = ig.Graph(n=n, edges=np.column_stack([u.src, u.dst]), directed=False)
-        w0 = u.weight.tolist() if u.m else None
-        quality = float(g0.modularity(membership.tolist(), weights=w0, resolution=resolution))
-        return CommunityResult(membership, quality, objective, resolution, seed)
+        return CommunityResult(relabel_by_size(raw), quality, objective, resolution, seed)
     g = ig.Graph(n=n, edges=np.column_stack([u.src, u.dst]), directed=False)
     weights = u.weight.tolist() if u.m else None
     ig.set_random_number_generator(random.Random(seed))
