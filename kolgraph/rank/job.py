@@ -5,7 +5,7 @@ from __future__ import annotations
 import secrets
 import time
 from collections.abc import Callable, Iterator
-from contextlib import ExitStack, contextmanager
+from contextlib import ExitStack, contextmanager, suppress
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
@@ -13,7 +13,7 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
-from kolgraph.errors import InputError
+from kolgraph.errors import InputError, NotFound
 from kolgraph.rank.communities import (
     CommunityResult,
     leiden_communities,
@@ -29,7 +29,7 @@ from kolgraph.store.base import RunInfo, RunResults, Store
 __all__ = ["COMPUTE_STAGES", "STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
 
 #: Stages that compute something; ``RankParams.only`` picks a subset.
-COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality")
+COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality", "sketches")
 STAGES = ("load", *COMPUTE_STAGES, "write")
 
 #: ``progress(stage, done, total)``: called when a stage starts (done=0) and ends.
@@ -56,6 +56,8 @@ class RankParams:
     half_life_days: float | None = None
     only: tuple[str, ...] = ()
     quality_min_followers: int = 50
+    sketch_k: int = 128
+    sketch_min_audience: int = 10
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> RankParams:
@@ -86,6 +88,8 @@ class RankParams:
                 f"unknown stage(s) {', '.join(sorted(unknown))}",
                 hint=f"stages are {', '.join(COMPUTE_STAGES)}",
             )
+        if self.sketch_k < 2 or self.sketch_min_audience < 1:
+            raise InputError("sketch_k must be >= 2 and sketch_min_audience >= 1")
         if self.half_life_days is not None and not self.half_life_days > 0:
             raise InputError(f"half_life_days must be positive, got {self.half_life_days}")
         if self.engine not in ("kolgraph", "gds"):
@@ -269,6 +273,23 @@ def run_rank(
             elif previous is not None:
                 for col in ("engagement", "anomaly", "flags"):
                     extra[col] = previous[col].to_numpy()
+        artifacts: dict[str, bytes] = {}
+        with stage("sketches"):
+            if wanted("sketches"):
+                from kolgraph.rank.sketch import build_sketches
+
+                sk = build_sketches(
+                    audience,
+                    k=params.sketch_k,
+                    min_audience=params.sketch_min_audience,
+                    seed=params.seed,
+                )
+                artifacts["sketches"] = sk.to_bytes()
+            else:
+                cur = store.current_run()
+                if cur is not None:
+                    with suppress(NotFound):
+                        artifacts["sketches"] = store.run_artifact(cur.id, "sketches")
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
@@ -301,7 +322,13 @@ def run_rank(
                 }
             )
             store.write_results(
-                rid, RunResults(scores=scores, communities=communities, overlaps=overlaps)
+                rid,
+                RunResults(
+                    scores=scores,
+                    communities=communities,
+                    overlaps=overlaps,
+                    artifacts=artifacts,
+                ),
             )
         counts = {
             "flagged": int(sum(1 for f in extra.get("flags", []) if f)),

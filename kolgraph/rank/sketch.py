@@ -51,17 +51,23 @@ Theta estimate of the union (``method="theta"``)
     error :math:`1/\sqrt{k-2}` (8.9 % at ``k = 128``). The interval is the
     exact Poisson (Garwood) interval of :math:`|S|` scaled by
     :math:`2^{32}/\theta`.
-Ratio estimate of the union (``method="ratio"``, the default)
+Ratio estimate of the union (``method="ratio"``)
     Exact audience sizes are known, and
     :math:`\sum_{i \in Q} |N_i| = \sum_{x \in \bigcup N_i} c(x)`, so
     :math:`U = \sum_i |N_i| / \bar c` with :math:`\bar c` the mean
     multiplicity over the union, estimated on :math:`S`. Disjoint audiences give
     exact answers; in general the relative error is
-    :math:`\mathrm{sd}(c) / (\bar c \sqrt{|S|})`, several times smaller than
-    the theta estimate's :math:`1/\sqrt{|S|}`. The interval is the
-    delta-method normal interval of the ratio with a finite-population
-    correction; its half-width is at least :math:`\ln(2/\alpha)/|S|` of the
-    value, the "rule of three" for overlaps the sample missed.
+    :math:`\mathrm{sd}(c) / (\bar c \sqrt{|S|})`, smaller than the theta
+    estimate's :math:`1/\sqrt{|S|}` whenever the multiplicities vary less than
+    their mean (a few moderately overlapping audiences: typically 3-10 times
+    smaller); many heavily shared audiences favour the theta estimate. The
+    interval is the delta-method normal interval of the ratio with a
+    finite-population correction; its half-width is at least
+    :math:`\ln(2/\alpha)/|S|` of the value, the "rule of three" for overlaps
+    the sample missed.
+Choice (``method="auto"``, the default)
+    Both are computed from the same sample; the one with the smaller estimated
+    standard error is reported (:attr:`Estimate.method` says which).
 Pairs
     For two accounts :math:`S` has :math:`n` members of which :math:`x` are
     shared, :math:`\hat J = x/n`, with the Clopper-Pearson interval of the
@@ -69,9 +75,12 @@ Pairs
     :math:`|N_a \cap N_b| = J(|N_a| + |N_b|)/(1 + J)`, a monotone map of the
     Jaccard interval.
 
-Every interval is also cut to what the sketches prove: the union has at least
-as many members as distinct hashes were seen and as the largest audience, and
-at most :math:`\sum_i |N_i|`.
+Values and intervals are also cut to what the sketches prove: the union has
+at least as many members as distinct hashes were seen and as the largest
+audience, and at most :math:`\sum_i |N_i|`; the shared audience is at most
+the smaller audience. This lowers the error, at the price of a small bias for
+nearly nested audiences (about +0.5 % of the union on random pairs at
+``k = 128``). With coverage below 1 only the lower bound applies.
 
 Crawl coverage
 --------------
@@ -106,10 +115,12 @@ References
 
 from __future__ import annotations
 
+import functools
+import io
 import math
 import os
 from dataclasses import dataclass, replace
-from typing import Literal
+from typing import BinaryIO, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -322,10 +333,14 @@ class AudienceSketches:
     @property
     def thresholds(self) -> I64:
         """Per sketched node, the k-th smallest hash, or ``HASH_SPACE`` if stored whole."""
+        return self._tau(np.arange(len(self), dtype=np.int64))
+
+    def _tau(self, rows: I64) -> I64:
+        """:attr:`thresholds` of some sketch rows."""
         if self.hashes.size == 0:
-            return np.full(len(self), HASH_SPACE, dtype=np.int64)
-        last = self.hashes[np.maximum(self.indptr[1:] - 1, 0)].astype(np.int64)
-        return np.where(self.sizes > self.k, last, np.int64(HASH_SPACE))
+            return np.full(rows.size, HASH_SPACE, dtype=np.int64)
+        last = self.hashes[np.maximum(self.indptr[rows + 1] - 1, 0)].astype(np.int64)
+        return np.where(self.sizes[rows] > self.k, last, np.int64(HASH_SPACE))
 
     def sketch(self, node: int) -> U32:
         """The stored hashes of ``node`` (empty for an empty audience)."""
@@ -338,19 +353,13 @@ class AudienceSketches:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Write the sketches to ``path`` as an uncompressed ``.npz`` (exactly that path)."""
         with open(path, "wb") as fh:
-            np.savez(
-                fh,
-                format=np.array(_FORMAT),
-                nodes=self.nodes,
-                sizes=self.sizes,
-                indptr=self.indptr,
-                hashes=self.hashes,
-                coverage=self.coverage,
-                k=np.int64(self.k),
-                seed=np.uint64(self.seed),
-                n=np.int64(self.n),
-                min_audience=np.int64(self.min_audience),
-            )
+            self._write(fh)
+
+    def to_bytes(self) -> bytes:
+        """The ``.npz`` bytes :meth:`save` writes, e.g. for a run artifact in the store."""
+        buf = io.BytesIO()
+        self._write(buf)
+        return buf.getvalue()
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> AudienceSketches:
@@ -365,16 +374,41 @@ class AudienceSketches:
         """
         if not os.path.exists(path):
             raise NotFound(f"sketch file {os.fspath(path)!r} does not exist")
+        with open(path, "rb") as fh:
+            return cls._read(fh, os.fspath(path))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> AudienceSketches:
+        """Sketches from :meth:`to_bytes` output; raises :class:`InputError` on other bytes."""
+        return cls._read(io.BytesIO(data), "<bytes>")
+
+    def _write(self, fh: BinaryIO) -> None:
+        np.savez(
+            fh,
+            format=np.array(_FORMAT),
+            nodes=self.nodes,
+            sizes=self.sizes,
+            indptr=self.indptr,
+            hashes=self.hashes,
+            coverage=self.coverage,
+            k=np.int64(self.k),
+            seed=np.uint64(self.seed),
+            n=np.int64(self.n),
+            min_audience=np.int64(self.min_audience),
+        )
+
+    @classmethod
+    def _read(cls, fh: BinaryIO, source: str) -> AudienceSketches:
         try:
-            with np.load(path, allow_pickle=False) as z:
+            with np.load(fh, allow_pickle=False) as z:
                 if "format" not in z.files or str(z["format"]) != _FORMAT:
                     raise InputError(
                         "not an audience sketch file (format marker missing or different)",
-                        source=os.fspath(path),
+                        source=source,
                     )
                 missing = [f for f in _FIELDS if f not in z.files]
                 if missing:
-                    raise InputError(f"sketch file lacks {missing}", source=os.fspath(path))
+                    raise InputError(f"sketch file lacks {missing}", source=source)
                 sk = cls(
                     nodes=z["nodes"].astype(np.int64),
                     sizes=z["sizes"].astype(np.int64),
@@ -386,8 +420,8 @@ class AudienceSketches:
                     n=int(z["n"]),
                     min_audience=int(z["min_audience"]),
                 )
-        except (ValueError, OSError, KeyError) as exc:
-            raise InputError(f"cannot read sketch file: {exc}", source=os.fspath(path)) from exc
+        except (ValueError, OSError, KeyError, EOFError) as exc:
+            raise InputError(f"cannot read sketch file: {exc}", source=source) from exc
         return sk.check()
 
     def check(self) -> AudienceSketches:
@@ -538,9 +572,9 @@ def build_sketches(
     sizes = counts[selected]
     members = mat.indices if selected.all() else mat.indices[np.repeat(selected, counts)]
     col_hash = hash_members(np.arange(n_cols, dtype=np.int64), seed=seed)
-    local = np.repeat(np.arange(nodes.size, dtype=np.uint64), sizes)
-    key = (local << np.uint64(32)) | col_hash[members].astype(np.uint64)
-    del local
+    key = np.repeat(np.arange(nodes.size, dtype=np.uint64) << np.uint64(32), sizes)
+    np.bitwise_or(key, col_hash[members], out=key)
+    del members
     key.sort()
     starts = np.zeros(nodes.size + 1, dtype=np.int64)
     np.cumsum(sizes, out=starts[1:])
@@ -685,6 +719,7 @@ def _check_confidence(confidence: float) -> float:
     return c
 
 
+@functools.lru_cache(maxsize=64)
 def _z(confidence: float) -> float:
     return float(stats.norm.ppf(0.5 + confidence / 2))
 
@@ -735,10 +770,11 @@ def estimate_union(
     confidence
         Level of the interval, in ``(0, 1)``.
     method
-        ``"ratio"`` (default) uses the exact audience sizes and the sampled
+        ``"ratio"`` uses the exact audience sizes and the sampled
         multiplicities, :math:`\hat U = \sum_i |N_i| / \bar c`; ``"theta"`` is
-        the plain theta/KMV estimate :math:`|S| \, 2^{32}/\theta`. See the
-        module notes for both and their intervals.
+        the plain theta/KMV estimate :math:`|S| \, 2^{32}/\theta`; ``"auto"``
+        (default) reports whichever has the smaller estimated standard error.
+        See the module notes for both and their intervals.
 
     Returns
     -------
@@ -787,7 +823,7 @@ def estimate_union(
     z = _z(conf)
     alpha = 1.0 - conf
     h, member = _gather(sk, rows)
-    theta = int(sk.thresholds[rows].min())
+    theta = int(sk._tau(rows).min())
     below = h.astype(np.int64) < theta
     uniq, inverse, counts = np.unique(h[below], return_inverse=True, return_counts=True)
     n = int(uniq.size)
@@ -851,7 +887,8 @@ def estimate_union(
     low = max(low, seen)
     high = max(high, low)
     value = min(max(value, low), high)
-    return Estimate(float(value), float(low), float(high), False, conf, n, method)
+    pinned = full_crawl and low == high  # e.g. one account: its size is known exactly
+    return Estimate(float(value), float(low), float(high), pinned, conf, n, method)
 
 
 # ---- pairs -----------------------------------------------------------------
@@ -871,7 +908,7 @@ def _pairs(
     key = (member.astype(np.uint64) << np.uint64(33)) | h.astype(np.uint64)
     lptr = np.zeros(rows.size + 1, dtype=np.int64)
     np.cumsum(sk.indptr[rows + 1] - sk.indptr[rows], out=lptr[1:])
-    tau = sk.thresholds[rows]
+    tau = sk._tau(rows)
     theta = np.minimum(tau[ia], tau[ib])
     exact_sk = theta == HASH_SPACE
 
