@@ -454,8 +454,10 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/accounts/{key}",
         "/v1/communities",
         "/v1/plans",
+        "/v1/reach",
     }
     assert set(spec["paths"]["/v1/plans"]) == {"post"}
+    assert set(spec["paths"]["/v1/reach"]) == {"post"}
     plan_request = spec["components"]["schemas"]["PlanRequest"]
     assert plan_request["additionalProperties"] is False
     assert plan_request["required"] == ["budget"]
