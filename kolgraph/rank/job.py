@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import secrets
 import time
 from collections.abc import Callable, Iterator
@@ -29,7 +30,7 @@ from kolgraph.store.base import RunInfo, RunResults, Store
 __all__ = ["COMPUTE_STAGES", "STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
 
 #: Stages that compute something; ``RankParams.only`` picks a subset.
-COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality", "sketches")
+COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality", "influence", "sketches")
 STAGES = ("load", *COMPUTE_STAGES, "write")
 
 #: ``progress(stage, done, total)``: called when a stage starts (done=0) and ends.
@@ -56,6 +57,8 @@ class RankParams:
     half_life_days: float | None = None
     only: tuple[str, ...] = ()
     quality_min_followers: int = 50
+    influence_top_k: int = 1000
+    influence_runs: int = 20
     sketch_k: int = 128
     sketch_min_audience: int = 10
 
@@ -274,6 +277,31 @@ def run_rank(
                 for col in ("engagement", "anomaly", "flags"):
                     extra[col] = previous[col].to_numpy()
         artifacts: dict[str, bytes] = {}
+        with stage("influence"):
+            if wanted("influence"):
+                from kolgraph.rank.influence import edge_probabilities, ic_spread_many
+
+                ig_ = edge_probabilities(arrays)
+                k_inf = min(params.influence_top_k, n)
+                who = np.argsort(-pr.scores, kind="stable")[:k_inf]
+                spread = np.full(n, np.nan)
+                if k_inf and ig_.src.size:
+                    # reverse-reachable sets: one sample serves every account (cost ~ runs·n)
+                    spread[who] = ic_spread_many(
+                        ig_, who, runs=params.influence_runs, seed=params.seed, method="rr"
+                    )
+                extra["spread"] = spread
+                buf = io.BytesIO()
+                np.savez_compressed(buf, src=ig_.src, dst=ig_.dst, prob=ig_.prob, n=ig_.n)
+                artifacts["edge_probabilities"] = buf.getvalue()
+            elif previous is not None:
+                extra["spread"] = previous["spread"].to_numpy()
+                cur = store.current_run()
+                if cur is not None:
+                    with suppress(NotFound):
+                        artifacts["edge_probabilities"] = store.run_artifact(
+                            cur.id, "edge_probabilities"
+                        )
         with stage("sketches"):
             if wanted("sketches"):
                 from kolgraph.rank.sketch import build_sketches

@@ -106,3 +106,19 @@ def test_quality_stage_flags_a_bot_farm(tmp_path: Path) -> None:
     rec = st.get_account("x:0")
     assert any("hollow" in f for f in rec.flags)
     assert rec.engagement is not None
+
+
+def test_influence_stage_stores_spread_and_edge_probabilities(tmp_path: Path) -> None:
+    import io
+
+    st = _store(tmp_path)
+    res = run_rank(st, params=RankParams(overlap_top_k=20, influence_top_k=15))
+    sc = st.current_scores()
+    has = sc["spread"].notna()
+    assert has.sum() == 15
+    top15 = np.argsort(-sc["pagerank"].to_numpy(), kind="stable")[:15]
+    assert set(np.flatnonzero(has.to_numpy())) == set(top15.tolist())
+    assert (sc["spread"][has] >= 1.0).all()  # a seed always reaches itself
+    z = np.load(io.BytesIO(st.run_artifact(res.run.id, "edge_probabilities")))
+    assert z["prob"].size == z["src"].size > 0
+    assert ((z["prob"] > 0) & (z["prob"] <= 1)).all()
