@@ -32,6 +32,7 @@ __all__ = [
     "Store",
     "StoreCounts",
     "aligned_scores",
+    "check_reposts",
     "extra_score_rows",
 ]
 
@@ -177,6 +178,39 @@ class AccountQuery:
     descending: bool = True
     limit: int = 50
     offset: int = 0
+
+
+def check_reposts(
+    src: Sequence[str],
+    dst: Sequence[str],
+    post_id: Sequence[str],
+    ts: Sequence[int],
+    action: Sequence[str],
+    weight: Sequence[float] | None,
+) -> tuple[npt.NDArray[np.int64], list[float]]:
+    """Validate :meth:`Store.add_reposts` columns; return timestamps and weights.
+
+    Raises
+    ------
+    InputError
+        Columns of different lengths, timestamps that are not 64-bit integers or
+        weights that are not numbers.
+    """
+    from kolgraph.errors import InputError
+
+    n = len(src)
+    if weight is None:
+        weight = [1.0] * n
+    if not (len(dst) == len(post_id) == len(ts) == len(action) == len(weight) == n):
+        raise InputError("add_reposts: columns have different lengths")
+    try:
+        t = np.asarray(ts, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
+        w = [float(x) for x in weight]
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InputError(
+            f"add_reposts: timestamps must be 64-bit integers and weights numbers ({exc})"
+        ) from exc
+    return t, w
 
 
 def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:

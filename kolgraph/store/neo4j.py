@@ -55,6 +55,7 @@ from kolgraph.store.base import (
     Store,
     StoreCounts,
     aligned_scores,
+    check_reposts,
     extra_score_rows,
 )
 
@@ -396,20 +397,11 @@ class Neo4jStore(Store):
         action: Sequence[str],
         weight: Sequence[float] | None = None,
     ) -> int:
+        ts_arr, w = check_reposts(src, dst, post_id, ts, action, weight)
         n = len(src)
-        if weight is None:
-            weight = [1.0] * n
-        if not (len(dst) == len(post_id) == len(ts) == len(action) == len(weight) == n):
-            raise InputError("add_reposts: columns have different lengths")
         if not n:
             return 0
-        t = [int(x) for x in ts]
-        if any(not -(2**63) <= x < 2**63 for x in t):
-            raise InputError("add_reposts: a timestamp does not fit in 64 bits")
-        try:
-            w = [float(x) for x in weight]
-        except (TypeError, ValueError) as exc:
-            raise InputError(f"add_reposts: weight is not a number ({exc})") from exc
+        t = ts_arr.tolist()
         s, d = self._idx_pairs(src, dst)
         rows = [[s[i], d[i], str(post_id[i]), t[i], str(action[i]), w[i]] for i in range(n)]
         created = 0

@@ -61,6 +61,7 @@ from kolgraph.store.base import (
     Store,
     StoreCounts,
     aligned_scores,
+    check_reposts,
     extra_score_rows,
 )
 
@@ -432,20 +433,9 @@ class SQLiteStore(Store):
         action: Sequence[str],
         weight: Sequence[float] | None = None,
     ) -> int:
-        n = len(src)
-        if weight is None:
-            weight = [1.0] * n
-        if not (len(dst) == len(post_id) == len(ts) == len(action) == len(weight) == n):
-            raise InputError("add_reposts: columns have different lengths")
-        if not n:
+        t, w_l = check_reposts(src, dst, post_id, ts, action, weight)
+        if not len(src):
             return 0
-        try:
-            t = np.asarray(ts, dtype=np.int64)
-            w_l = [float(w) for w in weight]
-        except (TypeError, ValueError, OverflowError) as exc:
-            raise InputError(
-                f"add_reposts: timestamps must be 64-bit integers and weights numbers ({exc})"
-            ) from exc
         with self._write() as con:
             s, d = self._map_ids(con, src, dst)
             order = np.lexsort((t, d, s)).tolist()  # index order keeps B-tree inserts local
