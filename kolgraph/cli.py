@@ -546,6 +546,35 @@ def accounts(
         )
 
 
+def _print_flagged(st: Store, limit: int = 8) -> None:
+    """Campaign candidates (kol/media) whose audience looks inauthentic, with the reasons."""
+    acc = st.accounts_frame()
+    sc = st.current_scores()
+    if not len(sc):
+        return
+    flagged = [
+        i
+        for i, (kind, flags) in enumerate(zip(acc["kind"], sc["flags"], strict=True))
+        if flags and kind in ("kol", "media")
+    ]
+    flagged.sort(key=lambda i: -float(np.nan_to_num(sc["pagerank"].iloc[i])))
+    if not flagged:
+        return
+    t = Table(title=f"check before booking: {len(flagged):,} KOL / media accounts flagged")
+    for col in ("key", "name", "kind", "anomaly", "reasons"):
+        t.add_column(col)
+    for i in flagged[:limit]:
+        anomaly = sc["anomaly"].iloc[i]
+        t.add_row(
+            str(acc["key"].iloc[i]),
+            str(acc["name"].iloc[i]),
+            str(acc["kind"].iloc[i]),
+            "-" if pd.isna(anomaly) else f"{anomaly:.2f}",
+            "; ".join(sc["flags"].iloc[i]),
+        )
+    out.print(t)
+
+
 def _print_communities(st: Store, limit: int) -> None:
     rows, total = st.list_communities(limit)
     t = Table(title=f"largest communities ({total:,} with 2+ members)")
@@ -833,7 +862,18 @@ def demo(
         if counts.accounts:
             keys = net.keys()
             known = st.keys_to_index(list(keys))
-            if counts.accounts != len(keys) or (known < 0).any():
+            same = counts.accounts == len(keys) and bool((known >= 0).all())
+            if same:  # same accounts: is it the same network? (counts and a sample of edges)
+                g = st.graph_arrays()
+                stored = set((g.follow_src.astype(np.int64) * g.n_nodes + g.follow_dst).tolist())
+                sample = np.linspace(0, net.n_follows - 1, min(500, net.n_follows)).astype(int)
+                wanted = known[net.follow_src[sample]] * g.n_nodes + known[net.follow_dst[sample]]
+                same = (
+                    counts.follows == net.n_follows
+                    and counts.reposts == net.n_reposts
+                    and all(int(c) in stored for c in wanted)
+                )
+            if not same:
                 raise InputError(
                     f"the store already holds {counts.accounts:,} accounts that are not this demo",
                     hint="run the demo on another file (--db demo.db) or pass --fresh to wipe it",
@@ -846,6 +886,7 @@ def demo(
         _print_rank(st, result, top=10)
         _print_accounts(st, AccountQuery(kind=Kind.KOL, limit=10), title="top KOLs")
         _print_communities(st, 8)
+        _print_flagged(st)
         params = PlanParams(
             budget=budget,
             mix={
