@@ -716,6 +716,7 @@ def _plan_params(
     platform: str | None,
     include: list[str] | None,
     exclude: list[str] | None,
+    skip_flagged: bool = False,
 ) -> Any:
     from kolgraph.plan import KindRange, PlanParams
 
@@ -730,6 +731,7 @@ def _plan_params(
         platform=platform,
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
+        skip_flagged=skip_flagged,
     )
 
 
@@ -788,6 +790,10 @@ def plan(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Account key to leave out (repeatable).")
     ] = None,
+    skip_flagged: Annotated[
+        bool,
+        typer.Option("--skip-flagged", help="Leave out accounts whose audience was flagged."),
+    ] = False,
     format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -795,7 +801,9 @@ def plan(
     """Choose accounts under a budget for the largest unique reach, with phase roles."""
     from kolgraph.plan import make_plan
 
-    params = _plan_params(budget, kol, media, own, community, platform, include, exclude)
+    params = _plan_params(
+        budget, kol, media, own, community, platform, include, exclude, skip_flagged
+    )
     with _open(db, store) as st:
         result = make_plan(st, params, settings=_settings())
     if format is OutFormat.json:

@@ -167,6 +167,9 @@ class PlanRequest(BaseModel):
     platform: str | None = Field(None, description="Only accounts on this platform.")
     include: list[str] = Field(default_factory=list, description="Keys that must be in the plan.")
     exclude: list[str] = Field(default_factory=list, description="Keys to leave out.")
+    skip_flagged: bool = Field(
+        False, description="Leave out accounts whose audience the rank run flagged."
+    )
 
     def to_params(self) -> PlanParams:
         """The planner's parameters for this request."""
@@ -182,6 +185,7 @@ class PlanRequest(BaseModel):
             platform=self.platform,
             include=tuple(self.include),
             exclude=tuple(self.exclude),
+            skip_flagged=self.skip_flagged,
         )
 
 

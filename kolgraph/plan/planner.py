@@ -103,6 +103,7 @@ class PlanParams:
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
     top_kol_share: float = 0.2
+    skip_flagged: bool = False
 
     def check(self) -> PlanParams:
         if not np.isfinite(self.budget) or self.budget <= 0:
@@ -270,6 +271,16 @@ def plan_arrays(
             )
     for key in params.exclude:
         plannable[key_pos[key]] = False
+    if params.skip_flagged and "flags" in scores:
+        flagged = np.array([bool(f) for f in scores["flags"].tolist()], dtype=bool)
+        if flagged.size == n:
+            n_skipped = int((plannable & flagged).sum())
+            plannable &= ~flagged
+            if n_skipped:
+                notes.append(
+                    f"{n_skipped} candidate(s) left out because their audience was flagged "
+                    "(see the flags of each account)"
+                )
     include = [key_pos[k] for k in params.include]
     for i in include:
         if kind_arr[i] not in {k.value for k in _PLANNABLE}:

@@ -187,3 +187,13 @@ def test_budget_must_be_positive() -> None:
     mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
     with pytest.raises(InputError, match="budget"):
         plan_arrays(mat, acc, sc, PlanParams(budget=0), settings=SETTINGS)
+
+
+def test_skip_flagged_leaves_flagged_accounts_out() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    sc = sc.assign(flags=[["62% of followers are hollow"] if i == 2 else None for i in range(50)])
+    keep = plan_arrays(mat, acc, sc, PlanParams(budget=1000), settings=SETTINGS)
+    assert "t:2" in {a.key for a in keep.accounts}
+    skip = plan_arrays(mat, acc, sc, PlanParams(budget=1000, skip_flagged=True), settings=SETTINGS)
+    assert "t:2" not in {a.key for a in skip.accounts}
+    assert any("flagged" in n for n in skip.notes)
