@@ -68,6 +68,14 @@ StoreOpt = Annotated[
     str | None,
     typer.Option("--store", help="Store backend: sqlite or neo4j [env: KOLGRAPH_STORE]."),
 ]
+OnErrorOpt = Annotated[
+    OnError,
+    typer.Option("--on-error", help="fail: stop at the first bad row; skip: set bad rows aside."),
+]
+RejectsOpt = Annotated[
+    Path | None,
+    typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv]."),
+]
 
 
 class OutFormat(str, Enum):
@@ -209,15 +217,8 @@ def import_edges_cmd(
     text_ids: Annotated[
         bool, typer.Option("--text-ids", help="Allow non-numeric account ids.")
     ] = False,
-    on_error: Annotated[
-        OnError,
-        typer.Option(
-            "--on-error", help="fail: stop at the first bad row; skip: set bad rows aside."
-        ),
-    ] = OnError.FAIL,
-    rejects: Annotated[
-        Path | None, typer.Option(help="Where skipped rows go [default: ./<file>.rejects.tsv].")
-    ] = None,
+    on_error: OnErrorOpt = OnError.FAIL,
+    rejects: RejectsOpt = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -251,8 +252,8 @@ def import_higgs_cmd(
     actions: Annotated[
         str, typer.Option(help="Which actions to import (RT retweet, MT mention, RE reply).")
     ] = "RT,MT,RE",
-    on_error: Annotated[OnError, typer.Option("--on-error")] = OnError.FAIL,
-    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
+    on_error: OnErrorOpt = OnError.FAIL,
+    rejects: RejectsOpt = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -280,8 +281,8 @@ def import_cascades_cmd(
         typer.Argument(help="Cascades: 'uid ts,uid ts,...' or 'query uid ts uid ts ...' per line."),
     ],
     platform: Annotated[str, typer.Option(help="Platform name for the accounts.")] = "douban",
-    on_error: Annotated[OnError, typer.Option("--on-error")] = OnError.FAIL,
-    rejects: Annotated[Path | None, typer.Option(help="Where skipped rows go.")] = None,
+    on_error: OnErrorOpt = OnError.FAIL,
+    rejects: RejectsOpt = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
