@@ -46,6 +46,7 @@ app = typer.Typer(
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     add_completion=False,
+    rich_markup_mode=None,
 )
 import_app = typer.Typer(help="Import edges and accounts into the store.", no_args_is_help=True)
 export_app = typer.Typer(help="Export scores from the store to stdout.", no_args_is_help=True)
