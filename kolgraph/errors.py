@@ -10,6 +10,7 @@ from __future__ import annotations
 
 __all__ = [
     "AccessDenied",
+    "BadPage",
     "ConvergenceError",
     "InputError",
     "KolgraphError",
@@ -17,6 +18,7 @@ __all__ = [
     "ParseError",
     "RateLimited",
     "StoreError",
+    "Unavailable",
 ]
 
 
@@ -59,6 +61,24 @@ class ParseError(InputError):
     """A page or record from a platform could not be parsed."""
 
 
+class BadPage(ParseError):
+    """A fetched page is not what the platform should have sent (truncated or
+    malformed JSON, a missing field). ``raw`` keeps the body for quarantine."""
+
+    def __init__(
+        self, message: str, *, url: str, raw: str = "", hint: str | None = None
+    ) -> None:
+        self.url = url
+        self.raw = raw
+        super().__init__(
+            message,
+            source=url,
+            hint=hint
+            or "the page was quarantined and will be fetched again; if it keeps failing "
+            "the platform changed its format: fix the parser and run `kolgraph crawl replay`",
+        )
+
+
 class NotFound(KolgraphError):
     """The thing asked for does not exist (an account key, a run id)."""
 
@@ -99,3 +119,9 @@ class AccessDenied(KolgraphError):
     """Credentials are missing, expired or not allowed to see a resource."""
 
     http_status = 403
+
+
+class Unavailable(KolgraphError):
+    """A remote service kept failing (transport errors, 5xx) after every retry."""
+
+    http_status = 503

@@ -56,6 +56,44 @@ class Settings(BaseSettings):
         description="When no account is labelled kol, treat this many top accounts as KOLs.",
     )
 
+    # crawling
+    crawl_rpm: int = Field(
+        60,
+        ge=0,
+        description="Hard cap on requests per minute per host (0 = no cap, e.g. for a simulator).",
+    )
+    crawl_min_delay: float = Field(
+        1.0, ge=0.0, description="Smallest pause between two requests to one host, in seconds."
+    )
+    crawl_max_delay: float = Field(
+        60.0, gt=0.0, description="Largest pause the adaptive throttle may choose, in seconds."
+    )
+    crawl_timeout: float = Field(20.0, gt=0.0, description="Seconds before a request times out.")
+    crawl_retries: int = Field(
+        5, ge=0, description="Retries of a transient failure (transport, 408, 429, 5xx)."
+    )
+    crawl_backoff: float = Field(
+        2.0, gt=0.0, description="Base of the exponential backoff between retries, in seconds."
+    )
+    crawl_backoff_max: float = Field(300.0, gt=0.0, description="Longest backoff, in seconds.")
+    crawl_archive: Path = Field(
+        Path("crawl-archive"), description="Directory of the raw JSONL.gz page archive."
+    )
+    crawl_kol_followers: int = Field(
+        100_000,
+        ge=0,
+        description="An unverified crawled account with this many followers is stored as a KOL.",
+    )
+    user_id_salt: SecretStr | None = Field(
+        None,
+        description="When set, ids of ordinary users (kind user) are stored as salted hashes.",
+    )
+    weibo_cookie: SecretStr | None = Field(None, description="Cookie header for m.weibo.cn.")
+    x_bearer_token: SecretStr | None = Field(None, description="X API v2 bearer token.")
+    bilibili_cookie: SecretStr | None = Field(
+        None, description="Cookie header for api.bilibili.com (SESSDATA=...)."
+    )
+
     # service
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)

@@ -1,0 +1,1 @@
+"""A local platform simulator for tests, demos and benchmarks."""
