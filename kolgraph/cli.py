@@ -580,10 +580,17 @@ def _print_flagged(st: Store, limit: int = 8) -> None:
 def _print_communities(st: Store, limit: int) -> None:
     rows, total = st.list_communities(limit)
     t = Table(title=f"largest communities ({total:,} with 2+ members)")
-    for col in ("community", "size", "internal edges", "top accounts"):
+    for col in ("community", "size", "internal edges", "density", "top accounts", "bridges"):
         t.add_column(col)
     for c in rows:
-        t.add_row(str(c.community), f"{c.size:,}", f"{c.internal_edges:,}", ", ".join(c.top[:5]))
+        t.add_row(
+            str(c.community),
+            f"{c.size:,}",
+            f"{c.internal_edges:,}",
+            f"{c.density:.3g}",
+            ", ".join(c.top[:5]),
+            ", ".join(c.bridges[:3]) if c.bridges else "-",
+        )
     out.print(t)
 
 

@@ -130,6 +130,9 @@ def test_import_rank_export_plan(world: Path) -> None:
     for cmd in (["runs"], ["communities"], ["accounts", "--kind", "kol"]):
         code, out, err = _run(*cmd, "--db", db)
         assert code == 0, err
+    code, out, _ = _run("communities", "--db", db)
+    header = next(line for line in out.splitlines() if "community" in line and "size" in line)
+    assert "density" in header and "bridges" in header
     code, out, _ = _run("accounts", "--kind", "kol", "--db", db)
     assert "Big KOL" in out and "News Daily" not in out
 

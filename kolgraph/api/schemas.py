@@ -94,12 +94,30 @@ class AccountsPage(BaseModel):
 
 # ----------------------------------------------------------------------------- communities
 class CommunityOut(BaseModel):
-    """A community of the current rank run."""
+    """A community of the current rank run.
+
+    Edges are distinct directed account pairs (follows and reposts merged);
+    ``external_edges`` and ``bridges`` are null for runs ranked before kolgraph
+    stored them.
+    """
 
     community: int
     size: int
-    internal_edges: int
+    internal_edges: int = Field(description="Edges with both ends inside the community.")
+    external_edges: int | None = Field(
+        description="Edges with exactly one end inside (leaving or entering the community)."
+    )
+    density: float = Field(
+        description="internal_edges / (size * (size - 1)): share of possible directed pairs."
+    )
+    external_share: float | None = Field(
+        description="external_edges / (internal_edges + external_edges)."
+    )
     top: list[str] = Field(description="Keys of its top accounts by PageRank.")
+    bridges: list[str] | None = Field(
+        description="Keys of its accounts with the most edges to or from other communities "
+        "(ties by PageRank); only accounts with at least one such edge."
+    )
     run_id: str
 
     @classmethod
@@ -108,7 +126,11 @@ class CommunityOut(BaseModel):
             community=record.community,
             size=record.size,
             internal_edges=record.internal_edges,
+            external_edges=record.external_edges,
+            density=record.density,
+            external_share=record.external_share,
             top=list(record.top),
+            bridges=None if record.bridges is None else list(record.bridges),
             run_id=record.run_id,
         )
 

@@ -17,6 +17,7 @@ import pandas as pd
 from kolgraph.errors import InputError, NotFound
 from kolgraph.rank.communities import (
     CommunityResult,
+    community_summary,
     leiden_communities,
     modularity,
     relabel_by_size,
@@ -54,6 +55,7 @@ class RankParams:
     head_share: float = 0.01
     mid_share: float = 0.10
     top_per_community: int = 5
+    bridges_per_community: int = 5
     half_life_days: float | None = None
     only: tuple[str, ...] = ()
     quality_min_followers: int = 50
@@ -97,6 +99,8 @@ class RankParams:
             raise InputError(f"half_life_days must be positive, got {self.half_life_days}")
         if self.engine not in ("kolgraph", "gds"):
             raise InputError(f"unknown engine {self.engine!r}", hint="use kolgraph or gds")
+        if self.top_per_community < 0 or self.bridges_per_community < 0:
+            raise InputError("top_per_community and bridges_per_community must be >= 0")
         if not 0 < self.head_share <= self.mid_share < 1:
             raise InputError("need 0 < head_share <= mid_share < 1")
         return self
@@ -321,24 +325,14 @@ def run_rank(
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
-            same = membership[edges.src] == membership[edges.dst]
-            internal = np.bincount(membership[edges.src[same]], minlength=sizes.size)
-            order = np.lexsort((np.arange(n), -pr.scores))
-            top_by_comm: dict[int, list[int]] = {}
-            for i in order.tolist():
-                c = int(membership[i])
-                lst = top_by_comm.setdefault(c, [])
-                if len(lst) < params.top_per_community:
-                    lst.append(i)
-            big = np.flatnonzero(sizes >= 2)
-            communities = pd.DataFrame(
-                {
-                    "community": big,
-                    "size": sizes[big],
-                    "internal_edges": internal[big],
-                    "top": [top_by_comm.get(int(c), []) for c in big],
-                }
-            )
+            communities = community_summary(
+                edges,
+                membership,
+                pr.scores,
+                top=params.top_per_community,
+                bridges=params.bridges_per_community,
+                min_size=2,
+            ).drop(columns="external_share")
             scores = pd.DataFrame(
                 {
                     "index": np.arange(n),
@@ -364,7 +358,7 @@ def run_rank(
             "follows": arrays.n_follows,
             "reposts": arrays.n_reposts,
             "weighted_edges": edges.m,
-            "communities": int(big.size),
+            "communities": len(communities),
             "overlap_pairs": len(overlaps),
         }
         quality = {
@@ -384,5 +378,5 @@ def run_rank(
         counts=counts,
         quality=quality,
         timings=timings,
-        top=scores.iloc[order[:20]].reset_index(drop=True),
+        top=scores.iloc[np.lexsort((np.arange(n), -pr.scores))[:20]].reset_index(drop=True),
     )

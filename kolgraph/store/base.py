@@ -33,6 +33,8 @@ __all__ = [
     "StoreCounts",
     "aligned_scores",
     "check_reposts",
+    "community_density",
+    "community_rows",
     "extra_score_rows",
 ]
 
@@ -95,7 +97,10 @@ class RunResults:
     columns ``pagerank``, ``community``, ``audience``, ``tier``, optionally
     ``engagement``, ``anomaly``, ``spread`` (floats, NaN when not computed) and
     ``flags`` (a list of reason strings per account, or None). ``communities``
-    has ``community, size, internal_edges, top`` (``top`` a list of indices);
+    has ``community, size, internal_edges, top`` (``top`` a list of indices) and
+    optionally ``external_edges``, ``density`` and ``bridges`` (a list of indices)
+    as :func:`kolgraph.rank.communities.community_summary` computes them
+    (see :func:`community_rows` for the values used when they are absent);
     ``overlaps`` has ``a, b, shared, jaccard`` (dense indices, ``a < b``).
     ``artifacts`` are named binary blobs kept with the run (audience sketches,
     learned edge probabilities), read back with :meth:`Store.run_artifact`.
@@ -152,11 +157,75 @@ class AccountRecord:
 
 @dataclass(frozen=True, slots=True)
 class CommunityRecord:
+    """A community of the current run (see
+    :func:`kolgraph.rank.communities.community_summary` for the definitions).
+
+    ``external_edges`` and ``bridges`` are None for runs ranked before kolgraph
+    stored them; ``density`` of such runs is derived from size and internal edges.
+    """
+
     community: int
     size: int
     internal_edges: int
     top: list[str]
     run_id: str
+    external_edges: int | None = None
+    density: float = 0.0
+    bridges: list[str] | None = None
+
+    @property
+    def external_share(self) -> float | None:
+        """Share of the edges touching the community that cross its boundary."""
+        if self.external_edges is None:
+            return None
+        touching = self.internal_edges + self.external_edges
+        return self.external_edges / touching if touching else 0.0
+
+
+def community_density(size: int, internal_edges: int) -> float:
+    """``internal_edges / (size * (size - 1))`` (0 below two members), at most 1."""
+    return min(1.0, internal_edges / (size * (size - 1))) if size >= 2 else 0.0
+
+
+def community_rows(
+    communities: pd.DataFrame,
+) -> list[tuple[int, int, int, int | None, float, list[int], list[int] | None]]:
+    """``(community, size, internal_edges, external_edges, density, top, bridges)``
+    per row of :attr:`RunResults.communities`, as native Python values.
+
+    Optional columns that are absent give ``external_edges`` and ``bridges`` None
+    and a ``density`` derived from ``size`` and ``internal_edges``; both stores
+    write what this returns.
+    """
+    c = communities
+    n = len(c)
+    external = c["external_edges"].tolist() if "external_edges" in c else [None] * n
+    density = c["density"].tolist() if "density" in c else [None] * n
+    bridges = c["bridges"].tolist() if "bridges" in c else [None] * n
+    rows = []
+    for cid, size, internal, ext, dens, top, br in zip(
+        c["community"].tolist(),
+        c["size"].tolist(),
+        c["internal_edges"].tolist(),
+        external,
+        density,
+        c["top"].tolist(),
+        bridges,
+        strict=True,
+    ):
+        size, internal = int(size), int(internal)
+        rows.append(
+            (
+                int(cid),
+                size,
+                internal,
+                None if ext is None or ext != ext else int(ext),
+                community_density(size, internal) if dens is None or dens != dens else float(dens),
+                [int(i) for i in top],
+                None if br is None else [int(i) for i in br],
+            )
+        )
+    return rows
 
 
 @dataclass(frozen=True, slots=True)

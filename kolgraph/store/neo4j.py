@@ -56,6 +56,8 @@ from kolgraph.store.base import (
     StoreCounts,
     aligned_scores,
     check_reposts,
+    community_density,
+    community_rows,
     extra_score_rows,
 )
 
@@ -598,14 +600,15 @@ class Neo4jStore(Store):
                 by_idx = {v: k for k, v in self._key_cache.items()}
             crow = [
                 {
-                    "id": int(cid),
-                    "size": int(size),
-                    "internal_edges": int(internal),
-                    "top": [by_idx[int(i)] for i in top],
+                    "id": cid,
+                    "size": size,
+                    "internal_edges": internal,
+                    "external_edges": external,
+                    "density": density,
+                    "top": [by_idx[i] for i in top],
+                    "bridges": None if bridges is None else [by_idx[i] for i in bridges],
                 }
-                for cid, size, internal, top in zip(
-                    c["community"], c["size"], c["internal_edges"], c["top"], strict=True
-                )
+                for cid, size, internal, external, density, top, bridges in community_rows(c)
             ]
             for lo in range(0, len(crow), self.batch_size):
                 self._q("stage_communities", run_id=run_id, rows=crow[lo : lo + self.batch_size])
@@ -770,6 +773,13 @@ class Neo4jStore(Store):
                 internal_edges=int(c["internal_edges"]),
                 top=list(c["top"]),
                 run_id=c["run_id"],
+                external_edges=None if c["external_edges"] is None else int(c["external_edges"]),
+                density=(
+                    community_density(int(c["size"]), int(c["internal_edges"]))
+                    if c["density"] is None
+                    else float(c["density"])
+                ),
+                bridges=None if c["bridges"] is None else list(c["bridges"]),
             )
             for c in page
         ], int(recs[0]["total"])

@@ -62,12 +62,13 @@ from kolgraph.store.base import (
     StoreCounts,
     aligned_scores,
     check_reposts,
+    community_rows,
     extra_score_rows,
 )
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = 2
+SCHEMA_VERSION = 3
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -130,6 +131,9 @@ CREATE TABLE IF NOT EXISTS communities (
     size           INTEGER NOT NULL,
     internal_edges INTEGER NOT NULL,
     top            TEXT NOT NULL,
+    external_edges INTEGER,
+    density        REAL NOT NULL DEFAULT 0,
+    bridges        TEXT,
     PRIMARY KEY (run_id, community)
 ) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS artifacts (
@@ -147,6 +151,28 @@ CREATE TABLE IF NOT EXISTS overlaps (
     PRIMARY KEY (run_id, a, b)
 ) WITHOUT ROWID;
 """
+
+#: In-place upgrades: statements that take a store from schema version ``key`` to the next.
+_UPGRADES: dict[str, tuple[str, ...]] = {
+    # v1 → v2: extra score columns and run artifacts
+    "1": (
+        *(
+            f"ALTER TABLE scores ADD COLUMN {c}"
+            for c in ("engagement REAL", "anomaly REAL", "spread REAL", "flags TEXT")
+        ),
+        "CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT NOT NULL, name TEXT NOT NULL,"
+        " data BLOB NOT NULL, PRIMARY KEY (run_id, name)) WITHOUT ROWID",
+    ),
+    # v2 → v3: external edges, density and bridge accounts of communities. Runs ranked
+    # before keep NULL external edges and bridges (unknown); their density is derived.
+    "2": (
+        "ALTER TABLE communities ADD COLUMN external_edges INTEGER",
+        "ALTER TABLE communities ADD COLUMN density REAL NOT NULL DEFAULT 0",
+        "ALTER TABLE communities ADD COLUMN bridges TEXT",
+        "UPDATE communities SET density = MIN(1.0, internal_edges * 1.0 / (size * (size - 1))) "
+        "WHERE size >= 2",
+    ),
+}
 
 _SNAP_FILES = ("follow_src", "follow_dst", "repost_src", "repost_dst", "repost_ts", "repost_weight")
 _SORT_SQL = {
@@ -224,24 +250,36 @@ class SQLiteStore(Store):
                 f"('schema_version', '{SCHEMA_VERSION}'), ('epoch', '{epoch}');"
                 "COMMIT;"
             )
-        elif str(row[0]) == "1":  # v1 → v2: extra score columns and run artifacts
-            con.executescript(
-                "BEGIN IMMEDIATE;"
-                + "".join(
-                    f"ALTER TABLE scores ADD COLUMN {c};"
-                    for c in ("engagement REAL", "anomaly REAL", "spread REAL", "flags TEXT")
-                )
-                + "CREATE TABLE IF NOT EXISTS artifacts (run_id TEXT NOT NULL, name TEXT NOT NULL,"
-                " data BLOB NOT NULL, PRIMARY KEY (run_id, name)) WITHOUT ROWID;"
-                f"UPDATE meta SET value = '{SCHEMA_VERSION}' WHERE key = 'schema_version';"
-                "COMMIT;"
-            )
+        elif str(row[0]) in _UPGRADES:
+            self._upgrade(con)
         elif str(row[0]) != str(SCHEMA_VERSION):
             raise StoreError(
                 f"{self.path} has kolgraph schema version {row[0]}; this kolgraph reads "
                 f"version {SCHEMA_VERSION}",
                 hint="open it with the kolgraph version that wrote it, or import into a new file",
             )
+
+    def _upgrade(self, con: sqlite3.Connection) -> None:
+        """Bring an older schema up to :data:`SCHEMA_VERSION` in place, in one transaction.
+
+        The version is read again under the write lock: another process may have
+        upgraded the file meanwhile.
+        """
+        con.execute("BEGIN IMMEDIATE")
+        try:
+            version = str(
+                con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0]
+            )
+            while version in _UPGRADES:
+                for statement in _UPGRADES[version]:
+                    con.execute(statement)
+                version = str(int(version) + 1)
+            con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (version,))
+        except BaseException:
+            if con.in_transaction:
+                con.execute("ROLLBACK")
+            raise
+        con.execute("COMMIT")
 
     # connections -------------------------------------------------------------
     @property
@@ -685,18 +723,21 @@ class SQLiteStore(Store):
             if len(c):
                 keys = self._index_keys(con)
                 con.executemany(
-                    "INSERT INTO communities(run_id, community, size, internal_edges, top) "
-                    "VALUES (?, ?, ?, ?, ?)",
+                    "INSERT INTO communities(run_id, community, size, internal_edges, top, "
+                    "external_edges, density, bridges) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                     (
                         (
                             run_id,
-                            int(cid),
-                            int(size),
-                            int(internal),
+                            cid,
+                            size,
+                            internal,
                             json.dumps([keys[i] for i in top]),
+                            external,
+                            density,
+                            None if bridges is None else json.dumps([keys[i] for i in bridges]),
                         )
-                        for cid, size, internal, top in zip(
-                            c["community"], c["size"], c["internal_edges"], c["top"], strict=True
+                        for cid, size, internal, external, density, top, bridges in community_rows(
+                            c
                         )
                     ),
                 )
@@ -888,13 +929,20 @@ class SQLiteStore(Store):
                 "SELECT COUNT(*) FROM communities WHERE run_id = ?", (rid,)
             ).fetchone()[0]
             rows = con.execute(
-                "SELECT community, size, internal_edges, top FROM communities WHERE run_id = ? "
-                "ORDER BY size DESC, community LIMIT ? OFFSET ?",
+                "SELECT community, size, internal_edges, top, external_edges, density, bridges "
+                "FROM communities WHERE run_id = ? ORDER BY size DESC, community LIMIT ? OFFSET ?",
                 (rid, limit, offset),
             ).fetchall()
         return [
             CommunityRecord(
-                community=r[0], size=r[1], internal_edges=r[2], top=json.loads(r[3]), run_id=rid
+                community=r[0],
+                size=r[1],
+                internal_edges=r[2],
+                top=json.loads(r[3]),
+                run_id=rid,
+                external_edges=r[4],
+                density=float(r[5]),
+                bridges=None if r[6] is None else json.loads(r[6]),
             )
             for r in rows
         ], int(total)

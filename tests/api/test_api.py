@@ -19,6 +19,7 @@ from kolgraph.api.app import create_app
 from kolgraph.model import Kind
 from kolgraph.plan import plan_to_dict
 from kolgraph.plan.planner import PHASES, KindRange, PlanParams, make_plan
+from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.settings import Settings
 from kolgraph.store import RunResults, SQLiteStore
 
@@ -278,6 +279,54 @@ def test_communities_largest_first(client: TestClient, world: World) -> None:
         members = client.get("/v1/accounts", params={"community": c["community"]}).json()
         assert members["count"] == c["size"]
         assert set(c["top"]) <= {a["key"] for a in members["data"]}
+
+
+def test_communities_carry_density_external_edges_and_bridges(
+    client: TestClient, world: World
+) -> None:
+    with SQLiteStore(world.db) as store:
+        g = store.graph_arrays()
+        keys = store.accounts_frame()["key"].tolist()
+    edges = {(keys[u], keys[v]) for u, v in zip(g.follow_src, g.follow_dst, strict=True)}
+    data = client.get("/v1/communities").json()["data"]
+    assert {
+        "community",
+        "size",
+        "internal_edges",
+        "external_edges",
+        "density",
+        "external_share",
+        "top",
+        "bridges",
+        "run_id",
+    } <= set(data[0])
+    home = {a["key"]: a["community"] for a in all_accounts(client)}
+    for c in data:
+        inside = sum(1 for u, v in edges if home[u] == home[v] == c["community"])
+        crossing = [
+            (u, v) for u, v in edges if (home[u] == c["community"]) != (home[v] == c["community"])
+        ]
+        assert c["internal_edges"] == inside and c["external_edges"] == len(crossing)
+        assert c["density"] == pytest.approx(inside / (c["size"] * (c["size"] - 1)))
+        assert c["external_share"] == pytest.approx(len(crossing) / (inside + len(crossing)))
+        # bridges are members with at least one edge to or from another community
+        linked = {k for e in crossing for k in e if home[k] == c["community"]}
+        assert set(c["bridges"]) <= linked and len(c["bridges"]) == min(5, len(linked))
+
+
+def test_community_bridges_are_the_accounts_linked_across(own_world: World) -> None:
+    with SQLiteStore(own_world.db) as store:  # two follows and a follow-back across clusters
+        store.add_follows(["demo:u0", "demo:u1", "demo:u20"], ["demo:k3", "demo:k3", "demo:k1"])
+        run_rank(store, params=RankParams(overlap_top_k=20))
+    with TestClient(create_app(own_world.settings)) as c:
+        data = c.get("/v1/communities").json()["data"]
+        home = {k: c.get(f"/v1/accounts/{k}").json()["community"] for k in ("demo:k1", "demo:k3")}
+    by_id = {x["community"]: x for x in data}
+    a, b = by_id[home["demo:k1"]], by_id[home["demo:k3"]]
+    # k3 has two edges from the other cluster, u20 one; ties (one edge each) go by PageRank
+    assert b["bridges"] == ["demo:k3", "demo:u20"] and b["external_edges"] == 3
+    assert a["bridges"][0] == "demo:k1" and set(a["bridges"]) == {"demo:k1", "demo:u0", "demo:u1"}
+    assert a["external_share"] == pytest.approx(3 / (a["internal_edges"] + 3))
 
 
 def test_communities_pagination(client: TestClient) -> None:

@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 
 from kolgraph.errors import InputError
+from kolgraph.rank.communities import community_summary
+from kolgraph.rank.graph import combine_edges
 from kolgraph.rank.job import STAGES, RankParams, run_rank
 from kolgraph.store import SQLiteStore
 
@@ -54,6 +56,41 @@ def test_rerun_is_safe_and_deterministic(tmp_path: Path) -> None:
     assert np.allclose(first["pagerank"], second["pagerank"])
     assert (first["community"] == second["community"]).all()
     assert [r.status for r in st.list_runs()] == ["published", "superseded"]
+
+
+def test_communities_carry_density_and_bridges_of_the_ranked_graph(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    res = run_rank(st, params=RankParams(overlap_top_k=20, bridges_per_community=3))
+    sc = st.current_scores()
+    membership = sc["community"].to_numpy(dtype=np.int64)
+    # the graph the job ranked: follows and reposts merged
+    expected = community_summary(
+        combine_edges(st.graph_arrays()),
+        membership,
+        sc["pagerank"].to_numpy(),
+        top=5,
+        bridges=3,
+        min_size=2,
+    )
+    comms, total = st.list_communities(limit=1000)
+    assert total == res.counts["communities"] == len(expected)
+    keys = st.accounts_frame()["key"].tolist()
+    by_id = {c.community: c for c in comms}
+    for row in expected.itertuples():
+        c = by_id[row.community]
+        assert (c.size, c.internal_edges, c.external_edges) == (
+            row.size,
+            row.internal_edges,
+            row.external_edges,
+        )
+        assert c.density == pytest.approx(row.density)
+        assert c.top == [keys[i] for i in row.top]
+        assert c.bridges == [keys[i] for i in row.bridges]
+        assert len(c.bridges) <= 3
+    assert any(c.bridges for c in comms)
+    assert all(0 < c.density <= 1 for c in comms if c.internal_edges)
+    with pytest.raises(InputError, match="bridges_per_community"):
+        RankParams(bridges_per_community=-1).check()
 
 
 def test_failed_run_keeps_previous(tmp_path: Path) -> None:

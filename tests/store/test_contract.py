@@ -445,6 +445,40 @@ def test_list_communities_largest_first(store: Store, tiny: TinyGraph) -> None:
     assert total == 3 and [c.community for c in page] == [2]
 
 
+def test_communities_round_trip_density_external_edges_and_bridges(
+    store: Store, tiny: TinyGraph
+) -> None:
+    base = make_results(
+        store,
+        RANKS,
+        community=COMMUNITY,
+        communities=[(0, 3, 2, ["x:1", "x:3"]), (1, 3, 6, ["x:2", "x:5", "x:4"])],
+    )
+    comm = base.communities.assign(
+        external_edges=[4, 0],
+        density=[1 / 3, 1.0],
+        bridges=[store.keys_to_index(["x:3", "weibo:9"]).tolist(), []],
+    )
+    publish(store, "r1", RunResults(base.scores, comm, base.overlaps))
+    comms, total = store.list_communities()
+    assert total == 2
+    a, b = sorted(comms, key=lambda c: c.community)
+    assert (a.internal_edges, a.external_edges, a.bridges) == (2, 4, ["x:3", "weibo:9"])
+    assert a.density == pytest.approx(1 / 3)
+    assert a.external_share == pytest.approx(4 / 6)
+    assert (b.external_edges, b.density, b.bridges, b.external_share) == (0, 1.0, [], 0.0)
+    assert b.top == ["x:2", "x:5", "x:4"]
+
+
+def test_communities_without_the_optional_columns(store: Store, tiny: TinyGraph) -> None:
+    # a frame with only community, size, internal_edges, top (as older jobs wrote it)
+    publish(store, "r1", tiny_results(store))
+    comms, _ = store.list_communities()
+    for c in comms:
+        assert c.external_edges is None and c.bridges is None and c.external_share is None
+        assert c.density == pytest.approx(c.internal_edges / (c.size * (c.size - 1)))
+
+
 def test_current_scores_aligned_to_dense_index(store: Store, tiny: TinyGraph) -> None:
     publish(store, "r1", tiny_results(store))
     store.add_follows(["x:100"], ["x:1"])  # added after the run

@@ -311,6 +311,70 @@ def test_other_schema_version_is_a_store_error(db: Path) -> None:
         SQLiteStore(db)
 
 
+def _downgrade(db: Path, version: int) -> None:
+    """Turn a current database into one that kolgraph schema ``version`` wrote: drop
+    the columns and tables added since (the upgrades only ever append them)."""
+    con = sqlite3.connect(db)
+    try:
+        for col in ("external_edges", "density", "bridges"):  # v3
+            con.execute(f"ALTER TABLE communities DROP COLUMN {col}")
+        if version == 1:
+            for col in ("engagement", "anomaly", "spread", "flags"):  # v2
+                con.execute(f"ALTER TABLE scores DROP COLUMN {col}")
+            con.execute("DROP TABLE artifacts")
+        con.execute("UPDATE meta SET value = ? WHERE key = 'schema_version'", (str(version),))
+        con.commit()
+    finally:
+        con.close()
+
+
+@pytest.mark.parametrize("version", [2, 1])
+def test_older_schema_is_upgraded_in_place_and_keeps_its_data(db: Path, version: int) -> None:
+    with SQLiteStore(db) as store:
+        _fill(store)
+        base = make_results(store, RANKS, community={"x:1": 0, "x:2": 0, "x:3": 1})
+        comm = pd.DataFrame(
+            {
+                "community": [0],
+                "size": [2],
+                "internal_edges": [1],
+                "top": [store.keys_to_index(["x:1", "x:2"]).tolist()],
+            }
+        )
+        _publish(store, "old", RunResults(base.scores, comm, base.overlaps))
+        counts, arrays = store.counts(), store.graph_arrays()
+    _downgrade(db, version)
+
+    with SQLiteStore(db) as store:
+        assert store.counts() == counts
+        _assert_same(store.graph_arrays(), arrays)
+        run = store.current_run()
+        assert run is not None and run.id == "old"
+        rec = store.get_account("x:1")
+        assert (rec.pagerank, rec.community, rec.name) == (pytest.approx(0.5), 0, "Alice")
+        (old,), total = store.list_communities()
+        assert total == 1
+        assert (old.community, old.size, old.internal_edges, old.top) == (0, 2, 1, ["x:1", "x:2"])
+        # what the old run never computed is unknown; density follows from what it stored
+        assert old.external_edges is None and old.bridges is None
+        assert old.density == pytest.approx(0.5)
+
+        # the upgraded store takes a new run with every field
+        new_comm = comm.assign(
+            external_edges=[2], density=[0.5], bridges=[store.keys_to_index(["x:2"]).tolist()]
+        )
+        _publish(store, "new", RunResults(base.scores, new_comm, base.overlaps))
+        (new,), _ = store.list_communities()
+        assert (new.external_edges, new.density, new.bridges) == (2, 0.5, ["x:2"])
+    con = sqlite3.connect(db)
+    try:
+        version_now = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    finally:
+        con.close()
+    assert version_now == (str(SCHEMA_VERSION),)
+    SQLiteStore(db).close()  # reopening an upgraded store changes nothing
+
+
 def test_missing_directory_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "no" / "such" / "dir" / "kol.db"
     with pytest.raises(StoreError, match="does not exist") as info:
