@@ -931,6 +931,13 @@ def _root(
         raise typer.Exit()
 
 
+# the crawl commands live in kolgraph.crawl.cli, which imports the helpers above
+from kolgraph.crawl.cli import crawl_app, simulate  # noqa: E402
+
+app.add_typer(crawl_app, name="crawl")
+app.command("simulate")(simulate)
+
+
 def main() -> None:
     """Entry point of the ``kolgraph`` console script."""
     app()

@@ -388,7 +388,7 @@ class HttpClient:
             payload = json.loads(text)
         except json.JSONDecodeError as exc:
             raise BadPage(
-                f"{where}: body is not JSON ({exc.msg} at char {exc.pos} of {len(text)})",
+                f"HTTP {status} body is not JSON ({exc.msg} at char {exc.pos} of {len(text)})",
                 url=str(resp.request.url),
                 raw=text,
             ) from None

@@ -60,6 +60,7 @@ from kolgraph.store.base import (
     community_rows,
     extra_score_rows,
 )
+from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 
 __all__ = ["Neo4jStore", "close_drivers"]
 
@@ -111,7 +112,7 @@ def close_drivers() -> None:
         _READY.clear()
 
 
-class Neo4jStore(Store):
+class Neo4jStore(Store, Neo4jCrawlState):
     """Kolgraph store in a Neo4j 5 database (see the module docstring).
 
     Parameters

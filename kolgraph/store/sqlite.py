@@ -65,6 +65,7 @@ from kolgraph.store.base import (
     community_rows,
     extra_score_rows,
 )
+from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 
 __all__ = ["SQLiteStore"]
 
@@ -190,7 +191,7 @@ def _decode_flags(df: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class SQLiteStore(Store):
+class SQLiteStore(Store, SQLiteCrawlState):
     """Embedded store in one SQLite file (WAL) with a columnar edge snapshot.
 
     Parameters
@@ -347,6 +348,9 @@ class SQLiteStore(Store):
                 "follows",
             ):
                 con.execute(f"DELETE FROM {table}")
+            self._crawl_schema(con)
+            con.execute("DELETE FROM crawl_tasks")
+            con.execute("DELETE FROM crawls")
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
@@ -419,6 +423,14 @@ class SQLiteStore(Store):
 
     # writes --------------------------------------------------------------------
     def upsert_accounts(self, accounts: Iterable[Account]) -> int:
+        items = list(accounts)
+        if not items:
+            return 0
+        with self._write() as con:
+            return self._write_accounts(con, items)
+
+    def _write_accounts(self, con: sqlite3.Connection, accounts: Sequence[Account]) -> int:
+        """Upsert accounts inside ``con``'s transaction; return how many were new."""
         rows = [
             (
                 a.key,
@@ -433,19 +445,18 @@ class SQLiteStore(Store):
         ]
         if not rows:
             return 0
-        with self._write() as con:
-            before = self._max_id(con)
-            self._ensure_ids(con, (r[0] for r in rows))
-            con.executemany(
-                """UPDATE accounts SET
-                       name = COALESCE(?2, name),
-                       kind = COALESCE(?3, kind),
-                       followers = COALESCE(?4, followers),
-                       cost = COALESCE(?5, cost)
-                   WHERE key = ?1""",
-                [(r[0], r[3], r[4], r[5], r[6]) for r in rows],
-            )
-            return self._max_id(con) - before
+        before = self._max_id(con)
+        self._ensure_ids(con, (r[0] for r in rows))
+        con.executemany(
+            """UPDATE accounts SET
+                   name = COALESCE(?2, name),
+                   kind = COALESCE(?3, kind),
+                   followers = COALESCE(?4, followers),
+                   cost = COALESCE(?5, cost)
+               WHERE key = ?1""",
+            [(r[0], r[3], r[4], r[5], r[6]) for r in rows],
+        )
+        return self._max_id(con) - before
 
     def add_follows(self, src: Sequence[str], dst: Sequence[str]) -> int:
         if len(src) != len(dst):
@@ -453,14 +464,24 @@ class SQLiteStore(Store):
         if not len(src):
             return 0
         with self._write() as con:
-            s, d = self._map_ids(con, src, dst)
-            order = np.lexsort((d, s))  # index order keeps B-tree inserts local
-            before = con.total_changes
-            con.executemany(
-                "INSERT OR IGNORE INTO follows(src, dst) VALUES (?, ?)",
-                zip(s[order].tolist(), d[order].tolist(), strict=True),
-            )
-            return con.total_changes - before
+            return self._write_follows(con, src, dst)
+
+    def _write_follows(
+        self, con: sqlite3.Connection, src: Sequence[str], dst: Sequence[str]
+    ) -> int:
+        """Insert follow edges inside ``con``'s transaction; return how many were new."""
+        if len(src) != len(dst):
+            raise InputError("add_follows: src and dst have different lengths")
+        if not len(src):
+            return 0
+        s, d = self._map_ids(con, src, dst)
+        order = np.lexsort((d, s))  # index order keeps B-tree inserts local
+        before = con.total_changes
+        con.executemany(
+            "INSERT OR IGNORE INTO follows(src, dst) VALUES (?, ?)",
+            zip(s[order].tolist(), d[order].tolist(), strict=True),
+        )
+        return con.total_changes - before
 
     def add_reposts(
         self,
@@ -471,20 +492,36 @@ class SQLiteStore(Store):
         action: Sequence[str],
         weight: Sequence[float] | None = None,
     ) -> int:
-        t, w_l = check_reposts(src, dst, post_id, ts, action, weight)
+        check_reposts(src, dst, post_id, ts, action, weight)
         if not len(src):
             return 0
         with self._write() as con:
-            s, d = self._map_ids(con, src, dst)
-            order = np.lexsort((t, d, s)).tolist()  # index order keeps B-tree inserts local
-            s_l, d_l, t_l = s.tolist(), d.tolist(), t.tolist()
-            before = con.total_changes
-            con.executemany(
-                "INSERT OR IGNORE INTO reposts(src, dst, post_id, ts, action, weight) "
-                "VALUES (?,?,?,?,?,?)",
-                ((s_l[i], d_l[i], post_id[i], t_l[i], action[i], w_l[i]) for i in order),
-            )
-            return con.total_changes - before
+            return self._write_reposts(con, src, dst, post_id, ts, action, weight)
+
+    def _write_reposts(
+        self,
+        con: sqlite3.Connection,
+        src: Sequence[str],
+        dst: Sequence[str],
+        post_id: Sequence[str],
+        ts: Sequence[int],
+        action: Sequence[str],
+        weight: Sequence[float] | None,
+    ) -> int:
+        """Insert repost edges inside ``con``'s transaction; return how many were new."""
+        t, w_l = check_reposts(src, dst, post_id, ts, action, weight)
+        if not len(src):
+            return 0
+        s, d = self._map_ids(con, src, dst)
+        order = np.lexsort((t, d, s)).tolist()  # index order keeps B-tree inserts local
+        s_l, d_l, t_l = s.tolist(), d.tolist(), t.tolist()
+        before = con.total_changes
+        con.executemany(
+            "INSERT OR IGNORE INTO reposts(src, dst, post_id, ts, action, weight) "
+            "VALUES (?,?,?,?,?,?)",
+            ((s_l[i], d_l[i], post_id[i], t_l[i], action[i], w_l[i]) for i in order),
+        )
+        return con.total_changes - before
 
     # reads for jobs --------------------------------------------------------------
     def counts(self) -> StoreCounts:

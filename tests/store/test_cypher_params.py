@@ -19,7 +19,11 @@ import pytest
 from kolgraph.store import cypher
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = [ROOT / "kolgraph" / "store" / "neo4j.py", ROOT / "kolgraph" / "rank" / "gds.py"]
+MODULES = [
+    ROOT / "kolgraph" / "store" / "neo4j.py",
+    ROOT / "kolgraph" / "store" / "neo4j_crawl.py",
+    ROOT / "kolgraph" / "rank" / "gds.py",
+]
 DIRECT = {"_q", "_df", "query"}
 RESERVED = {"read"}  # keyword of _q / query itself, not a query parameter
 

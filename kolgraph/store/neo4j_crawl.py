@@ -1,0 +1,182 @@
+"""Crawl state in Neo4j (see :mod:`kolgraph.store.crawlstate`).
+
+A ``(:Crawl {id})`` node holds a crawl's parameters and totals; each task is
+a ``(:CrawlTask {crawl_id, key})`` node (unique on the pair). A page is
+committed in one managed write transaction: its accounts' properties, its
+``FOLLOWS`` / ``REPOSTED`` edges, its task's new cursor, the tasks it found
+and the crawl's totals. Accounts missing from the store are created first
+(under the meta lock, like every import); that step is idempotent, so a crash
+between the two transactions leaves at most bare account nodes that the
+retried page then uses.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable
+from dataclasses import asdict
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from kolgraph.errors import NotFound
+from kolgraph.model import Account, Kind
+from kolgraph.store import cypher
+from kolgraph.store.base import check_reposts
+from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow
+
+__all__ = ["Neo4jCrawlState"]
+
+T = TypeVar("T")
+_KINDS = {k.value: k.value for k in Kind}
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def _task_props(t: TaskRow) -> dict[str, Any]:
+    return asdict(t)
+
+
+def _task_row(props: dict[str, Any]) -> TaskRow:
+    fields = TaskRow.__dataclass_fields__
+    return TaskRow(**{k: v for k, v in props.items() if k in fields})
+
+
+class Neo4jCrawlState(CrawlState):
+    """The crawl-state half of :class:`~kolgraph.store.neo4j.Neo4jStore` (a mixin)."""
+
+    batch_size: int
+
+    def _q(self, name: str, *, read: bool = False, **params: Any) -> Any:
+        raise NotImplementedError
+
+    def _write_tx(self, work: Callable[[Any], T]) -> T:
+        raise NotImplementedError
+
+    def _ensure_ids(self, keys: Iterable[str]) -> tuple[dict[str, int], int]:
+        raise NotImplementedError
+
+    def _crawl_info(self, crawl_id: str) -> CrawlInfo:
+        records = self._q("crawl_get", read=True, crawl_id=crawl_id).records
+        if not records:
+            raise NotFound(
+                f"no crawl {crawl_id!r} in this store",
+                hint="`kolgraph crawl status` lists the crawls",
+            )
+        c = records[0]["crawl"]
+        return CrawlInfo(
+            crawl_id=c["id"],
+            platform=c["platform"],
+            params=json.loads(c["params"]),
+            created=c["created"],
+            updated=c["updated"],
+            stats=json.loads(c["stats"]),
+            tasks={t["status"]: int(t["n"]) for t in records[0]["tasks"]},
+        )
+
+    def crawl_begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
+        self._q(
+            "crawl_begin",
+            crawl_id=crawl_id,
+            platform=platform,
+            params=json.dumps(params, sort_keys=True, default=str),
+            now=_now(),
+            empty_stats="{}",
+        )
+        return self._crawl_info(crawl_id)
+
+    def crawl_info(self, crawl_id: str) -> CrawlInfo:
+        return self._crawl_info(crawl_id)
+
+    def list_crawls(self) -> list[CrawlInfo]:
+        ids = [r["id"] for r in self._q("crawl_list", read=True).records]
+        return [self._crawl_info(i) for i in ids]
+
+    def crawl_tasks(self, crawl_id: str, *, status: str | None = None) -> list[TaskRow]:
+        records = self._q("crawl_tasks", read=True, crawl_id=crawl_id, status=status).records
+        return [_task_row(dict(r["task"])) for r in records]
+
+    def crawl_commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
+        ts_arr, weights = check_reposts(
+            batch.repost_src,
+            batch.repost_dst,
+            batch.repost_post,
+            batch.repost_ts,
+            batch.repost_action,
+            None,
+        )
+        keys = [a.key for a in batch.accounts]
+        keys += [*batch.follow_src, *batch.follow_dst, *batch.repost_src, *batch.repost_dst]
+        ids, _ = self._ensure_ids(keys) if keys else ({}, 0)
+        accounts = [_account_row(a) for a in batch.accounts]
+        follows = [
+            [ids[s], ids[d]] for s, d in zip(batch.follow_src, batch.follow_dst, strict=True)
+        ]
+        ts = ts_arr.tolist()
+        reposts = [
+            [ids[s], ids[d], str(p), ts[i], str(a), weights[i]]
+            for i, (s, d, p, a) in enumerate(
+                zip(
+                    batch.repost_src,
+                    batch.repost_dst,
+                    batch.repost_post,
+                    batch.repost_action,
+                    strict=True,
+                )
+            )
+        ]
+        task = _task_props(batch.task)
+        new_tasks = [_task_props(t) for t in batch.new_tasks]
+        size = self.batch_size
+
+        def work(tx: Any) -> tuple[int, int]:
+            rec = tx.run(cypher.load("crawl_stats_get"), crawl_id=crawl_id).single()
+            if rec is None:
+                raise NotFound(
+                    f"no crawl {crawl_id!r} in this store",
+                    hint="start it with crawl_begin (the crawl command does)",
+                )
+            stats: dict[str, int] = json.loads(rec["stats"])
+            for lo in range(0, len(accounts), size):
+                tx.run(cypher.load("update_accounts"), rows=accounts[lo : lo + size], kinds=_KINDS)
+            nf = nr = 0
+            for lo in range(0, len(follows), size):
+                res = tx.run(cypher.load("load_follows"), rows=follows[lo : lo + size])
+                nf += res.consume().counters.relationships_created
+            for lo in range(0, len(reposts), size):
+                res = tx.run(cypher.load("load_reposts"), rows=reposts[lo : lo + size])
+                nr += res.consume().counters.relationships_created
+            tx.run(cypher.load("crawl_task_save"), crawl_id=crawl_id, task=task).consume()
+            for lo in range(0, len(new_tasks), size):
+                tx.run(
+                    cypher.load("crawl_tasks_add"),
+                    crawl_id=crawl_id,
+                    rows=new_tasks[lo : lo + size],
+                ).consume()
+            for k, v in batch.stats.items():
+                stats[k] = stats.get(k, 0) + int(v)
+            stats["new_follows"] = stats.get("new_follows", 0) + nf
+            stats["new_reposts"] = stats.get("new_reposts", 0) + nr
+            tx.run(
+                cypher.load("crawl_stats"),
+                crawl_id=crawl_id,
+                stats=json.dumps(stats, sort_keys=True),
+                now=_now(),
+            ).consume()
+            return nf, nr
+
+        return self._write_tx(work)
+
+    def crawl_delete(self, crawl_id: str) -> None:
+        self._q("crawl_delete", crawl_id=crawl_id)
+
+
+def _account_row(a: Account) -> dict[str, Any]:
+    return {
+        "key": a.key,
+        "name": a.name or None,
+        "kind": a.kind.value if a.kind is not Kind.USER else None,
+        "followers": a.followers,
+        "cost": a.cost,
+    }
