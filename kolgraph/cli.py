@@ -931,11 +931,14 @@ def _root(
         raise typer.Exit()
 
 
-# the crawl commands live in kolgraph.crawl.cli, which imports the helpers above
-from kolgraph.crawl.cli import crawl_app, simulate  # noqa: E402
+# The crawl commands live in kolgraph.crawl.cli, which imports the helpers above. Run as
+# ``python -m kolgraph.cli`` this file is ``__main__``; the block at the end then imports
+# the real ``kolgraph.cli`` module, which registers them.
+if __name__ != "__main__":
+    from kolgraph.crawl.cli import crawl_app, simulate
 
-app.add_typer(crawl_app, name="crawl")
-app.command("simulate")(simulate)
+    app.add_typer(crawl_app, name="crawl")
+    app.command("simulate")(simulate)
 
 
 def main() -> None:
@@ -944,4 +947,6 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    main()
+    from kolgraph.cli import main as _main
+
+    _main()

@@ -16,6 +16,7 @@ __all__ = [
     "KolgraphError",
     "NotFound",
     "ParseError",
+    "Protected",
     "RateLimited",
     "StoreError",
     "Unavailable",
@@ -125,3 +126,8 @@ class Unavailable(KolgraphError):
     """A remote service kept failing (transport errors, 5xx) after every retry."""
 
     http_status = 503
+
+
+class Protected(AccessDenied):
+    """One account or post is private to the credentials in use; the credentials
+    themselves are fine, so a crawl skips it and goes on."""

@@ -1,7 +1,8 @@
 """The raw page archive: every fetched page, appended to compressed JSONL.
 
-One file per crawl, ``{crawl_id}.jsonl.gz`` in ``KOLGRAPH_CRAWL_ARCHIVE``;
-pages that could not be parsed also go to ``{crawl_id}.quarantine.jsonl.gz``.
+One file per crawl session (each run of a crawl, e.g. after a resume),
+``{crawl_id}.{UTC time}.jsonl.gz`` in ``KOLGRAPH_CRAWL_ARCHIVE``; pages that
+could not be parsed also go to ``{crawl_id}.{UTC time}.quarantine.jsonl.gz``.
 Each line is a JSON record::
 
     {"v": 1, "crawl_id": ..., "platform": ..., "fetched_at": unix seconds,
@@ -10,8 +11,9 @@ Each line is a JSON record::
 
 Every record is flushed to disk (a gzip sync flush) before the crawler writes
 the page's edges, so the archive holds at least every page in the store. A
-process killed mid-write leaves a truncated tail, which :func:`read_archive`
-skips; a later run appends a new gzip member to the same file.
+process killed mid-write leaves a file without a gzip trailer and perhaps a
+torn last record; :func:`read_archive` reads everything before it. A resumed
+crawl writes a new file, so a torn file is never appended to.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ import json
 import time
 import zlib
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -61,8 +64,9 @@ class Archive:
     def __init__(self, directory: str | Path, crawl_id: str) -> None:
         self.directory = Path(directory)
         self.crawl_id = crawl_id
-        self.path = self.directory / f"{crawl_id}.jsonl.gz"
-        self.quarantine_path = self.directory / f"{crawl_id}.quarantine.jsonl.gz"
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%S.%f")
+        self.path = self.directory / f"{crawl_id}.{stamp}.jsonl.gz"
+        self.quarantine_path = self.directory / f"{crawl_id}.{stamp}.quarantine.jsonl.gz"
         self._files: dict[Path, gzip.GzipFile] = {}
 
     def _open(self, path: Path) -> gzip.GzipFile:
@@ -119,14 +123,17 @@ class Archive:
         self.close()
 
 
-def archive_files(path: str | Path) -> list[Path]:
+def archive_files(path: str | Path, *, quarantine: bool = False) -> list[Path]:
     """The archive files at ``path``: the file itself, or a directory's
-    ``*.jsonl.gz`` files (quarantine files excluded), oldest first."""
+    ``*.jsonl.gz`` page files (or, with ``quarantine``, its quarantine files),
+    oldest first."""
     p = Path(path)
     if p.is_file():
         return [p]
     if p.is_dir():
-        files = [f for f in p.glob("*.jsonl.gz") if not f.name.endswith(".quarantine.jsonl.gz")]
+        files = [
+            f for f in p.glob("*.jsonl.gz") if f.name.endswith(".quarantine.jsonl.gz") == quarantine
+        ]
         return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
     raise InputError(
         f"no crawl archive at {p}",
@@ -134,32 +141,38 @@ def archive_files(path: str | Path) -> list[Path]:
     )
 
 
-def _gzip_text(data: bytes) -> tuple[bytes, bool]:
-    """Decompress concatenated gzip members; a truncated tail is dropped.
+def _gzip_text(data: bytes, chunk: int = 1 << 16) -> tuple[bytes, bool]:
+    """Decompress concatenated gzip members, keeping all output before any damage.
 
-    Returns the text and whether the end was truncated.
+    Returns the text and whether the data ended damaged or truncated (a
+    member without its trailer, or bytes that are not gzip).
     """
     out: list[bytes] = []
     while data:
         d = zlib.decompressobj(wbits=31)
+        pos = 0
         try:
-            out.append(d.decompress(data))
+            while pos < len(data) and not d.eof:
+                out.append(d.decompress(data[pos : pos + chunk]))
+                pos += chunk
         except zlib.error:
             return b"".join(out), True
         if not d.eof:
+            out.append(d.flush())
             return b"".join(out), True
-        data = d.unused_data
+        data = d.unused_data + data[pos:] if pos < len(data) else d.unused_data
     return b"".join(out), False
 
 
-def read_archive(path: str | Path) -> Iterator[ArchiveRecord]:
-    """Yield the records of an archive file (or a directory of them).
+def read_archive(path: str | Path, *, quarantine: bool = False) -> Iterator[ArchiveRecord]:
+    """Yield the records of an archive file (or a directory of them; with
+    ``quarantine``, of its quarantine files).
 
     A record cut off by a crash at the end of a file is skipped; a line in
     the middle that is not JSON is an :class:`~kolgraph.errors.InputError`
     naming the file and line.
     """
-    for f in archive_files(path):
+    for f in archive_files(path, quarantine=quarantine):
         text, truncated = _gzip_text(f.read_bytes())
         lines = text.split(b"\n")
         last = len(lines) - 1

@@ -19,7 +19,7 @@ Per page the crawler
    (:meth:`~kolgraph.store.crawlstate.CrawlState.crawl_commit`).
 
 A page that cannot be parsed is quarantined with a log line and fetched again
-later (up to ``max_attempts``); a missing account is marked ``gone``;
+later (up to ``max_attempts``); a missing or protected account is marked ``gone``;
 expired credentials stop the crawl with the state saved, so rerunning the same
 command continues where it stopped.
 
@@ -52,6 +52,7 @@ from kolgraph.errors import (
     InputError,
     NotFound,
     ParseError,
+    Protected,
     RateLimited,
     Unavailable,
 )
@@ -436,7 +437,7 @@ class Crawler:
         task = self._task(row)
         try:
             fetched = self.client.fetch(task)
-        except NotFound as exc:
+        except (NotFound, Protected) as exc:
             report.gone += 1
             self._commit(
                 row.but(status="gone", error=exc.message), CrawlBatch(task=row), report, gone=1

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -51,3 +51,9 @@ def http() -> Iterator[HttpClient]:
     """An :class:`HttpClient` with :func:`fast_settings`."""
     with HttpClient(fast_settings(), seed=0) as client:
         yield client
+
+
+@pytest.fixture
+def settings_for() -> Callable[..., Settings]:
+    """:func:`fast_settings` as a fixture (test modules cannot import conftest)."""
+    return fast_settings

@@ -192,6 +192,7 @@ class Simulator:
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True
         self._thread: threading.Thread | None = None
+        self._serving = False  # shutdown() of a server that never served waits for ever
 
     @property
     def url(self) -> str:
@@ -201,16 +202,21 @@ class Simulator:
     # lifecycle -----------------------------------------------------------------
     def start(self) -> Simulator:
         """Serve in a background thread; returns ``self``."""
-        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+        self._serving = True
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        )
         self._thread.start()
         return self
 
     def serve_forever(self) -> None:
         """Serve in the calling thread until :meth:`stop` (or Ctrl-C)."""
+        self._serving = True
         self._server.serve_forever()
 
     def stop(self) -> None:
-        self._server.shutdown()
+        if self._serving:
+            self._server.shutdown()
         self._server.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)

@@ -12,7 +12,7 @@ from typing import Any
 
 from kolgraph.crawl.base import Fetched, Task, TaskKind
 from kolgraph.crawl.http import HttpClient
-from kolgraph.errors import AccessDenied, InputError, NotFound, RateLimited
+from kolgraph.errors import AccessDenied, InputError, NotFound, Protected, RateLimited
 from kolgraph.settings import Settings
 
 __all__ = [
@@ -117,7 +117,7 @@ def check_answer(task: Task, fetched: Fetched) -> None:
     if kind in ("resource-not-found", "resource-unavailable") or status == 404:
         raise NotFound(f"{where}: {detail}")
     if kind == "not-authorized-for-resource":
-        raise AccessDenied(
+        raise Protected(
             f"{where}: {detail}",
             hint="the account or post is protected: its lists are visible only to the user "
             "token of an approved follower, not to an app-only bearer token",

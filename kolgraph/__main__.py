@@ -1,0 +1,5 @@
+"""``python -m kolgraph``: the command line."""
+
+from kolgraph.cli import main
+
+main()
