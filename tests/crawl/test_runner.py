@@ -106,13 +106,13 @@ def test_faults_at_ten_percent_give_the_same_edges(
     with Simulator(sim_network, retry_after=0.0) as clean:
         a = _store(tmp_path, "clean")
         ra = crawl(a, platform, seeds, settings=settings_for(), base_url=clean.url, budget=budget)
-    with Simulator(sim_network, fault_rate=0.10, seed=11, retry_after=0.0, stall=0.4) as faulty:
+    with Simulator(sim_network, fault_rate=0.10, seed=11, retry_after=0.0, stall=0.8) as faulty:
         b = _store(tmp_path, "faulty")
         rb = crawl(
             b,
             platform,
             seeds,
-            settings=settings_for(crawl_timeout=0.25),
+            settings=settings_for(crawl_timeout=0.5),
             base_url=faulty.url,
             budget=budget,
             archive_dir=tmp_path / "archive",
