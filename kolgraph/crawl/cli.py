@@ -317,10 +317,12 @@ def simulate(
     )
     if seeds_out is not None:
         seeds_out.write_text("\n".join(net.top_accounts(seeds_count)) + "\n", encoding="utf-8")
+    console.print(f"serving {sim.url}", highlight=False, soft_wrap=True)
     console.print(
-        f"simulating weibo, x and bilibili ({accounts} accounts, seed {seed}, "
-        f"fault rate {fault_rate}) at {sim.url}  (Ctrl-C to stop)",
+        f"simulating weibo, x and bilibili: {accounts} accounts, seed {seed}, "
+        f"fault rate {fault_rate} (Ctrl-C to stop)",
         highlight=False,
+        soft_wrap=True,
     )
     sys.stderr.flush()
     try:
