@@ -170,10 +170,17 @@ def read_archive(path: str | Path, *, quarantine: bool = False) -> Iterator[Arch
 
     A record cut off by a crash at the end of a file is skipped; a line in
     the middle that is not JSON is an :class:`~kolgraph.errors.InputError`
-    naming the file and line.
+    naming the file and line, and a file that is not gzip at all is one too.
     """
     for f in archive_files(path, quarantine=quarantine):
-        text, truncated = _gzip_text(f.read_bytes())
+        data = f.read_bytes()
+        if not b"\x1f\x8b".startswith(data[:2]):  # not even a torn gzip header
+            raise InputError(
+                "not a gzip file",
+                source=str(f),
+                hint="pass a *.jsonl.gz file written by `kolgraph crawl`",
+            )
+        text, truncated = _gzip_text(data)
         lines = text.split(b"\n")
         last = len(lines) - 1
         for n, line in enumerate(lines):

@@ -7,10 +7,11 @@ method (:meth:`HttpClient.request`) that
   requests follows the host's observed latency, never drops right after an
   error, and a hard cap on requests per minute (``KOLGRAPH_CRAWL_RPM``)
   always holds;
-* retries only what is transient: transport errors (connect, read, timeouts),
-  HTTP 408, 429 and 5xx, and a :class:`~kolgraph.errors.RateLimited` raised
-  by a platform's business-code check. Retries wait an exponential backoff
-  with jitter, or what ``Retry-After`` (or ``x-rate-limit-reset``) says;
+* retries only what is transient: transport errors (connect, read, timeouts,
+  a body garbled in its Content-Encoding), HTTP 408, 429 and 5xx, and a
+  :class:`~kolgraph.errors.RateLimited` raised by a platform's business-code
+  check. Retries wait an exponential backoff with jitter, or what
+  ``Retry-After`` (or ``x-rate-limit-reset``) says;
 * maps everything else to a typed error without retrying: 401/403 →
   :class:`~kolgraph.errors.AccessDenied`, 404/410 →
   :class:`~kolgraph.errors.NotFound`, a body that is not JSON →
@@ -22,6 +23,7 @@ After the last retry the error of the last attempt is raised
 
 from __future__ import annotations
 
+import datetime
 import email.utils
 import json
 import math
@@ -165,21 +167,26 @@ def parse_retry_after(headers: Mapping[str, str], *, now: float | None = None) -
     if value:
         value = value.strip()
         try:
-            return max(0.0, float(value))
+            seconds = float(value)
         except ValueError:
-            pass
+            seconds = math.nan
+        if math.isfinite(seconds):  # "inf" or "nan" would block the host for ever
+            return max(0.0, seconds)
         try:
             when = email.utils.parsedate_to_datetime(value)
         except (TypeError, ValueError):
             when = None
         if when is not None:
+            if when.tzinfo is None:  # asctime or "-0000" dates: HTTP dates are in UTC
+                when = when.replace(tzinfo=datetime.UTC)
             return max(0.0, when.timestamp() - wall)
     reset = headers.get("x-rate-limit-reset")
     if reset:
         try:
-            return max(0.0, float(reset) - wall)
+            at = float(reset)
         except ValueError:
             return None
+        return max(0.0, at - wall) if math.isfinite(at) else None
     return None
 
 
@@ -272,7 +279,8 @@ class HttpClient:
         s = self.settings
         if retry_after is not None:
             return min(s.crawl_backoff_max, retry_after * (1.0 + 0.1 * self._rng.random()))
-        base = min(s.crawl_backoff_max, s.crawl_backoff * 2.0 ** (attempt - 1))
+        # the exponent is bounded: 2.0 ** 1024 overflows a float with a large retry budget
+        base = min(s.crawl_backoff_max, s.crawl_backoff * 2.0 ** min(attempt - 1, 64))
         return base * (0.5 + 0.5 * self._rng.random())
 
     def request(
@@ -321,7 +329,8 @@ class HttpClient:
             try:
                 resp = self._client.request(method, url, params=params, headers=headers)
                 body = resp.content
-            except httpx.TransportError as exc:
+            except (httpx.TransportError, httpx.DecodingError) as exc:
+                # a DecodingError is a body garbled in its Content-Encoding: transient too
                 error = Unavailable(
                     f"{method} {url}: {type(exc).__name__}: {exc}",
                     hint="the host is unreachable or slow; check the network or raise "
