@@ -934,11 +934,15 @@ def _root(
 # The crawl commands live in kolgraph.crawl.cli, which imports the helpers above. Run as
 # ``python -m kolgraph.cli`` this file is ``__main__``; the block at the end then imports
 # the real ``kolgraph.cli`` module, which registers them.
-if __name__ != "__main__":
+def _register_crawl_commands() -> None:
     from kolgraph.crawl.cli import crawl_app, simulate
 
     app.add_typer(crawl_app, name="crawl")
     app.command("simulate")(simulate)
+
+
+if __name__ != "__main__":
+    _register_crawl_commands()
 
 
 def main() -> None:

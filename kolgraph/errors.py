@@ -66,9 +66,7 @@ class BadPage(ParseError):
     """A fetched page is not what the platform should have sent (truncated or
     malformed JSON, a missing field). ``raw`` keeps the body for quarantine."""
 
-    def __init__(
-        self, message: str, *, url: str, raw: str = "", hint: str | None = None
-    ) -> None:
+    def __init__(self, message: str, *, url: str, raw: str = "", hint: str | None = None) -> None:
         self.url = url
         self.raw = raw
         super().__init__(

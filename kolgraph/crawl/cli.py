@@ -51,8 +51,8 @@ def _logging() -> None:
 def _crawl_settings(no_throttle: bool, rpm: int | None) -> Settings:
     s = _settings()
     update: dict[str, object] = {}
-    if no_throttle:
-        update.update(crawl_rpm=0, crawl_min_delay=0.0)
+    if no_throttle:  # no pacing at all, also after errors (retries still back off)
+        update.update(crawl_rpm=0, crawl_min_delay=0.0, crawl_max_delay=0.001)
     if rpm is not None:
         if rpm < 0:
             raise InputError(f"--rpm must be >= 0, got {rpm}")
@@ -278,7 +278,9 @@ def simulate(
     host: Annotated[str, typer.Option(help="Address to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port (0: any free port).")] = 8700,
     seed: Annotated[int, typer.Option(help="Seed of the network and of the faults.")] = 7,
-    accounts: Annotated[int, typer.Option(help="Accounts in the simulated network.")] = 2_000,
+    accounts: Annotated[
+        int, typer.Option(help="Accounts in the simulated network (at least 200).")
+    ] = 2_000,
     fault_rate: Annotated[
         float, typer.Option(help="Share of platform requests that fail (0-1).")
     ] = 0.0,
@@ -301,8 +303,8 @@ def simulate(
     from kolgraph.crawl.simulator.network import SimNetwork
     from kolgraph.crawl.simulator.server import Simulator
 
-    if accounts < 10:
-        raise InputError(f"--accounts must be at least 10, got {accounts}")
+    if accounts < 200:
+        raise InputError(f"--accounts must be at least 200, got {accounts}")
     net = SimNetwork(accounts, seed=seed)
     sim = Simulator(
         net,
