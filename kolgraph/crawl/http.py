@@ -293,6 +293,7 @@ class HttpClient:
         check: Check | None = None,
         auth_hint: str | None = None,
         rate_limit_statuses: frozenset[int] = frozenset({429}),
+        auth_statuses: frozenset[int] = frozenset({401, 403}),
     ) -> Fetched:
         """Send one request (with throttle and retries) and return the decoded page.
 
@@ -309,6 +310,11 @@ class HttpClient:
         rate_limit_statuses
             HTTP statuses by which the platform says "slow down" (Weibo uses
             418, Bilibili 412); treated like 429.
+        auth_statuses
+            HTTP statuses that mean "credentials missing or refused" (Weibo
+            adds 432). When such an answer has a JSON body, ``check`` sees it
+            first, so a platform that sends its throttling code with a 403
+            is retried rather than reported as a credentials problem.
 
         Raises
         ------
@@ -349,7 +355,9 @@ class HttpClient:
                         error = Unavailable(f"{where}: HTTP {status}")
                 else:
                     try:
-                        fetched = self._decode(resp, body, elapsed, where, auth_hint)
+                        fetched = self._decode(
+                            resp, body, elapsed, where, auth_hint, auth_statuses, check
+                        )
                         if check is not None:
                             check(fetched)
                     except RateLimited as exc:
@@ -376,11 +384,36 @@ class HttpClient:
 
     @staticmethod
     def _decode(
-        resp: httpx.Response, body: bytes, elapsed: float, where: str, auth_hint: str | None
+        resp: httpx.Response,
+        body: bytes,
+        elapsed: float,
+        where: str,
+        auth_hint: str | None,
+        auth_statuses: frozenset[int] = frozenset({401, 403}),
+        check: Check | None = None,
     ) -> Fetched:
         status = resp.status_code
         text = body.decode(resp.encoding or "utf-8", errors="replace")
-        if status in (401, 403):
+        if status in auth_statuses:
+            if check is not None:
+                try:
+                    payload = json.loads(text)
+                except json.JSONDecodeError:
+                    pass
+                else:  # the platform's own code may say more (e.g. "slow down")
+                    page = Fetched(
+                        url=str(resp.request.url),
+                        status=status,
+                        payload=payload,
+                        text=text,
+                        elapsed=elapsed,
+                    )
+                    try:
+                        check(page)
+                    except (RateLimited, AccessDenied, NotFound):
+                        raise
+                    except KolgraphError:
+                        pass  # not a shape the check knows: report the status below
             raise AccessDenied(
                 f"{where}: HTTP {status} {text[:200]!r}",
                 hint=auth_hint or "check the platform credentials in your settings",

@@ -32,6 +32,7 @@ from kolgraph.errors import (
     BadPage,
     InputError,
     NotFound,
+    ParseError,
     RateLimited,
     Unavailable,
 )
@@ -774,3 +775,39 @@ def test_stats_as_dict(server: ScriptedServer, fake: FakeTime) -> None:
     assert d["slept"] == round(http.stats.slept, 3)
     assert d["slept"] > 0
     json.dumps(d)  # plain values
+
+
+def test_a_throttle_code_sent_with_403_is_retried(server: ScriptedServer, fake: FakeTime) -> None:
+    url = server.on("/w", Reply(403, {"ok": 0, "errno": "100005"}), Reply(200, {"ok": 1}))
+
+    def check(fetched: Fetched) -> None:
+        if fetched.payload.get("errno") == "100005":
+            raise RateLimited("errno 100005: too frequent", retry_after=2.0)
+
+    with client(fake) as http:
+        assert http.request("GET", url, check=check).payload == {"ok": 1}
+    assert server.count("/w") == 2
+    assert server.gaps("/w") == [pytest.approx(2.0, rel=0.11)]
+
+
+def test_an_unknown_body_with_403_is_still_access_denied(
+    server: ScriptedServer, fake: FakeTime
+) -> None:
+    url = server.on("/w", Reply(403, {"something": "else"}))
+
+    def check(fetched: Fetched) -> None:
+        raise ParseError("no 'ok' field")
+
+    with client(fake) as http, pytest.raises(AccessDenied, match="HTTP 403"):
+        http.request("GET", url, check=check, auth_hint="set the cookie")
+    assert server.count("/w") == 1
+
+
+def test_extra_auth_statuses(server: ScriptedServer, fake: FakeTime) -> None:
+    url = server.on("/w", Reply(432, b"blocked"))
+    with client(fake) as http:
+        with pytest.raises(InputError) as plain:
+            http.request("GET", url)
+        assert not isinstance(plain.value, AccessDenied)
+        with pytest.raises(AccessDenied, match="HTTP 432"):
+            http.request("GET", url, auth_statuses=frozenset({401, 403, 432}))

@@ -30,6 +30,7 @@ MOBILE_BASE = "https://m.weibo.cn"
 INDEX_PATH = "/api/container/getIndex"
 REPOSTS_PATH = "/api/statuses/repostTimeline"
 #: Weibo answers "slow down" with HTTP 418 (and 429 at the edge).
+AUTH_STATUSES = frozenset({401, 403, 432})  # 432: m.weibo.cn refuses a client without a cookie
 RATE_LIMIT_STATUSES = frozenset({418, 429})
 #: Lists m.weibo.cn shows only to a logged-in session (guests get ``ok: -100``).
 COOKIE_REQUIRED = frozenset({TaskKind.FOLLOWERS, TaskKind.FOLLOWING, TaskKind.REPOSTS})
@@ -202,4 +203,5 @@ class WeiboClient:
             check=check,
             auth_hint=AUTH_HINT,
             rate_limit_statuses=RATE_LIMIT_STATUSES,
+            auth_statuses=AUTH_STATUSES,
         )
