@@ -374,7 +374,9 @@ class Crawler:
                     report.status = "stopped: wall time"
                     break
                 _, _, _, key = heapq.heappop(self._heap)
-                row = self._rows.pop(key)
+                row = self._rows.pop(key, None)
+                if row is None:  # a stale heap entry (the task was pushed again)
+                    continue
                 if (
                     row.kind == TaskKind.PROFILE.value
                     and budget.max_accounts is not None
