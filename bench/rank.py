@@ -63,6 +63,7 @@ def run_kolgraph(d: Path) -> dict[str, Any]:
 
     from kolgraph.rank.communities import leiden_communities
     from kolgraph.rank.graph import WeightedEdges
+    from kolgraph.rank.job import RankParams
     from kolgraph.rank.overlap import audience_overlap
     from kolgraph.rank.pagerank import pagerank_scipy
 
@@ -77,7 +78,7 @@ def run_kolgraph(d: Path) -> dict[str, Any]:
     pr = pagerank_scipy(e, dtype=np.float32, tol=1e-7, reorder=True)
     t["pagerank"] = time.perf_counter() - t1
     t1 = time.perf_counter()
-    comm = leiden_communities(e, seed=42, n_iterations=3)
+    comm = leiden_communities(e, seed=42, n_iterations=RankParams().leiden_iterations)
     t["communities"] = time.perf_counter() - t1
     t1 = time.perf_counter()
     audience = sp.csr_matrix((np.ones(src.size, np.float32), (dst, src)), shape=(n, n))

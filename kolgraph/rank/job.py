@@ -50,7 +50,7 @@ class RankParams:
     objective: Literal["modularity", "CPM"] = "modularity"
     resolution: float = 1.0
     seed: int = 42
-    leiden_iterations: int = 3
+    leiden_iterations: int = 2  # a third pass adds ~0.0001 modularity for ~30% more time
     overlap_top_k: int = 300
     head_share: float = 0.01
     mid_share: float = 0.10
