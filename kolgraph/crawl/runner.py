@@ -76,6 +76,7 @@ __all__ = [
 log = logging.getLogger("kolgraph.crawl")
 
 SEED_PRIORITY = 1e6
+POST_SEED = "post:"
 LIST_TASKS = (TaskKind.FOLLOWERS, TaskKind.FOLLOWING)
 POST_TASKS = (TaskKind.REPOSTS, TaskKind.QUOTES)
 
@@ -152,8 +153,14 @@ class CrawlReport:
 
 
 def read_seeds(path: str | Path, platform: str) -> list[str]:
-    """Account ids from a seeds file: one per line, ``#`` comments and blank
-    lines ignored, an optional ``platform:`` prefix stripped."""
+    """Seeds from a file: one per line, ``#`` comments and blank lines ignored.
+
+    A line is an account id (an optional ``platform:`` prefix is stripped) or
+    a post, ``post:AUTHOR_ID/POST_ID[@UNIX_TIME]``: the crawl then starts from
+    the post's reposts (and quotes), and the reposters are expanded like
+    accounts found on any list. The time dates the repost edges on platforms
+    whose repost lists give none (X); it is required there.
+    """
     p = Path(path)
     try:
         lines = p.read_text(encoding="utf-8").splitlines()
@@ -166,6 +173,22 @@ def read_seeds(path: str | Path, platform: str) -> list[str]:
     for n, raw in enumerate(lines, 1):
         line = raw.split("#", 1)[0].strip()
         if not line:
+            continue
+        if line.startswith(POST_SEED):
+            author, slash, post = line[len(POST_SEED) :].partition("/")
+            post, at, ts = post.partition("@")
+            if (
+                not (author and slash and post)
+                or (at and not ts.isdigit())
+                or any(c.isspace() for c in line)
+            ):
+                raise InputError(
+                    f"bad post seed {raw.strip()!r}",
+                    source=str(p),
+                    line=n,
+                    hint="write posts as post:AUTHOR_ID/POST_ID[@UNIX_TIME]",
+                )
+            seeds.append(line)
             continue
         prefix, sep, rest = line.partition(":")
         if sep:
@@ -316,24 +339,39 @@ class Crawler:
                 self._push(r)
 
     def seed(self, ids: Iterable[str]) -> int:
-        """Add seed accounts (depth 0) not yet in the crawl; return how many were new."""
+        """Add seeds (depth 0) not yet in the crawl; return how many tasks were new.
+
+        An id is an account (its profile is fetched first) or
+        ``post:AUTHOR_ID/POST_ID`` (the post's reposts and quotes are fetched).
+        """
         self._load()
         rows: list[TaskRow] = []
-        for n, account_id in enumerate(ids):
-            key = f"{TaskKind.PROFILE.value}:{account_id}"
-            if key in self._known:
-                continue
+
+        def add(kind: TaskKind, target: str, n: int, **fields: Any) -> None:
+            key = f"{kind.value}:{target}"
+            if key in self._known or any(r.key == key for r in rows):
+                return
             rows.append(
                 TaskRow(
                     key=key,
-                    kind=TaskKind.PROFILE.value,
-                    target=account_id,
+                    kind=kind.value,
+                    target=target,
                     depth=0,
                     priority=SEED_PRIORITY - n,
                     seq=self._next_seq + len(rows),
-                    node=self.keys.key(account_id, Kind.KOL),
+                    **fields,
                 )
             )
+
+        for n, seed in enumerate(ids):
+            if seed.startswith(POST_SEED):
+                author, _, post = seed[len(POST_SEED) :].partition("/")
+                post, _, ts = post.partition("@")
+                node = self.keys.key(author, Kind.KOL)
+                for kind in self.platform.post_tasks:
+                    add(kind, post, n, owner=author, node=node, ts=int(ts) if ts else None)
+            else:
+                add(TaskKind.PROFILE, seed, n, node=self.keys.key(seed, Kind.KOL))
         if rows:
             first, rest = rows[0], rows[1:]
             # the seed rows go in as one commit: the first as "the task", the rest as new tasks

@@ -424,3 +424,40 @@ def test_read_seeds(tmp_path: Path) -> None:
         read_seeds(f, "weibo")
     with pytest.raises(InputError, match="cannot read seeds"):
         read_seeds(tmp_path / "missing.txt", "weibo")
+
+
+@pytest.mark.parametrize("platform", PLATFORMS)
+def test_a_post_seed_starts_from_its_reposts(
+    platform: str,
+    settings_for: Callable[..., Settings],
+    simulator: Simulator,
+    sim_network: SimNetwork,
+    db: SQLiteStore,
+) -> None:
+    net = sim_network
+    post = max(net.posts, key=lambda p: p.reposts)
+    author = net.account_id(post.author)
+    report = crawl(
+        db,
+        platform,
+        [f"post:{author}/{post.post_id}@{post.ts}"],
+        settings=settings_for(),
+        base_url=simulator.url,
+        budget=CrawlBudget(depth=0),
+    )
+    assert report.status == "done"
+    _, reposts = edges(db)
+    users, _ = net.reposts(post.post_id)
+    want = {(f"{platform}:{net.account_id(int(u))}", f"{platform}:{author}") for u in users}
+    assert {(r[0], r[1]) for r in reposts if r[2] == post.post_id} == want
+    assert len(want) == post.reposts > 10
+
+
+def test_post_seeds_are_read_and_checked(tmp_path: Path) -> None:
+    f = tmp_path / "s.txt"
+    f.write_text("post:12/345\npost:12/346@1700000000\n99\n")
+    assert read_seeds(f, "x") == ["post:12/345", "post:12/346@1700000000", "99"]
+    for bad in ("post:12", "post:/345", "post:12/345@soon"):
+        f.write_text(bad + "\n")
+        with pytest.raises(InputError, match="bad post seed"):
+            read_seeds(f, "x")
