@@ -4,10 +4,13 @@ A ``(:Crawl {id})`` node holds a crawl's parameters and totals; each task is
 a ``(:CrawlTask {crawl_id, key})`` node (unique on the pair). A page is
 committed in one managed write transaction: its accounts' properties, its
 ``FOLLOWS`` / ``REPOSTED`` edges, its task's new cursor, the tasks it found
-and the crawl's totals. Accounts missing from the store are created first
-(under the meta lock, like every import); that step is idempotent, so a crash
-between the two transactions leaves at most bare account nodes that the
-retried page then uses.
+and the crawl's totals. That transaction starts by write-locking the ``:Crawl``
+node, so pages of one crawl committed concurrently serialize and none loses the
+others' totals. Accounts missing from the store are created first, in a
+transaction of their own (under the meta lock, like every import), after every
+key was validated; that step is idempotent, so a crash (or a refused commit, e.g.
+to an unknown crawl) between the two transactions leaves at most bare account
+nodes that the retried page then uses.
 """
 
 from __future__ import annotations
@@ -18,7 +21,7 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any, TypeVar
 
-from kolgraph.errors import NotFound
+from kolgraph.errors import InputError, NotFound
 from kolgraph.model import Account, Kind
 from kolgraph.store import cypher
 from kolgraph.store.base import check_reposts
@@ -35,7 +38,14 @@ def _now() -> str:
 
 
 def _task_props(t: TaskRow) -> dict[str, Any]:
-    return asdict(t)
+    """A task as node properties (None values remove the property: ``SET t += $task``).
+
+    ``priority`` is stored as a float whatever the caller passed, like the SQLite
+    store's REAL column, so it reads back as the same type.
+    """
+    props = asdict(t)
+    props["priority"] = float(t.priority)
+    return props
 
 
 def _task_row(props: dict[str, Any]) -> TaskRow:
@@ -98,6 +108,10 @@ class Neo4jCrawlState(CrawlState):
         return [_task_row(dict(r["task"])) for r in records]
 
     def crawl_commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
+        # validate everything before the first write (accounts are created in a
+        # transaction of their own, so a late error would leave them behind)
+        if len(batch.follow_src) != len(batch.follow_dst):
+            raise InputError("add_follows: src and dst have different lengths")
         ts_arr, weights = check_reposts(
             batch.repost_src,
             batch.repost_dst,
@@ -131,6 +145,8 @@ class Neo4jCrawlState(CrawlState):
         size = self.batch_size
 
         def work(tx: Any) -> tuple[int, int]:
+            # first: lock the crawl node and read its totals (concurrent pages of one
+            # crawl serialize here, so no page's totals are lost)
             rec = tx.run(cypher.load("crawl_stats_get"), crawl_id=crawl_id).single()
             if rec is None:
                 raise NotFound(
