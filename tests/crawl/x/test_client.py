@@ -174,7 +174,7 @@ def test_missing_token_is_refused_before_any_request(http: HttpClient, x_sim: Si
 def test_expired_token_is_access_denied_with_a_hint(http: HttpClient, x_sim: Simulator) -> None:
     settings = http.settings.model_copy(update={"x_bearer_token": SecretStr("expired-abc")})
     client = XClient(http, settings, x_sim.url)
-    with pytest.raises(AccessDenied, match="HTTP 401") as info:
+    with pytest.raises(AccessDenied, match="Unauthorized") as info:
         client.fetch(Task(TaskKind.FOLLOWERS, "1000000000"))
     assert info.value.hint is not None and HINT in info.value.hint
     assert http.stats.retries == 0
