@@ -17,6 +17,7 @@ __all__ = [
     "NotFound",
     "ParseError",
     "Protected",
+    "QuotaExceeded",
     "RateLimited",
     "StoreError",
     "Unavailable",
@@ -129,3 +130,10 @@ class Unavailable(KolgraphError):
 class Protected(AccessDenied):
     """One account or post is private to the credentials in use; the credentials
     themselves are fine, so a crawl skips it and goes on."""
+
+
+class QuotaExceeded(KolgraphError):
+    """A platform quota that waiting does not restore soon (e.g. X's monthly post cap)
+    is spent: not retried; a crawl stops with its state saved."""
+
+    http_status = 429

@@ -12,6 +12,8 @@ method (:meth:`HttpClient.request`) that
   :class:`~kolgraph.errors.RateLimited` raised by a platform's business-code
   check. Retries wait an exponential backoff with jitter, or what
   ``Retry-After`` (or ``x-rate-limit-reset``) says;
+* does not retry a rate-limit answer whose body the platform's check reads as a
+  spent quota (:class:`~kolgraph.errors.QuotaExceeded`, e.g. X's monthly cap);
 * maps everything else to a typed error without retrying: 401/403 →
   :class:`~kolgraph.errors.AccessDenied`, 404/410 →
   :class:`~kolgraph.errors.NotFound`, a body that is not JSON →
@@ -46,6 +48,7 @@ from kolgraph.errors import (
     InputError,
     KolgraphError,
     NotFound,
+    QuotaExceeded,
     RateLimited,
     Unavailable,
 )
@@ -351,6 +354,7 @@ class HttpClient:
                     retry_after = parse_retry_after(resp.headers)
                     if status == 429 or status in rate_limit_statuses:
                         error = RateLimited(f"{where}: HTTP {status}", retry_after=retry_after)
+                        self._final(resp, body, elapsed, check)  # a spent quota: no retry
                     else:
                         error = Unavailable(f"{where}: HTTP {status}")
                 else:
@@ -381,6 +385,34 @@ class HttpClient:
             wait = self.backoff(attempt, retry_after)
             self.stats.slept += wait
             self._sleep(wait)
+
+    def _final(
+        self, resp: httpx.Response, body: bytes, elapsed: float, check: Check | None
+    ) -> None:
+        """Let the platform's check read a rate-limit answer's JSON body: if it says
+        the limit will not pass by waiting (:class:`~kolgraph.errors.QuotaExceeded`),
+        raise that instead of retrying."""
+        if check is None:
+            return
+        text = body.decode(resp.encoding or "utf-8", errors="replace")
+        try:
+            payload = json.loads(text)
+        except json.JSONDecodeError:
+            return
+        page = Fetched(
+            url=str(resp.request.url),
+            status=resp.status_code,
+            payload=payload,
+            text=text,
+            elapsed=elapsed,
+        )
+        try:
+            check(page)
+        except QuotaExceeded:
+            self.stats.errors["QuotaExceeded"] += 1
+            raise
+        except KolgraphError:
+            pass  # anything else: the status decides (retried)
 
     @staticmethod
     def _decode(

@@ -33,6 +33,7 @@ from kolgraph.errors import (
     InputError,
     NotFound,
     ParseError,
+    QuotaExceeded,
     RateLimited,
     Unavailable,
 )
@@ -811,3 +812,22 @@ def test_extra_auth_statuses(server: ScriptedServer, fake: FakeTime) -> None:
         assert not isinstance(plain.value, AccessDenied)
         with pytest.raises(AccessDenied, match="HTTP 432"):
             http.request("GET", url, auth_statuses=frozenset({401, 403, 432}))
+
+
+def test_a_spent_quota_behind_a_429_is_not_retried(server: ScriptedServer, fake: FakeTime) -> None:
+    capped = {"title": "UsageCapExceeded", "type": "https://api.x.com/2/problems/usage-capped"}
+    url = server.on("/q", Reply(429, capped), Reply(200, {"data": []}))
+    plain = server.on("/p", Reply(429, {"title": "Too Many Requests"}), Reply(200, {"ok": 1}))
+
+    def check(fetched: Fetched) -> None:
+        if "usage-capped" in str(fetched.payload.get("type")):
+            raise QuotaExceeded("monthly cap spent")
+        if fetched.status == 429:
+            raise RateLimited("slow down")
+
+    with client(fake) as http:
+        with pytest.raises(QuotaExceeded, match="monthly cap"):
+            http.request("GET", url, check=check)
+        assert http.request("GET", plain, check=check).payload == {"ok": 1}
+    assert server.count("/q") == 1  # not retried
+    assert server.count("/p") == 2  # an ordinary 429 still is

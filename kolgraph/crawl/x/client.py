@@ -12,7 +12,14 @@ from typing import Any
 
 from kolgraph.crawl.base import Fetched, Task, TaskKind
 from kolgraph.crawl.http import HttpClient
-from kolgraph.errors import AccessDenied, InputError, NotFound, Protected, RateLimited
+from kolgraph.errors import (
+    AccessDenied,
+    InputError,
+    NotFound,
+    Protected,
+    QuotaExceeded,
+    RateLimited,
+)
 from kolgraph.settings import Settings
 
 __all__ = [
@@ -124,7 +131,13 @@ def check_answer(task: Task, fetched: Fetched) -> None:
         )
     if kind in ("client-forbidden", "unsupported-authentication") or status in (401, 403):
         raise AccessDenied(f"{where}: {detail}", hint=AUTH_HINT)
-    if kind == "usage-capped" or status == 429:
+    if kind == "usage-capped":
+        raise QuotaExceeded(
+            f"{where}: {detail}",
+            hint="the X Project's monthly post cap is spent: rerun the same command when "
+            "it resets (the crawl state is saved) or raise the Project's access tier",
+        )
+    if status == 429:
         raise RateLimited(f"{where}: {detail}")
     raise InputError(
         f"{where}: X API error {kind or status or 'without a type'}: {detail}",

@@ -20,7 +20,7 @@ from kolgraph.crawl.x import PLATFORM, XClient
 from kolgraph.crawl.x.client import API_BASE, MAX_RESULTS, check_answer
 from kolgraph.crawl.x.parse import parse
 from kolgraph.crawl.x.sim import SIM
-from kolgraph.errors import AccessDenied, BadPage, InputError, NotFound, RateLimited
+from kolgraph.errors import AccessDenied, BadPage, InputError, NotFound, QuotaExceeded, RateLimited
 
 FIXTURES = Path(__file__).parent / "fixtures"
 HINT = "KOLGRAPH_X_BEARER_TOKEN"
@@ -349,6 +349,7 @@ def _fetched(payload: Any) -> Fetched:
         ("tweet_not_found", NotFound, r"Could not find tweet with id"),
         ("followers_protected", AccessDenied, r"not authorized to see the user"),
         ("error_429", RateLimited, r"Too Many Requests"),
+        ("error_429_usage_capped", QuotaExceeded, r"Usage cap exceeded"),
         ("error_401", AccessDenied, r"Unauthorized"),
         ("error_403_client_forbidden", AccessDenied, r"attached to a Project"),
         ("error_400_invalid_request", InputError, r"invalid-request"),
