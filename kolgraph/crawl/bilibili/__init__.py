@@ -44,7 +44,9 @@ session (browser dev tools, Application, Cookies). Without it a fetch raises
 is sent: anonymous clients meet risk control at once. SESSDATA lasts about a
 month and ends on logout; Bilibili then answers code -101 ("账号未登录"), which
 stops the crawl with :class:`~kolgraph.errors.AccessDenied` (the crawl state
-is saved: set a fresh cookie and rerun).
+is saved: set a fresh cookie and rerun). Code -403 (insufficient permission for
+one private space or list) only skips that task
+(:class:`~kolgraph.errors.Protected`).
 
 Limits and coverage
 -------------------

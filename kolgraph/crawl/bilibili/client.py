@@ -15,6 +15,7 @@ from kolgraph.errors import (
     BadPage,
     InputError,
     NotFound,
+    Protected,
     RateLimited,
     Unavailable,
 )
@@ -58,8 +59,11 @@ RATE_LIMIT_CODES = frozenset({-412, -352, -509, -799, -503})
 #: Server-side failures: the crawler retries the page later.
 SERVER_ERROR_CODES = frozenset({-500, -504, -8888})
 #: Credential problems: -101 not logged in (missing or expired SESSDATA),
-#: -102 account banned, -403 insufficient permission.
-AUTH_CODES = frozenset({-101, -102, -403})
+#: -102 account banned. They stop a crawl (its state is saved).
+AUTH_CODES = frozenset({-101, -102})
+#: -403 insufficient permission for this one resource (a private space or list):
+#: :class:`~kolgraph.errors.Protected`, so the crawl marks the task gone and goes on.
+PROTECTED_CODES = frozenset({-403})
 #: The account, list or post is not there for us: -404 nothing found (deleted
 #: or never existed), -626 no such user, 22115 the user hides the list.
 GONE_CODES = frozenset({-404, -626, 22115})
@@ -128,6 +132,8 @@ def check_envelope(task: Task, fetched: Fetched) -> None:
         raise Unavailable(what, hint="Bilibili's servers are failing; the page is retried later")
     if code in AUTH_CODES:
         raise AccessDenied(what, hint=_AUTH_HINT)
+    if code in PROTECTED_CODES:
+        raise Protected(what, hint="this resource is private to other accounts; it is skipped")
     if code in GONE_CODES:
         raise NotFound(what)
     if code == -400:

@@ -23,6 +23,7 @@ from kolgraph.errors import (
     InputError,
     KolgraphError,
     NotFound,
+    Protected,
     RateLimited,
     Unavailable,
 )
@@ -304,6 +305,7 @@ def fixture(name: str) -> Any:
         ({"code": -503, "message": "过载保护,服务暂不可用", "ttl": 1}, RateLimited),
         ({"code": -500, "message": "服务器错误", "ttl": 1}, Unavailable),
         (fixture("error_not_logged_in.json"), AccessDenied),
+        ({"code": -403, "message": "访问权限不足", "ttl": 1}, Protected),
         (fixture("error_not_found.json"), NotFound),
         (fixture("error_privacy.json"), NotFound),
         ({"code": -400, "message": "请求错误", "ttl": 1}, InputError),
