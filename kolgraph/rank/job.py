@@ -46,7 +46,7 @@ class RankParams:
     follow_weight: float = 1.0
     repost_weight: float = 1.0
     engine: Literal["kolgraph", "gds"] = "kolgraph"
-    pagerank_method: Literal["igraph", "scipy"] = "igraph"
+    pagerank_method: Literal["igraph", "scipy"] = "scipy"  # CSR power iteration: no graph build
     objective: Literal["modularity", "CPM"] = "modularity"
     resolution: float = 1.0
     seed: int = 42
