@@ -306,17 +306,23 @@ def simulate(
     if accounts < 200:
         raise InputError(f"--accounts must be at least 200, got {accounts}")
     net = SimNetwork(accounts, seed=seed)
-    sim = Simulator(
-        net,
-        host=host,
-        port=port,
-        fault_rate=fault_rate,
-        faults=[f.strip() for f in faults.split(",") if f.strip()],
-        seed=seed,
-        retry_after=retry_after,
-        stall=stall,
-        latency=latency,
-    )
+    try:
+        sim = Simulator(
+            net,
+            host=host,
+            port=port,
+            fault_rate=fault_rate,
+            faults=[f.strip() for f in faults.split(",") if f.strip()],
+            seed=seed,
+            retry_after=retry_after,
+            stall=stall,
+            latency=latency,
+        )
+    except OSError as exc:  # the port is taken, or the address is not this host's
+        raise InputError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc}",
+            hint="pick another --port (0: any free port) or --host",
+        ) from exc
     if seeds_out is not None:
         seeds_out.write_text("\n".join(net.top_accounts(seeds_count)) + "\n", encoding="utf-8")
     console.print(f"serving {sim.url}", highlight=False, soft_wrap=True)

@@ -68,6 +68,19 @@ class KeyMapper:
         msg = f"{self.platform}:{account_id}".encode()
         return "h" + hmac.new(self._salt, msg, hashlib.sha256).hexdigest()[:20]
 
+    @property
+    def fingerprint(self) -> str:
+        """``"raw"`` without a salt, else a short keyed hash of a fixed label that
+        tells salts apart without revealing them (kept with a crawl, so a resume
+        with another salt, or none, is refused)."""
+        if self._salt is None:
+            return "raw"
+        return "hmac:" + hmac.new(self._salt, b"kolgraph:salt", hashlib.sha256).hexdigest()[:12]
+
+    def pinned(self, account_id: str) -> str | None:
+        """The key chosen for ``account_id`` so far, if any."""
+        return self._pinned.get(account_id)
+
     def pin(self, account_id: str, key: str) -> None:
         """Remember the key chosen for ``account_id`` (from the crawl state)."""
         self._pinned[account_id] = key

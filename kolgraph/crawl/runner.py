@@ -91,13 +91,13 @@ class CrawlBudget:
         Hops from the seeds whose accounts are profiled (see the module docstring).
     max_pages
         Pages per list (followers of one account, reposts of one post, ...);
-        ``None``: as many as the platform serves.
+        ``None``: as many as the platform serves; 0: profiles only.
     max_followers
         Followers (and followings) collected per account; ``None``: no limit.
     max_posts
         Posts per account whose reposts are collected.
     max_accounts
-        Profiles fetched in all; ``None``: no limit.
+        Profiles fetched in all (missing ones included); ``None``: no limit.
     wall_time
         Seconds after which the crawl stops (resumable); ``None``: no limit.
     max_attempts
@@ -118,6 +118,8 @@ class CrawlBudget:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise InputError(f"crawl budget {name} must be >= 0, got {value}")
+        if self.wall_time is not None and self.wall_time < 0:
+            raise InputError(f"crawl budget wall_time must be >= 0, got {self.wall_time}")
         if self.max_attempts < 1:
             raise InputError(f"max_attempts must be >= 1, got {self.max_attempts}")
 
@@ -174,6 +176,17 @@ def read_seeds(path: str | Path, platform: str) -> list[str]:
         line = raw.split("#", 1)[0].strip()
         if not line:
             continue
+        if not line.startswith(POST_SEED):
+            prefix, sep, rest = line.partition(":")
+            if sep:
+                if prefix != platform:
+                    raise InputError(
+                        f"seed {line!r} is for platform {prefix!r}, not {platform!r}",
+                        source=str(p),
+                        line=n,
+                        hint=f"give bare ids or {platform}:ID keys",
+                    )
+                line = rest
         if line.startswith(POST_SEED):
             author, slash, post = line[len(POST_SEED) :].partition("/")
             post, at, ts = post.partition("@")
@@ -190,16 +203,6 @@ def read_seeds(path: str | Path, platform: str) -> list[str]:
                 )
             seeds.append(line)
             continue
-        prefix, sep, rest = line.partition(":")
-        if sep:
-            if prefix != platform:
-                raise InputError(
-                    f"seed {line!r} is for platform {prefix!r}, not {platform!r}",
-                    source=str(p),
-                    line=n,
-                    hint=f"give bare ids or {platform}:ID keys",
-                )
-            line = rest
         if not line or any(c.isspace() for c in line):
             raise InputError(f"bad seed id {raw!r}", source=str(p), line=n)
         seeds.append(line)
@@ -262,6 +265,16 @@ def page_batch(
 def _list_cap(platform: Platform, budget: CrawlBudget, kind: TaskKind) -> int | None:
     caps = [c for c in (platform.max_pages.get(kind), budget.max_pages) if c is not None]
     return min(caps) if caps else None
+
+
+def _wanted(platform: Platform, budget: CrawlBudget, kind: TaskKind) -> bool:
+    """Whether the budget leaves room for any page of a paged task of ``kind``
+    (a zero ``max_pages``, ``max_followers`` or ``max_posts`` fetches none)."""
+    if _list_cap(platform, budget, kind) == 0:
+        return False
+    if kind in LIST_TASKS and budget.max_followers == 0:
+        return False
+    return not (kind is TaskKind.POSTS and budget.max_posts == 0)
 
 
 class Crawler:
@@ -346,11 +359,13 @@ class Crawler:
         """
         self._load()
         rows: list[TaskRow] = []
+        added: set[str] = set()
 
         def add(kind: TaskKind, target: str, n: int, **fields: Any) -> None:
             key = f"{kind.value}:{target}"
-            if key in self._known or any(r.key == key for r in rows):
+            if key in self._known or key in added:
                 return
+            added.add(key)
             rows.append(
                 TaskRow(
                     key=key,
@@ -369,7 +384,8 @@ class Crawler:
                 post, _, ts = post.partition("@")
                 node = self.keys.key(author, Kind.KOL)
                 for kind in self.platform.post_tasks:
-                    add(kind, post, n, owner=author, node=node, ts=int(ts) if ts else None)
+                    if _wanted(self.platform, self.budget, kind):
+                        add(kind, post, n, owner=author, node=node, ts=int(ts) if ts else None)
             else:
                 add(TaskKind.PROFILE, seed, n, node=self.keys.key(seed, Kind.KOL))
         if rows:
@@ -486,12 +502,20 @@ class Crawler:
         except BadPage as exc:
             self._retry_later(row, report, exc, raw=exc.raw, url=exc.url)
             return
-        record = None
         if self.archive is not None:
-            record = self.archive.record(
-                self.platform.name, task, url=fetched.url, status=fetched.status, body=fetched.text
+            # with hashing, the key the crawl chose for the task's account lets a
+            # replay choose the same one (seeds and post-seed authors keep public ids)
+            extra = {"node": row.node} if self.keys.hashing and row.node else {}
+            self.archive.append(
+                self.archive.record(
+                    self.platform.name,
+                    task,
+                    url=fetched.url,
+                    status=fetched.status,
+                    body=fetched.text,
+                    **extra,
+                )
             )
-            self.archive.append(record)
         try:
             page = self.platform.parse(task, fetched.payload)
         except ParseError as exc:
@@ -500,8 +524,6 @@ class Crawler:
         batch = self._expand(row, task, page)
         report.pages += 1
         report.accounts += len(batch.accounts)
-        if row.kind == TaskKind.PROFILE.value:
-            self._profiles_done += 1
         self._commit(
             batch.task,
             batch,
@@ -517,6 +539,8 @@ class Crawler:
         nf, nr = self.store.crawl_commit(self.crawl_id, batch)
         report.new_follows += nf
         report.new_reposts += nr
+        if row.kind == TaskKind.PROFILE.value and row.status != "pending":
+            self._profiles_done += 1  # done, gone or failed: as _load counts them
         if row.status == "pending":
             self._push(row)
         for t in batch.new_tasks:
@@ -587,6 +611,8 @@ class Crawler:
         if kind is TaskKind.PROFILE:
             if expand:
                 for k in platform.account_tasks:
+                    if not _wanted(platform, budget, k):
+                        continue
                     t = self._new_task(
                         k, row.target, depth=row.depth, priority=row.priority, node=row.node
                     )
@@ -619,7 +645,7 @@ class Crawler:
             for post in page.posts[:room]:
                 for k in platform.post_tasks:
                     count = post.quotes if k is TaskKind.QUOTES else post.reposts
-                    if count == 0:
+                    if count == 0 or not _wanted(platform, budget, k):
                         continue
                     t = self._new_task(
                         k,
@@ -714,7 +740,35 @@ def crawl(
     cid = crawl_id or crawl_id_for(adapter.name, seeds, params)
     if not isinstance(store, CrawlState):
         raise InputError(f"the {type(store).__name__} store cannot hold crawl state")
-    store.crawl_begin(cid, adapter.name, {**params, "seeds": list(seeds)})
+    if adapter.name == "x":  # retweeted_by gives no times: the post's time dates the edges
+        for s in seeds:
+            if s.startswith(POST_SEED) and "@" not in s:
+                raise InputError(
+                    f"X post seed {s!r} has no time",
+                    hint="write X post seeds as post:AUTHOR_ID/POST_ID@UNIX_TIME",
+                )
+    keys = _keys(adapter.name, settings)
+    info = store.crawl_begin(
+        cid, adapter.name, {**params, "seeds": list(seeds), "user_ids": keys.fingerprint}
+    )
+    if info.platform != adapter.name:
+        raise InputError(
+            f"crawl {cid!r} is a {info.platform} crawl, not {adapter.name}",
+            hint="pick another --crawl-id (or none: it is derived from the arguments)",
+        )
+    started = info.params.get("user_ids")
+    if started is not None and started != keys.fingerprint:
+        if started == "raw":
+            how = "without"
+        elif keys.fingerprint == "raw":
+            how = "with"
+        else:
+            how = "with another"
+        raise InputError(
+            f"crawl {cid!r} was started {how} KOLGRAPH_USER_ID_SALT; resuming it now "
+            "would mix raw and hashed user ids",
+            hint="rerun with the salt it was started with, or start a new crawl with --crawl-id",
+        )
     own_http = http is None
     client_http = http if http is not None else HttpClient(settings)
     try:
@@ -723,7 +777,7 @@ def crawl(
             adapter,
             adapter.make_client(client_http, settings, base_url),
             crawl_id=cid,
-            keys=_keys(adapter.name, settings),
+            keys=keys,
             budget=budget,
             archive=None if archive_dir is None else Archive(archive_dir, cid),
             on_progress=on_progress,
@@ -764,7 +818,9 @@ def replay(
 
     Pages are parsed with the current parsers, so after fixing a parser this
     rebuilds what a crawl stored, without touching the network. Writes are
-    idempotent: replaying twice adds nothing. Pages that do not parse are
+    idempotent: replaying twice adds nothing. With hashing, each record's
+    ``node`` (the key the crawl chose for the task's account) is reused, so
+    seeds and post-seed authors keep their public ids as in the crawl. Pages that do not parse are
     counted and logged, not fatal.
     """
     settings = settings or get_settings()
@@ -804,6 +860,14 @@ def replay(
         mapper = keys.get(adapter.name)
         if mapper is None:
             mapper = keys[adapter.name] = _keys(adapter.name, settings)
+        node = rec.get("node")
+        if isinstance(node, str) and mapper.hashing:
+            # the key the crawl used for the task's account (seeds keep public ids)
+            if task.kind in POST_TASKS:
+                if task.owner is not None and mapper.pinned(task.owner) is None:
+                    mapper.pin(task.owner, node)
+            else:
+                mapper.pin(task.target, node)
         batch, _ = page_batch(mapper, task, page)
         pending.append(batch)
         report.pages += 1

@@ -126,16 +126,18 @@ class SQLiteCrawlState(CrawlState):
         raise NotImplementedError
 
     def _crawl_schema(self, con: sqlite3.Connection) -> None:
-        if not self._crawl_ready:
-            for statement in _CRAWL_SCHEMA:
-                con.execute(statement)
-            self._crawl_ready = True
+        for statement in _CRAWL_SCHEMA:
+            con.execute(statement)
 
     @contextmanager
     def _crawl_write(self) -> Iterator[sqlite3.Connection]:
+        fresh = not self._crawl_ready
         with self._write() as con:
-            self._crawl_schema(con)
+            if fresh:
+                self._crawl_schema(con)
             yield con
+        # only once committed: a rolled-back transaction takes the new tables with it
+        self._crawl_ready = True
 
     def _info(self, con: sqlite3.Connection, crawl_id: str) -> CrawlInfo:
         row = con.execute(
