@@ -126,7 +126,8 @@ class Archive:
 def archive_files(path: str | Path, *, quarantine: bool = False) -> list[Path]:
     """The archive files at ``path``: the file itself, or a directory's
     ``*.jsonl.gz`` page files (or, with ``quarantine``, its quarantine files),
-    oldest first."""
+    by name: per crawl, oldest session first (file times are not trusted: a
+    copy may not keep them)."""
     p = Path(path)
     if p.is_file():
         return [p]
@@ -134,7 +135,7 @@ def archive_files(path: str | Path, *, quarantine: bool = False) -> list[Path]:
         files = [
             f for f in p.glob("*.jsonl.gz") if f.name.endswith(".quarantine.jsonl.gz") == quarantine
         ]
-        return sorted(files, key=lambda f: (f.stat().st_mtime, f.name))
+        return sorted(files, key=lambda f: f.name)  # names carry the session's UTC time
     raise InputError(
         f"no crawl archive at {p}",
         hint="pass an archive file (*.jsonl.gz) or the directory of KOLGRAPH_CRAWL_ARCHIVE",

@@ -132,6 +132,10 @@ def _crawl_command(platform: str) -> None:
             bool,
             typer.Option("--no-throttle", help="No pacing between requests (local simulator)."),
         ] = False,
+        retry_failed: Annotated[
+            bool,
+            typer.Option("--retry-failed", help="Try again the tasks an earlier run gave up on."),
+        ] = False,
         rpm: Annotated[
             int | None, typer.Option(help="Requests per minute per host [env: KOLGRAPH_CRAWL_RPM].")
         ] = None,
@@ -184,6 +188,7 @@ def _crawl_command(platform: str) -> None:
                 crawl_id=crawl_id,
                 archive_dir=archive_dir,
                 on_progress=on_progress,
+                retry_failed=retry_failed,
             )
         _print_report(report, format)
 

@@ -351,6 +351,16 @@ class Crawler:
             if r.status == "pending":
                 self._push(r)
 
+    def retry_failed(self) -> int:
+        """Put the crawl's ``failed`` tasks back in the frontier (attempts reset);
+        return how many. For tasks that gave up during an outage or on pages a
+        fixed parser now reads."""
+        rows = self.store.crawl_tasks(self.crawl_id, status="failed")
+        for r in rows:
+            again = r.but(status="pending", attempts=0, error=None)
+            self.store.crawl_commit(self.crawl_id, CrawlBatch(task=again))
+        return len(rows)
+
     def seed(self, ids: Iterable[str]) -> int:
         """Add seeds (depth 0) not yet in the crawl; return how many tasks were new.
 
@@ -700,6 +710,7 @@ def crawl(
     archive_dir: str | Path | None = None,
     http: HttpClient | None = None,
     on_progress: Callable[[CrawlReport, int], None] | None = None,
+    retry_failed: bool = False,
 ) -> CrawlReport:
     """Crawl ``platform`` from ``seeds`` into ``store``; resume if the crawl exists.
 
@@ -726,6 +737,8 @@ def crawl(
         A shared :class:`~kolgraph.crawl.http.HttpClient`; default a new one.
     on_progress
         Called after every page with the report so far and the queue length.
+    retry_failed
+        Put tasks that gave up (``failed``) in an earlier run back in the frontier.
     """
     settings = settings or get_settings()
     budget = budget or CrawlBudget()
@@ -783,6 +796,8 @@ def crawl(
             on_progress=on_progress,
         )
         crawler.seed(seeds)
+        if retry_failed:
+            crawler.retry_failed()
         report = crawler.run()
         report.http = client_http.stats.as_dict()
         return report

@@ -461,3 +461,41 @@ def test_post_seeds_are_read_and_checked(tmp_path: Path) -> None:
         f.write_text(bad + "\n")
         with pytest.raises(InputError, match="bad post seed"):
             read_seeds(f, "x")
+
+
+def test_retry_failed_puts_given_up_tasks_back(
+    settings_for: Callable[..., Settings], sim_network: SimNetwork, tmp_path: Path
+) -> None:
+    seeds = sim_network.top_accounts(2)
+    budget = CrawlBudget(max_attempts=2)
+    with Simulator(sim_network) as clean:
+        whole = _store(tmp_path, "whole")
+        crawl(whole, "x", seeds, settings=settings_for(), base_url=clean.url, budget=budget)
+        st = _store(tmp_path, "st")
+        with Simulator(sim_network, fault_rate=1.0, faults=("malformed",)) as broken:
+            first = crawl(
+                st,
+                "x",
+                seeds,
+                settings=settings_for(),
+                base_url=broken.url,
+                budget=budget,
+                crawl_id="c",
+            )
+        assert first.tasks == {"failed": 2} and first.quarantined == 4
+        again = crawl(
+            st, "x", seeds, settings=settings_for(), base_url=clean.url, budget=budget, crawl_id="c"
+        )
+        assert again.pages == 0  # failed tasks stay failed...
+        fixed = crawl(
+            st,
+            "x",
+            seeds,
+            settings=settings_for(),
+            base_url=clean.url,
+            budget=budget,
+            crawl_id="c",
+            retry_failed=True,
+        )
+    assert "failed" not in fixed.tasks  # ...until asked for
+    assert edges(st) == edges(whole)
