@@ -263,15 +263,17 @@ def test_directory_yields_archives_without_quarantine(tmp_path: Path) -> None:
     assert list(read_archive(a.quarantine_path)) == [bad]  # a file is read as given
 
 
-def test_directory_files_oldest_first(tmp_path: Path) -> None:
+def test_directory_files_in_name_order_not_file_times(tmp_path: Path) -> None:
     paths = []
-    for n, name in enumerate(["b", "a", "c"]):
-        with Archive(tmp_path, name) as a:
+    for n in range(3):  # three sessions of one crawl, then a copy that lost the file times
+        with Archive(tmp_path, "c") as a:
             a.append(record(a, n))
-        os.utime(a.path, (1_700_000_000 + n, 1_700_000_000 + n))  # written n seconds apart
+        os.utime(a.path, (1_700_000_000 - n, 1_700_000_000 - n))  # newest looks oldest
         paths.append(a.path)
     assert archive_files(tmp_path) == paths
-    assert [r["crawl_id"] for r in read_archive(tmp_path)] == ["b", "a", "c"]
+    with Archive(tmp_path, "b") as other:  # another crawl in the same directory
+        other.append(record(other, 9))
+    assert archive_files(tmp_path) == [other.path, *paths]  # per crawl, oldest session first
 
 
 def test_empty_directory_and_missing_path(tmp_path: Path) -> None:
