@@ -41,6 +41,7 @@ from typing import Any
 from kolgraph.crawl.http import HttpClient
 from kolgraph.crawl.platforms import get_platform
 from kolgraph.crawl.runner import CrawlBudget, crawl, replay
+from kolgraph.crawl.simulator import local_settings
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.settings import Settings
@@ -50,20 +51,7 @@ PLATFORMS = ("weibo", "x", "bilibili")
 
 
 def _settings(**kw: Any) -> Settings:
-    base: dict[str, Any] = {
-        "crawl_rpm": 0,
-        "crawl_min_delay": 0.0,
-        "crawl_max_delay": 0.01,
-        "crawl_timeout": 5.0,
-        "crawl_retries": 8,
-        "crawl_backoff": 0.001,
-        "crawl_backoff_max": 0.01,
-        "weibo_cookie": "SUB=bench",
-        "x_bearer_token": "bench",
-        "bilibili_cookie": "SESSDATA=bench",
-    }
-    base.update(kw)
-    return Settings(**base)
+    return local_settings(**{"crawl_max_delay": 0.01, "crawl_timeout": 5.0, **kw})
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:

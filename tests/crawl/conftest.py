@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.simulator import local_settings
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.settings import Settings
@@ -17,20 +18,7 @@ SIM_SEED = 3
 
 def fast_settings(**overrides: object) -> Settings:
     """Settings for crawling a local simulator: no throttle, quick retries."""
-    values: dict[str, object] = {
-        "crawl_rpm": 0,
-        "crawl_min_delay": 0.0,
-        "crawl_max_delay": 0.02,
-        "crawl_timeout": 2.0,
-        "crawl_retries": 8,
-        "crawl_backoff": 0.001,
-        "crawl_backoff_max": 0.01,
-        "weibo_cookie": "SUB=test",
-        "x_bearer_token": "test-token",
-        "bilibili_cookie": "SESSDATA=test",
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    return local_settings(**overrides)
 
 
 @pytest.fixture(scope="session")

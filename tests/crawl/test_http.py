@@ -27,6 +27,7 @@ import pytest
 
 from kolgraph.crawl.base import Fetched
 from kolgraph.crawl.http import AdaptiveThrottle, HttpClient, parse_retry_after
+from kolgraph.crawl.simulator import local_settings
 from kolgraph.errors import (
     AccessDenied,
     BadPage,
@@ -44,18 +45,8 @@ NOW = 1_700_000_000.0  # a fixed wall-clock time for Retry-After dates
 
 # --------------------------------------------------------------------------- helpers
 def settings(**overrides: object) -> Settings:
-    """Fast crawl settings (as ``fast_settings`` in ``tests/crawl/conftest.py``)."""
-    values: dict[str, object] = {
-        "crawl_rpm": 0,
-        "crawl_min_delay": 0.0,
-        "crawl_max_delay": 0.02,
-        "crawl_timeout": 2.0,
-        "crawl_retries": 8,
-        "crawl_backoff": 0.001,
-        "crawl_backoff_max": 0.01,
-    }
-    values.update(overrides)
-    return Settings(**values)  # type: ignore[arg-type]
+    """Fast crawl settings (those of the simulator's ``local_settings``)."""
+    return local_settings(**overrides)
 
 
 class FakeTime:

@@ -19,29 +19,12 @@ from kolgraph.crawl.runner import CrawlBudget, crawl, crawl_id_for, read_seeds, 
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.errors import AccessDenied, InputError
-from kolgraph.model import EdgeType
 from kolgraph.settings import Settings
-from kolgraph.store import SQLiteStore, Store
+from kolgraph.store import SQLiteStore
+
+from .helpers import edges
 
 PLATFORMS = ("weibo", "x", "bilibili")
-Edges = tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str, str, int, str]]]
-
-
-def edges(store: Store) -> Edges:
-    """Every follow and repost edge of a store, as sets."""
-    follows = {
-        (s, d)
-        for batch in store.iter_edges(EdgeType.FOLLOW)
-        for s, d in zip(batch["src"], batch["dst"], strict=True)
-    }
-    reposts = {
-        (s, d, str(p), int(t), str(a))
-        for batch in store.iter_edges(EdgeType.REPOST)
-        for s, d, p, t, a in zip(
-            batch["src"], batch["dst"], batch["post_id"], batch["ts"], batch["action"], strict=True
-        )
-    }
-    return frozenset(follows), frozenset(reposts)
 
 
 @pytest.fixture

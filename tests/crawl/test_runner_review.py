@@ -11,27 +11,10 @@ from kolgraph.crawl.runner import CrawlBudget, crawl, replay
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.errors import InputError
-from kolgraph.model import EdgeType
 from kolgraph.settings import Settings
-from kolgraph.store import SQLiteStore, Store
+from kolgraph.store import SQLiteStore
 
-Edges = tuple[frozenset[tuple[str, str]], frozenset[tuple[str, str, str, int, str]]]
-
-
-def edges(store: Store) -> Edges:
-    follows = {
-        (s, d)
-        for batch in store.iter_edges(EdgeType.FOLLOW)
-        for s, d in zip(batch["src"], batch["dst"], strict=True)
-    }
-    reposts = {
-        (s, d, str(p), int(t), str(a))
-        for batch in store.iter_edges(EdgeType.REPOST)
-        for s, d, p, t, a in zip(
-            batch["src"], batch["dst"], batch["post_id"], batch["ts"], batch["action"], strict=True
-        )
-    }
-    return frozenset(follows), frozenset(reposts)
+from .helpers import edges
 
 
 @pytest.fixture
