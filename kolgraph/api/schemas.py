@@ -6,13 +6,14 @@ script can switch between the two without renaming anything.
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kolgraph.model import Kind
 from kolgraph.plan.planner import PHASES, KindRange, Plan, PlanParams
 from kolgraph.store.base import AccountRecord, CommunityRecord
+from kolgraph.store.crawlstate import CrawlInfo
 
 __all__ = [
     "AccountOut",
@@ -132,6 +133,36 @@ class CommunityOut(BaseModel):
             top=list(record.top),
             bridges=None if record.bridges is None else list(record.bridges),
             run_id=record.run_id,
+        )
+
+
+class CrawlOut(BaseModel):
+    """A crawl: its parameters, tasks by status and running totals.
+
+    ``done`` is true when no task is pending; ``stats`` counts pages, new follow
+    and repost edges, quarantined pages and missing or private accounts.
+    """
+
+    crawl_id: str
+    platform: str
+    params: dict[str, Any]
+    created: str
+    updated: str
+    tasks: dict[str, int]
+    stats: dict[str, int]
+    done: bool
+
+    @classmethod
+    def from_info(cls, info: CrawlInfo) -> CrawlOut:
+        return cls(
+            crawl_id=info.crawl_id,
+            platform=info.platform,
+            params=info.params,
+            created=info.created,
+            updated=info.updated,
+            tasks=dict(info.tasks),
+            stats=dict(info.stats),
+            done=not info.tasks.get("pending", 0),
         )
 
 

@@ -504,6 +504,8 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/communities",
         "/v1/plans",
         "/v1/reach",
+        "/v1/crawls",
+        "/v1/crawls/{crawl_id}",
     }
     assert set(spec["paths"]["/v1/plans"]) == {"post"}
     assert set(spec["paths"]["/v1/reach"]) == {"post"}

@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from kolgraph.api.routes import accounts, communities, health, plans, reach
+from kolgraph.api.routes import accounts, communities, crawls, health, plans, reach
 
 __all__ = ["api_router"]
 
@@ -12,3 +12,4 @@ api_router.include_router(accounts.router)
 api_router.include_router(communities.router)
 api_router.include_router(plans.router)
 api_router.include_router(reach.router)
+api_router.include_router(crawls.router)
