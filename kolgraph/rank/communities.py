@@ -92,14 +92,15 @@ def _has_networkit() -> bool:
 
 
 def _networkit_leiden(
-    u: WeightedEdges, *, resolution: float, seed: int, n_iterations: int
+    u: WeightedEdges, *, resolution: float, seed: int, n_iterations: int, threads: int = 1
 ) -> tuple[npt.NDArray[np.int64], float]:
-    """networkit's ParallelLeiden on one thread (deterministic for a seed), and the
-    partition's modularity (networkit's, the same definition as igraph's)."""
+    """networkit's ParallelLeiden on ``threads`` threads (one: deterministic for a
+    seed), and the partition's modularity (networkit's, the same definition as
+    igraph's)."""
     import networkit as nk
 
-    threads = nk.getMaxNumberOfThreads()
-    nk.setNumberOfThreads(1)
+    before = nk.getMaxNumberOfThreads()
+    nk.setNumberOfThreads(threads)
     nk.setSeed(seed, False)
     try:
         g = nk.Graph(u.n, weighted=True, directed=False)
@@ -124,7 +125,7 @@ def _networkit_leiden(
             )
         return np.asarray(part.getVector(), dtype=np.int64), quality
     finally:
-        nk.setNumberOfThreads(threads)
+        nk.setNumberOfThreads(before)
 
 
 def leiden_communities(
@@ -136,6 +137,7 @@ def leiden_communities(
     n_iterations: int = -1,
     beta: float = 0.01,
     method: Literal["auto", "networkit", "igraph"] = "auto",
+    threads: int = 1,
 ) -> CommunityResult:
     r"""Leiden communities of the undirected, weight-summed graph.
 
@@ -162,6 +164,11 @@ def leiden_communities(
         ``"auto"``: networkit when it is installed and the objective is
         modularity (networkit has no CPM), else igraph. The quality is always
         computed the same way (igraph's modularity), so methods compare.
+    threads
+        Threads for networkit's ParallelLeiden. One (the default) gives the
+        same partition for the same seed every time; more run faster but the
+        partition then depends on thread timing (its modularity barely moves).
+        igraph always runs on one thread.
 
     Returns
     -------
@@ -186,6 +193,8 @@ def leiden_communities(
         raise InputError(f"resolution must be positive, got {resolution}")
     if method not in ("auto", "networkit", "igraph"):
         raise InputError(f"unknown method {method!r}", hint="use auto, networkit or igraph")
+    if threads < 1:
+        raise InputError(f"threads must be at least 1, got {threads}")
     import igraph as ig
 
     n = edges.n
@@ -198,7 +207,7 @@ def leiden_communities(
         if objective != "modularity":
             raise InputError("networkit's Leiden optimises modularity only", hint="use igraph")
         raw, quality = _networkit_leiden(
-            u, resolution=resolution, seed=seed, n_iterations=n_iterations
+            u, resolution=resolution, seed=seed, n_iterations=n_iterations, threads=threads
         )
         return CommunityResult(relabel_by_size(raw), quality, objective, resolution, seed)
     g = ig.Graph(n=n, edges=np.column_stack([u.src, u.dst]), directed=False)

@@ -101,6 +101,20 @@ def test_networkit_is_deterministic_for_a_seed() -> None:
         leiden_communities(e, objective="CPM", method="networkit")
 
 
+def test_threads_run_networkit_in_parallel_and_restore_its_setting() -> None:
+    nk = pytest.importorskip("networkit")
+    e, truth = _planted(4, 60, 0.3, 0.004, seed=7)
+    before = nk.getMaxNumberOfThreads()
+    res = leiden_communities(e, seed=5, method="networkit", threads=2)
+    assert nk.getMaxNumberOfThreads() == before
+    assert res.n_communities == 4
+    for c in range(4):
+        assert np.unique(res.membership[truth == c]).size == 1
+    assert res.quality == pytest.approx(modularity(e, res.membership), abs=1e-12)
+    with pytest.raises(InputError, match="threads must be at least 1"):
+        leiden_communities(e, threads=0)
+
+
 # ----------------------------------------------------------------------------- summary
 def _summary_by_hand(
     n: int,
