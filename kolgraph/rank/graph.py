@@ -91,8 +91,17 @@ def combine_edges(
         empty = np.zeros(0, dtype=np.int32)
         return WeightedEdges(n, empty, empty, np.zeros(0))
     code = src * n + dst
-    uniq, inverse = np.unique(code, return_inverse=True)
-    weight = np.bincount(inverse, weights=w, minlength=uniq.size).astype(np.float64)
+    # A stable sort keeps each pair's edges in input order, so the bincount below adds
+    # them in the same order as a bincount over the unsorted edges (identical sums).
+    # Timsort is also fast on the store's edges, which arrive in long sorted runs.
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    first = np.empty(code.size, dtype=bool)
+    first[0] = True
+    np.not_equal(code[1:], code[:-1], out=first[1:])
+    uniq = code[first]
+    group = np.cumsum(first) - 1
+    weight = np.bincount(group, weights=w[order], minlength=uniq.size).astype(np.float64)
     return WeightedEdges(
         n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), weight
     ).check()

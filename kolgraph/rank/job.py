@@ -267,7 +267,7 @@ def run_rank(
             if wanted("quality"):
                 from kolgraph.rank.quality import quality_signals
 
-                declared = store.accounts_frame()["followers"].to_numpy(dtype=np.float64)
+                declared = store.declared_followers()
                 report = quality_signals(
                     arrays,
                     declared_followers=declared,
@@ -277,6 +277,7 @@ def run_rank(
                 extra["engagement"] = report.features["engagement"].to_numpy(dtype=np.float64)
                 extra["anomaly"] = np.asarray(report.anomaly, dtype=np.float64)
                 extra["flags"] = [f or None for f in report.flags]
+                del report, declared  # keep only what is written
             elif previous is not None:
                 for col in ("engagement", "anomaly", "flags"):
                     extra[col] = previous[col].to_numpy()
@@ -298,6 +299,7 @@ def run_rank(
                 buf = io.BytesIO()
                 np.savez_compressed(buf, src=ig_.src, dst=ig_.dst, prob=ig_.prob, n=ig_.n)
                 artifacts["edge_probabilities"] = buf.getvalue()
+                del ig_, buf
             elif previous is not None:
                 extra["spread"] = previous["spread"].to_numpy()
                 cur = store.current_run()
@@ -317,11 +319,14 @@ def run_rank(
                     seed=params.seed,
                 )
                 artifacts["sketches"] = sk.to_bytes()
+                del sk
             else:
                 cur = store.current_run()
                 if cur is not None:
                     with suppress(NotFound):
                         artifacts["sketches"] = store.run_artifact(cur.id, "sketches")
+        n_follows, n_reposts = arrays.n_follows, arrays.n_reposts
+        del arrays, audience  # the write stage needs neither (and builds 1M-row results)
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
@@ -355,8 +360,8 @@ def run_rank(
         counts = {
             "flagged": int(sum(1 for f in extra.get("flags", []) if f)),
             "accounts": n,
-            "follows": arrays.n_follows,
-            "reposts": arrays.n_reposts,
+            "follows": n_follows,
+            "reposts": n_reposts,
             "weighted_edges": edges.m,
             "communities": len(communities),
             "overlap_pairs": len(overlaps),

@@ -35,6 +35,7 @@ __all__ = [
     "check_reposts",
     "community_density",
     "community_rows",
+    "extra_score_columns",
     "extra_score_rows",
 ]
 
@@ -116,21 +117,37 @@ class RunResults:
 EXTRA_SCORES = ("engagement", "anomaly", "spread")
 
 
-def extra_score_rows(scores: pd.DataFrame) -> list[list[Any]]:
-    """``[engagement, anomaly, spread, flags]`` per row of ``scores`` (None when absent)."""
+def extra_score_columns(scores: pd.DataFrame) -> list[list[Any]]:
+    """Columns ``engagement, anomaly, spread, flags`` of ``scores`` as Python lists.
+
+    Floats are native ``float`` with None for NaN; flags are lists of strings or
+    None (an empty or missing list is None). A column absent from ``scores`` is
+    all None. Built column by column (no per-row Python work for the floats).
+    """
     n = len(scores)
     cols: list[list[Any]] = []
     for name in EXTRA_SCORES:
         if name in scores:
             v = scores[name].to_numpy(dtype=np.float64)
-            cols.append([None if x != x else float(x) for x in v.tolist()])
+            nan = np.isnan(v)
+            if nan.any():
+                obj = v.astype(object)  # native floats
+                obj[nan] = None
+                cols.append(obj.tolist())
+            else:
+                cols.append(v.tolist())
         else:
             cols.append([None] * n)
     if "flags" in scores:
         cols.append([list(f) if f else None for f in scores["flags"].tolist()])
     else:
         cols.append([None] * n)
-    return [list(r) for r in zip(*cols, strict=True)] if n else []
+    return cols
+
+
+def extra_score_rows(scores: pd.DataFrame) -> list[list[Any]]:
+    """``[engagement, anomaly, spread, flags]`` per row of ``scores`` (None when absent)."""
+    return [list(r) for r in zip(*extra_score_columns(scores), strict=True)] if len(scores) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -383,6 +400,15 @@ class Store(abc.ABC):
         Columns: ``key, platform, account_id, name, kind, followers, cost``;
         ``followers`` and ``cost`` are float with NaN when unknown.
         """
+
+    def declared_followers(self) -> npt.NDArray[np.float64]:
+        """Declared follower counts in dense index order (NaN when unknown).
+
+        The ``followers`` column of :meth:`accounts_frame`; stores may read it
+        without building the whole frame.
+        """
+        out: npt.NDArray[np.float64] = self.accounts_frame()["followers"].to_numpy(dtype=np.float64)
+        return out
 
     @abc.abstractmethod
     def iter_edges(

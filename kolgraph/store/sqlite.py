@@ -31,6 +31,7 @@ once.
 
 from __future__ import annotations
 
+import itertools
 import json
 import os
 import secrets
@@ -63,7 +64,7 @@ from kolgraph.store.base import (
     aligned_scores,
     check_reposts,
     community_rows,
-    extra_score_rows,
+    extra_score_columns,
 )
 from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 
@@ -175,6 +176,8 @@ _UPGRADES: dict[str, tuple[str, ...]] = {
     ),
 }
 
+#: Score rows built per batch in :meth:`SQLiteStore.write_results` (all in one transaction).
+_SCORE_CHUNK = 100_000
 _SNAP_FILES = ("follow_src", "follow_dst", "repost_src", "repost_dst", "repost_ts", "repost_weight")
 _SORT_SQL = {
     "pagerank": "s.pagerank",
@@ -661,6 +664,16 @@ class SQLiteStore(Store, SQLiteCrawlState):
         df["cost"] = df["cost"].astype("float64")
         return df
 
+    def declared_followers(self) -> npt.NDArray[np.float64]:
+        with self._read() as con:
+            return np.fromiter(
+                (
+                    np.nan if v is None else v
+                    for (v,) in con.execute("SELECT followers FROM accounts ORDER BY id")
+                ),
+                dtype=np.float64,
+            )
+
     def iter_edges(
         self, edge_type: EdgeType, *, batch_size: int = 100_000
     ) -> Iterator[pd.DataFrame]:
@@ -723,21 +736,10 @@ class SQLiteStore(Store, SQLiteCrawlState):
         if info.status != "running":
             raise StoreError(f"run {run_id} is {info.status}; only a running run takes results")
         s = results.scores
-        score_rows = zip(
-            (s["index"].to_numpy() + 1).tolist(),
-            s["pagerank"].astype(float).tolist(),
-            s["community"]
-            .astype("Int64")
-            .astype(object)
-            .where(s["community"].notna(), None)
-            .tolist(),
-            s["audience"].astype(int).tolist(),
-            s["tier"].tolist(),
-            [
-                (e, a, sp, None if f is None else json.dumps(f))
-                for e, a, sp, f in extra_score_rows(s)
-            ],
-            strict=True,
+        # rows are built a chunk at a time (bounded memory) and inserted in one transaction
+        score_rows = itertools.chain.from_iterable(
+            self._score_rows(run_id, s.iloc[i : i + _SCORE_CHUNK])
+            for i in range(0, len(s), _SCORE_CHUNK)
         )
         c = results.communities
         with self._write() as con:
@@ -751,14 +753,17 @@ class SQLiteStore(Store, SQLiteCrawlState):
             con.executemany(
                 "INSERT INTO scores(run_id, account, pagerank, community, audience, tier, "
                 "engagement, anomaly, spread, flags) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                ((run_id, *row[:5], *row[5]) for row in score_rows),
+                score_rows,
             )
             con.executemany(
                 "INSERT INTO artifacts(run_id, name, data) VALUES (?, ?, ?)",
                 ((run_id, name, sqlite3.Binary(data)) for name, data in results.artifacts.items()),
             )
             if len(c):
-                keys = self._index_keys(con)
+                comm_rows = community_rows(c)
+                keys = self._keys_of(
+                    con, [i for row in comm_rows for i in (*row[5], *(row[6] or ()))]
+                )
                 con.executemany(
                     "INSERT INTO communities(run_id, community, size, internal_edges, top, "
                     "external_edges, density, bridges) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
@@ -773,9 +778,7 @@ class SQLiteStore(Store, SQLiteCrawlState):
                             density,
                             None if bridges is None else json.dumps([keys[i] for i in bridges]),
                         )
-                        for cid, size, internal, external, density, top, bridges in community_rows(
-                            c
-                        )
+                        for cid, size, internal, external, density, top, bridges in comm_rows
                     ),
                 )
             o = results.overlaps
@@ -790,9 +793,46 @@ class SQLiteStore(Store, SQLiteCrawlState):
                     ),
                 )
 
-    def _index_keys(self, con: sqlite3.Connection) -> dict[int, str]:
-        self._refresh_keys(con)
-        return {v - 1: k for k, v in self._key_cache.items()}
+    @staticmethod
+    def _score_rows(run_id: str, s: pd.DataFrame) -> Iterator[tuple[Any, ...]]:
+        """``scores`` table rows of ``s`` as tuples of native values, built column-wise."""
+        community = s["community"]
+        if pd.api.types.is_integer_dtype(community.dtype) and not isinstance(
+            community.dtype, pd.api.extensions.ExtensionDtype
+        ):
+            community_col = community.to_numpy().tolist()
+        else:  # nullable or float: None for missing
+            community_col = (
+                community.astype("Int64").astype(object).where(community.notna(), None).tolist()
+            )
+        engagement, anomaly, spread, flags = extra_score_columns(s)
+        return zip(
+            itertools.repeat(run_id, len(s)),
+            (s["index"].to_numpy() + 1).tolist(),
+            s["pagerank"].astype(float).tolist(),
+            community_col,
+            s["audience"].astype(int).tolist(),
+            s["tier"].tolist(),
+            engagement,
+            anomaly,
+            spread,
+            [None if f is None else json.dumps(f) for f in flags],
+            strict=True,
+        )
+
+    @staticmethod
+    def _keys_of(con: sqlite3.Connection, indices: Iterable[int]) -> dict[int, str]:
+        """Keys of the accounts at the dense ``indices`` (only those are read)."""
+        ids = sorted({int(i) + 1 for i in indices})
+        keys: dict[int, str] = {}
+        for start in range(0, len(ids), 500):
+            chunk = ids[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for aid, key in con.execute(
+                f"SELECT id, key FROM accounts WHERE id IN ({marks})", chunk
+            ):
+                keys[aid - 1] = key
+        return keys
 
     def publish_run(
         self,

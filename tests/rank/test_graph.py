@@ -46,3 +46,43 @@ def test_audience_matrix() -> None:
     assert sorted(a[1].indices.tolist()) == [0, 2, 3]  # followers 0, 2 and reposter 3
     assert a[1].data.max() == 1.0  # binary even with repeated reposts
     assert sorted(follower_matrix(_arrays(), include_reposts=False)[1].indices.tolist()) == [0, 2]
+
+
+def _combine_reference(
+    arrays: GraphArrays, follow_weight: float, repost_weight: float, half_life_days: float | None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The obvious version: ``np.unique`` of pair codes and a bincount in input order."""
+    n = arrays.n_nodes
+    src = np.concatenate([arrays.follow_src, arrays.repost_src]).astype(np.int64)
+    dst = np.concatenate([arrays.follow_dst, arrays.repost_dst]).astype(np.int64)
+    rw = arrays.repost_weight.astype(np.float64) * repost_weight
+    if half_life_days is not None:
+        rw = rw * repost_decay(arrays.repost_ts, half_life_days=half_life_days)
+    w = np.concatenate([np.full(arrays.n_follows, follow_weight), rw])
+    keep = w > 0
+    uniq, inverse = np.unique(src[keep] * n + dst[keep], return_inverse=True)
+    return uniq // n, uniq % n, np.bincount(inverse, weights=w[keep], minlength=uniq.size)
+
+
+@pytest.mark.parametrize("half_life_days", [None, 3.7])
+@pytest.mark.parametrize("weights", [(1.0, 1.0), (0.3, 0.71), (0.0, 1.3)])
+def test_combine_matches_unique_reference_bit_for_bit(
+    half_life_days: float | None, weights: tuple[float, float]
+) -> None:
+    rng = np.random.default_rng(5)
+    n, m, r = 50, 400, 900  # many parallel edges, unsorted input
+    arrays = GraphArrays(
+        n,
+        rng.integers(0, n, m).astype(np.int32),
+        rng.integers(0, n, m).astype(np.int32),
+        rng.integers(0, n, r).astype(np.int32),
+        rng.integers(0, n, r).astype(np.int32),
+        rng.integers(0, 30 * DAY, r).astype(np.int64),
+        rng.uniform(0.1, 5.0, r).astype(np.float32),
+    )
+    fw, rw = weights
+    e = combine_edges(arrays, follow_weight=fw, repost_weight=rw, half_life_days=half_life_days)
+    src, dst, w = _combine_reference(arrays, fw, rw, half_life_days)
+    assert np.array_equal(e.src, src) and np.array_equal(e.dst, dst)
+    assert np.array_equal(e.weight, w)  # same additions in the same order: identical floats
+    assert e.src.dtype == e.dst.dtype == np.int32 and e.weight.dtype == np.float64

@@ -584,3 +584,11 @@ def test_extra_scores_flags_and_artifacts(store: Store, tiny: TinyGraph) -> None
         store.run_artifact("r1", "nope")
     with pytest.raises(NotFound):
         store.run_artifact("r404", "sketches")
+
+
+def test_declared_followers_are_the_frame_column(store: Store, tiny: TinyGraph) -> None:
+    got = store.declared_followers()
+    want = store.accounts_frame()["followers"].to_numpy(dtype=np.float64)
+    assert got.dtype == np.float64
+    np.testing.assert_array_equal(got, want)  # NaN where unknown, same order
+    assert np.isnan(got).any() and not np.isnan(got).all()
