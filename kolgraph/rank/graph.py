@@ -78,8 +78,8 @@ def combine_edges(
     merge by summing, so the result has one row per ``(u, v)`` pair.
     """
     n = arrays.n_nodes
-    src = np.concatenate([arrays.follow_src, arrays.repost_src]).astype(np.int64)
-    dst = np.concatenate([arrays.follow_dst, arrays.repost_dst]).astype(np.int64)
+    src = np.concatenate([arrays.follow_src, arrays.repost_src])
+    dst = np.concatenate([arrays.follow_dst, arrays.repost_dst])
     rw = arrays.repost_weight.astype(np.float64) * repost_weight
     if half_life_days is not None:
         rw = rw * repost_decay(arrays.repost_ts, half_life_days=half_life_days, now=now)
@@ -90,7 +90,10 @@ def combine_edges(
     if src.size == 0:
         empty = np.zeros(0, dtype=np.int32)
         return WeightedEdges(n, empty, empty, np.zeros(0))
-    code = src * n + dst
+    code = src.astype(np.int64)  # in place from here: 1M/10M edges are 100 MB per array
+    code *= n
+    code += dst if np.can_cast(dst.dtype, np.int64) else dst.astype(np.int64)
+    del src, dst
     # A stable sort keeps each pair's edges in input order, so the bincount below adds
     # them in the same order as a bincount over the unsorted edges (identical sums).
     # Timsort is also fast on the store's edges, which arrive in long sorted runs.
@@ -100,7 +103,8 @@ def combine_edges(
     first[0] = True
     np.not_equal(code[1:], code[:-1], out=first[1:])
     uniq = code[first]
-    group = np.cumsum(first) - 1
+    group = np.cumsum(first, dtype=np.intp)
+    group -= 1
     weight = np.bincount(group, weights=w[order], minlength=uniq.size).astype(np.float64)
     return WeightedEdges(
         n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), weight
@@ -120,8 +124,8 @@ def follower_matrix(arrays: GraphArrays, *, include_reposts: bool = True) -> sp.
     if include_reposts:
         rows.append(arrays.repost_dst)
         cols.append(arrays.repost_src)
-    r = np.concatenate(rows).astype(np.int64)
-    c = np.concatenate(cols).astype(np.int64)
+    r = np.concatenate(rows)  # int32 ids: scipy keeps int32 indices (no int64 copies)
+    c = np.concatenate(cols)
     keep = r != c  # nobody is in their own audience
     mat = sp.csr_matrix(
         (np.ones(int(keep.sum()), dtype=np.float32), (r[keep], c[keep])), shape=(n, n)
