@@ -34,7 +34,7 @@ from rich.table import Table
 
 from kolgraph import __version__
 from kolgraph.crawl.importers import ImportReport, OnError
-from kolgraph.errors import KolgraphError
+from kolgraph.errors import InputError, KolgraphError
 from kolgraph.model import EdgeType, Kind
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store import AccountQuery, Store, open_store
@@ -114,8 +114,6 @@ def _settings() -> Settings:
     try:
         return get_settings()
     except Exception as exc:  # pydantic ValidationError: show it as a KolgraphError
-        from kolgraph.errors import InputError
-
         raise InputError(f"invalid settings: {exc}", hint="check the KOLGRAPH_* variables") from exc
 
 
@@ -368,7 +366,8 @@ def rank(
     engine: Annotated[
         Engine,
         typer.Option(
-            help="kolgraph: in-process (igraph); gds: inside Neo4j with Graph Data Science."
+            help="kolgraph: in-process (scipy, networkit); gds: inside Neo4j with Graph Data "
+            "Science."
         ),
     ] = Engine.kolgraph,
     only: Annotated[
@@ -382,6 +381,13 @@ def rank(
         float | None,
         typer.Option("--half-life", help="Repost weight halves every this many days."),
     ] = None,
+    threads: Annotated[
+        int,
+        typer.Option(
+            help="Threads for Leiden: 1 gives the same communities for a seed every time; "
+            "more is faster but not reproducible run to run."
+        ),
+    ] = 1,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -399,6 +405,10 @@ def rank(
         overrides["seed"] = seed
     if top_k is not None:
         overrides["overlap_top_k"] = top_k
+    if threads < 1:
+        raise InputError(f"--threads must be at least 1, got {threads}")
+    if threads != 1:
+        overrides["threads"] = threads
     with _open(db, store) as st:
         result = _rank_with_progress(st, **overrides)
         _print_rank(st, result)

@@ -12,6 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from kolgraph.cli import app
+from kolgraph.store import SQLiteStore
 
 runner = CliRunner()
 
@@ -268,6 +269,12 @@ def test_rank_only_and_half_life(world: Path) -> None:
     assert code == 2 and "unknown stage" in err
     code, out, _ = _run("export", "scores", "--db", db)
     assert {"engagement", "anomaly", "spread", "flags"} <= set(out.splitlines()[0].split(","))
+    code, _, err = _run("rank", "--threads", "2", "--db", db)
+    assert code == 0, err
+    (run,) = SQLiteStore(db).list_runs(limit=1)
+    assert run.params["threads"] == 2
+    code, _, err = _run("rank", "--threads", "0", "--db", db)
+    assert code == 2 and "--threads must be at least 1" in err
 
 
 def test_demo_end_to_end(tmp_path: Path) -> None:
