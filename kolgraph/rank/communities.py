@@ -52,8 +52,20 @@ def undirected(edges: WeightedEdges) -> WeightedEdges:
     hi = np.maximum(edges.src, edges.dst).astype(np.int64)
     if lo.size == 0:
         return edges
-    uniq, inverse = np.unique(lo * n + hi, return_inverse=True)
-    w = np.bincount(inverse, weights=edges.weight, minlength=uniq.size).astype(np.float64)
+    code = lo * n + hi
+    del lo, hi
+    # A stable sort keeps each pair's edges in input order, so the bincount adds them in
+    # the same order as np.unique's inverse would (identical sums), at half its cost.
+    order = np.argsort(code, kind="stable")
+    code = code[order]
+    first = np.empty(code.size, dtype=bool)
+    first[0] = True
+    np.not_equal(code[1:], code[:-1], out=first[1:])
+    uniq = code[first]
+    group = np.cumsum(first, dtype=np.intp)
+    group -= 1
+    weight = np.asarray(edges.weight, dtype=np.float64)[order]
+    w = np.bincount(group, weights=weight, minlength=uniq.size).astype(np.float64)
     return WeightedEdges(n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), w)
 
 

@@ -101,6 +101,25 @@ def test_networkit_is_deterministic_for_a_seed() -> None:
         leiden_communities(e, objective="CPM", method="networkit")
 
 
+def test_undirected_sums_reciprocal_edges_exactly_as_np_unique_does() -> None:
+    rng = np.random.default_rng(3)
+    for _ in range(20):
+        n, m = int(rng.integers(1, 300)), int(rng.integers(1, 3000))
+        e = WeightedEdges(
+            n,
+            rng.integers(0, n, m).astype(np.int32),
+            rng.integers(0, n, m).astype(np.int32),
+            rng.random(m) * rng.integers(1, 5, m),
+        )
+        lo = np.minimum(e.src, e.dst).astype(np.int64)
+        hi = np.maximum(e.src, e.dst).astype(np.int64)
+        uniq, inverse = np.unique(lo * n + hi, return_inverse=True)
+        weight = np.bincount(inverse, weights=e.weight, minlength=uniq.size)
+        u = undirected(e)
+        assert np.array_equal(u.src, uniq // n) and np.array_equal(u.dst, uniq % n)
+        assert np.array_equal(u.weight, weight)  # bit for bit: same summation order
+
+
 def test_threads_run_networkit_in_parallel_and_restore_its_setting() -> None:
     nk = pytest.importorskip("networkit")
     e, truth = _planted(4, 60, 0.3, 0.004, seed=7)
