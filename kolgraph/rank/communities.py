@@ -48,12 +48,11 @@ class CommunityResult:
 def undirected(edges: WeightedEdges) -> WeightedEdges:
     """Collapse ``u → v`` and ``v → u`` into one undirected edge with summed weight."""
     n = edges.n
-    lo = np.minimum(edges.src, edges.dst).astype(np.int64)
-    hi = np.maximum(edges.src, edges.dst).astype(np.int64)
-    if lo.size == 0:
+    if edges.src.size == 0:
         return edges
-    code = lo * n + hi
-    del lo, hi
+    code = np.minimum(edges.src, edges.dst).astype(np.int64)  # lo·n + hi, built in place
+    code *= n
+    code += np.maximum(edges.src, edges.dst)
     # A stable sort keeps each pair's edges in input order, so the bincount adds them in
     # the same order as np.unique's inverse would (identical sums), at half its cost.
     order = np.argsort(code, kind="stable")
@@ -62,11 +61,17 @@ def undirected(edges: WeightedEdges) -> WeightedEdges:
     first[0] = True
     np.not_equal(code[1:], code[:-1], out=first[1:])
     uniq = code[first]
+    del code
     group = np.cumsum(first, dtype=np.intp)
+    del first
     group -= 1
     weight = np.asarray(edges.weight, dtype=np.float64)[order]
-    w = np.bincount(group, weights=weight, minlength=uniq.size).astype(np.float64)
-    return WeightedEdges(n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), w)
+    del order
+    w = np.bincount(group, weights=weight, minlength=uniq.size).astype(np.float64, copy=False)
+    del group, weight
+    src = (uniq // n).astype(np.int32)
+    np.remainder(uniq, n, out=uniq)
+    return WeightedEdges(n, src, uniq.astype(np.int32), w)
 
 
 def relabel_by_size(membership: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -104,32 +109,42 @@ def _has_networkit() -> bool:
 
 
 def _networkit_leiden(
-    u: WeightedEdges, *, resolution: float, seed: int, n_iterations: int, threads: int = 1
+    edges: WeightedEdges, *, resolution: float, seed: int, n_iterations: int, threads: int = 1
 ) -> tuple[npt.NDArray[np.int64], float]:
     """networkit's ParallelLeiden on ``threads`` threads (one: deterministic for a
     seed), and the partition's modularity (networkit's, the same definition as
-    igraph's)."""
+    igraph's).
+
+    The undirected edge arrays are dropped once networkit holds the graph, so
+    they do not sit in memory next to it while Leiden runs.
+    """
     import networkit as nk
 
     before = nk.getMaxNumberOfThreads()
     nk.setNumberOfThreads(threads)
     nk.setSeed(seed, False)
     try:
+        u = undirected(edges)
         g = nk.Graph(u.n, weighted=True, directed=False)
-        if u.m:
-            g.addEdges(
-                (u.weight.astype(np.float64), (u.src.astype(np.uint64), u.dst.astype(np.uint64))),
-                addMissing=False,
-            )
+        m = u.m
+        if m:
+            # networkit takes uint64 endpoints; the float64 weights go in as they are
+            src = u.src.astype(np.uint64)
+            dst = u.dst.astype(np.uint64)
+            g.addEdges((u.weight, (src, dst)), addMissing=False)
+            del src, dst
+        del u
         algo = nk.community.ParallelLeiden(
             g, iterations=n_iterations if n_iterations > 0 else 3, randomize=True, gamma=resolution
         )
         algo.run()
         part = algo.getPartition()
-        quality = float(nk.community.Modularity().getQuality(part, g)) if u.m else 0.0
+        quality = float(nk.community.Modularity().getQuality(part, g)) if m else 0.0
         if resolution != 1.0:  # networkit's Modularity has no resolution: use igraph's
             import igraph as ig
 
+            del g
+            u = undirected(edges)
             memb = np.asarray(part.getVector(), dtype=np.int64)
             g0 = ig.Graph(n=u.n, edges=np.column_stack([u.src, u.dst]), directed=False)
             quality = float(
@@ -212,16 +227,16 @@ def leiden_communities(
     n = edges.n
     if n == 0:
         return CommunityResult(np.zeros(0, dtype=np.int64), 0.0, objective, resolution, seed)
-    u = undirected(edges)
     if method == "auto":
         method = "networkit" if objective == "modularity" and _has_networkit() else "igraph"
     if method == "networkit":
         if objective != "modularity":
             raise InputError("networkit's Leiden optimises modularity only", hint="use igraph")
         raw, quality = _networkit_leiden(
-            u, resolution=resolution, seed=seed, n_iterations=n_iterations, threads=threads
+            edges, resolution=resolution, seed=seed, n_iterations=n_iterations, threads=threads
         )
         return CommunityResult(relabel_by_size(raw), quality, objective, resolution, seed)
+    u = undirected(edges)
     g = ig.Graph(n=n, edges=np.column_stack([u.src, u.dst]), directed=False)
     weights = u.weight.tolist() if u.m else None
     ig.set_random_number_generator(random.Random(seed))

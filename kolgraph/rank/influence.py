@@ -60,7 +60,7 @@ import math
 import os
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
@@ -93,6 +93,7 @@ _EXACT_MAX_EDGES = 20
 _BLOCK_WORK = 1 << 22  # target elements (visited codes + examined edges) per batch
 _THREAD_BLOCK = 1 << 16  # sets per thread-pool block
 _DENSE_CELLS = 1 << 26  # largest dense visited table (sets × nodes, one byte each)
+_SLICE = 1 << 20  # elements per slice of the in-place elementwise passes
 
 
 def _unique_sorted(a: I64) -> I64:
@@ -111,8 +112,11 @@ def _stable_order(key: npt.NDArray[np.integer], bound: int) -> I64:
     if bound * m >= 1 << 62:  # codes would overflow: numpy's (slower) stable sort
         slow: I64 = np.argsort(key, kind="stable")
         return slow
-    code = np.sort(key.astype(np.int64) * m + np.arange(m, dtype=np.int64))
-    order: I64 = code % m
+    order: I64 = key.astype(np.int64)  # codes key·m + i, sorted and reduced in place
+    order *= m
+    order += np.arange(m, dtype=np.int64)
+    order.sort()
+    np.remainder(order, m, out=order)
     return order
 
 
@@ -313,21 +317,37 @@ def edge_probabilities(
                 f"got shape {expo.shape}"
             )
 
-    fs = arrays.follow_src.astype(np.int64)
-    fd = arrays.follow_dst.astype(np.int64)
-    f_keep = fs != fd
-    codes = _unique_sorted(np.concatenate([fd[f_keep] * n + fs[f_keep], pair_code]))
+    # Influence codes a·n + f of the follow edges f → a, then the repost pairs: built in
+    # place (int64 copies of the 10M-row follow arrays would cost 80 MB each).
+    f_keep = arrays.follow_src != arrays.follow_dst
+    n_f = int(np.count_nonzero(f_keep))
+    codes = np.empty(n_f + pair_code.size, dtype=np.int64)
+    head = codes[:n_f]
+    head[:] = arrays.follow_dst[f_keep]
+    head *= n
+    head += arrays.follow_src[f_keep]
+    codes[n_f:] = pair_code
+    del head, f_keep
+    codes.sort()
+    if codes.size > 1:
+        codes = codes[np.r_[True, codes[1:] != codes[:-1]]]
     c = np.zeros(codes.size, dtype=np.float64)
     c[np.searchsorted(codes, pair_code)] = succ
-    a = codes // n
-    prob = np.clip((c + alpha) / (expo[a] + beta), min_prob, max_prob)
+    # author of each code (codes are sorted, so authors are runs): int32 straight away
+    bounds = np.searchsorted(codes, np.arange(n + 1, dtype=np.int64) * n)
+    a = np.repeat(np.arange(n, dtype=np.int32), np.diff(bounds))
+    # prob = clip((c + alpha) / (expo[a] + beta)), elementwise in place, in slices
+    c += alpha
+    denom = expo + beta
+    for lo in range(0, c.size, _SLICE):
+        c[lo : lo + _SLICE] /= denom[a[lo : lo + _SLICE]]
+    prob = np.clip(c, min_prob, max_prob, out=c)
+    if n:
+        np.remainder(codes, n, out=codes)
     live = prob > 0
-    return InfluenceGraph(
-        n,
-        a[live].astype(np.int32),
-        (codes[live] % n).astype(np.int32) if n else np.zeros(0, dtype=np.int32),
-        prob[live],
-    ).check()
+    if live.all():
+        return InfluenceGraph(n, a, codes.astype(np.int32), prob).check()
+    return InfluenceGraph(n, a[live], codes[live].astype(np.int32), prob[live]).check()
 
 
 # --------------------------------------------------------------------------- simulation core
@@ -348,11 +368,15 @@ def _csr(g: InfluenceGraph, *, reverse: bool) -> _CSR:
     """
     key, other = (g.dst, g.src) if reverse else (g.src, g.dst)
     live = g.prob > 0
-    key, other, prob = key[live], other[live], g.prob[live]
+    prob = g.prob
+    if not live.all():  # copies only when some edge can never fire
+        key, other, prob = key[live], other[live], prob[live]
+    del live
     order = _stable_order(key, g.n)
     indptr = np.zeros(g.n + 1, dtype=np.int64)
     np.cumsum(np.bincount(key, minlength=g.n), out=indptr[1:])
-    return _CSR(g.n, indptr, other[order].astype(np.int32), prob[order].astype(np.float32))
+    nbr = other[order].astype(np.int32, copy=False)
+    return _CSR(g.n, indptr, nbr, prob.astype(np.float32)[order])
 
 
 def _edge_ranges(first: I64, deg: I64, total: int) -> npt.NDArray[np.integer]:
@@ -437,6 +461,7 @@ def _run_sets(
     rng: np.random.Generator,
     *,
     keep_members: bool,
+    hits: I64 | None = None,
 ) -> tuple[I64, I32]:
     """Simulate ``count`` sets in memory-bounded batches.
 
@@ -445,7 +470,8 @@ def _run_sets(
     increasing order); otherwise ``members`` is empty. A first batch of 16
     sets measures the work per set; later batches aim at ``_BLOCK_WORK``
     elements and use the dense visited table when sets reach at least 1/64
-    of the graph.
+    of the graph. With ``hits`` (length ``n``), the number of sets each node
+    lies in is added to it, batch by batch.
     """
     n = csr.n
     sizes: list[I64] = []
@@ -459,8 +485,12 @@ def _run_sets(
         codes, examined = _expand(csr, sets, nodes, rng, dense_sets=hi - lo if dense else 0)
         set_of = codes // n if n else codes
         sizes.append(np.bincount(set_of, minlength=hi - lo).astype(np.int64))
-        if keep_members:
-            members.append((codes - set_of * n).astype(np.int32))
+        if keep_members or hits is not None:
+            nodes_of = (codes - set_of * n).astype(np.int32)
+            if hits is not None:
+                hits += np.bincount(nodes_of, minlength=n)
+            if keep_members:
+                members.append(nodes_of)
         work = (codes.size + examined) / (hi - lo)
         batch = int(min(max(1, _BLOCK_WORK / max(work, 1.0)), 1 << 20))
         dense = n * (hi - lo) <= 64 * codes.size and n <= _DENSE_CELLS
@@ -480,6 +510,7 @@ def _parallel_sets(
     stream: int,
     *,
     keep_members: bool,
+    hits: I64 | None = None,
 ) -> tuple[I64, I32]:
     """:func:`_run_sets` over fixed blocks of sets on a thread pool.
 
@@ -487,23 +518,44 @@ def _parallel_sets(
     when there are 2048 sets or more); block ``j`` draws from the generator
     seeded by ``SeedSequence(seed, spawn_key=(stream, j))``. So the result
     depends on ``seed`` and ``stream``, never on the number of threads.
+
+    With ``hits`` (length ``n``), the number of sets each node lies in is
+    added to it block by block and the returned sizes are empty: memory then
+    stays flat however many sets there are.
     """
     size = min(_THREAD_BLOCK, max(256, -(-count // 8)))
     blocks = [(lo, min(count, lo + size)) for lo in range(0, count, size)]
 
-    def one(j: int) -> tuple[I64, I32]:
+    def one(j: int) -> tuple[I64, I32, I64 | None]:
         lo, hi = blocks[j]
         rng = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream, j)))
-        return _run_sets(
-            csr, hi - lo, lambda a, b: starts(lo + a, lo + b), rng, keep_members=keep_members
+        local = None if hits is None else np.zeros(csr.n, dtype=np.int64)  # no shared writes
+        sizes, members = _run_sets(
+            csr,
+            hi - lo,
+            lambda a, b: starts(lo + a, lo + b),
+            rng,
+            keep_members=keep_members,
+            hits=local,
         )
+        if local is not None:
+            sizes = sizes[:0]
+        return sizes, members, local
+
+    def collect(results: Iterable[tuple[I64, I32, I64 | None]]) -> list[tuple[I64, I32]]:
+        out = []
+        for sizes, members, local in results:  # in block order, one block at a time
+            if hits is not None and local is not None:
+                np.add(hits, local, out=hits)
+            out.append((sizes, members))
+        return out
 
     workers = min(len(blocks), os.cpu_count() or 1)
     if workers <= 1:
-        parts = [one(j) for j in range(len(blocks))]
+        parts = collect(one(j) for j in range(len(blocks)))
     else:
         with ThreadPoolExecutor(max_workers=workers) as pool:
-            parts = list(pool.map(one, range(len(blocks))))
+            parts = collect(pool.map(one, range(len(blocks))))
     if not parts:
         return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int32)
     return (
@@ -768,8 +820,10 @@ def ic_spread_many(
         mean_size = _rr_from_csr(rev, pilot, seed, 5)[1].size / pilot
         if method == "rr" or uniq.size * mean_size >= g.n:
             count = math.ceil(r * g.n / mean_size)
-            _, members, _ = _rr_from_csr(rev, count, seed, 6)
-            hits = np.bincount(members, minlength=g.n).astype(np.float64)
+            counts = np.zeros(g.n, dtype=np.int64)  # sets per node, counted block by block
+            _rr_from_csr(rev, count, seed, 6, hits=counts)
+            del rev
+            hits = counts.astype(np.float64)
             est: F64 = np.maximum(1.0, g.n * hits / count)[idx]
             return est
     back = np.searchsorted(uniq, idx)
@@ -785,8 +839,14 @@ def ic_spread_many(
 
 
 # --------------------------------------------------------------------------- RR sets
-def _rr_from_csr(csr: _CSR, count: int, seed: int, stream: int) -> tuple[I64, I32, I64]:
-    """``count`` RR sets as CSR ``(indptr, members, roots)``; members sorted per set."""
+def _rr_from_csr(
+    csr: _CSR, count: int, seed: int, stream: int, *, hits: I64 | None = None
+) -> tuple[I64, I32, I64]:
+    """``count`` RR sets as CSR ``(indptr, members, roots)``; members sorted per set.
+
+    With ``hits``, the sets are only counted into it (see :func:`_parallel_sets`)
+    and ``indptr`` and ``members`` come back empty.
+    """
     roots = np.random.default_rng(np.random.SeedSequence(seed, spawn_key=(stream,))).integers(
         0, max(csr.n, 1), size=count
     )
@@ -794,7 +854,11 @@ def _rr_from_csr(csr: _CSR, count: int, seed: int, stream: int) -> tuple[I64, I3
     def starts(lo: int, hi: int) -> tuple[I64, I64]:
         return np.arange(hi - lo, dtype=np.int64), roots[lo:hi]
 
-    sizes, members = _parallel_sets(csr, count, starts, seed, stream, keep_members=True)
+    sizes, members = _parallel_sets(
+        csr, count, starts, seed, stream, keep_members=hits is None, hits=hits
+    )
+    if hits is not None:
+        return np.zeros(0, dtype=np.int64), members, roots
     indptr = np.zeros(count + 1, dtype=np.int64)
     np.cumsum(sizes, out=indptr[1:])
     return indptr, members, roots

@@ -203,7 +203,6 @@ def run_rank(
                 repost_weight=params.repost_weight,
                 half_life_days=params.half_life_days,
             )
-            audience = follower_matrix(arrays)
         n = arrays.n_nodes
         if n == 0:
             raise InputError(
@@ -258,8 +257,22 @@ def run_rank(
                     params.resolution,
                     params.seed,
                 )
+            # summarised here so the edge list (16 bytes per edge) is freed before the
+            # quality, influence and sketch stages instead of being held to the end
+            communities = community_summary(
+                edges,
+                comm.membership,
+                pr.scores,
+                top=params.top_per_community,
+                bridges=params.bridges_per_community,
+                min_size=2,
+            ).drop(columns="external_share")
         stack.close()
+        n_weighted = edges.m
+        del edges
         with stage("overlap"):
+            # built here rather than at load: not held while Leiden's graph is in memory
+            audience = follower_matrix(arrays)
             audience_size = np.diff(audience.indptr).astype(np.int64)
             k = min(params.overlap_top_k, n)
             top = np.argsort(-pr.scores, kind="stable")[:k]
@@ -310,6 +323,8 @@ def run_rank(
                         artifacts["edge_probabilities"] = store.run_artifact(
                             cur.id, "edge_probabilities"
                         )
+        n_follows, n_reposts = arrays.n_follows, arrays.n_reposts
+        del arrays  # the edge arrays are done with once influence has run
         with stage("sketches"):
             if wanted("sketches"):
                 from kolgraph.rank.sketch import build_sketches
@@ -327,19 +342,10 @@ def run_rank(
                 if cur is not None:
                     with suppress(NotFound):
                         artifacts["sketches"] = store.run_artifact(cur.id, "sketches")
-        n_follows, n_reposts = arrays.n_follows, arrays.n_reposts
-        del arrays, audience  # the write stage needs neither (and builds 1M-row results)
+        del audience  # the write stage does not need it (and builds 1M-row results)
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
-            communities = community_summary(
-                edges,
-                membership,
-                pr.scores,
-                top=params.top_per_community,
-                bridges=params.bridges_per_community,
-                min_size=2,
-            ).drop(columns="external_share")
             scores = pd.DataFrame(
                 {
                     "index": np.arange(n),
@@ -364,7 +370,7 @@ def run_rank(
             "accounts": n,
             "follows": n_follows,
             "reposts": n_reposts,
-            "weighted_edges": edges.m,
+            "weighted_edges": n_weighted,
             "communities": len(communities),
             "overlap_pairs": len(overlaps),
         }
