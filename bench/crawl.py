@@ -38,6 +38,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from _table import print_table  # bench/_table.py (bench/ is on sys.path)
+
 from kolgraph.crawl.http import HttpClient
 from kolgraph.crawl.platforms import get_platform
 from kolgraph.crawl.runner import CrawlBudget, crawl, replay
@@ -55,14 +57,7 @@ def _settings(**kw: Any) -> Settings:
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    print(f"\n## {title}\n")
-    cols = list(rows[0])
-    cells = [[_fmt(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells:
-        print("| " + " | ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + " |")
+    print_table(title, rows, _fmt)
 
 
 def _fmt(v: Any) -> str:

@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from _table import print_table  # bench/_table.py (bench/ is on sys.path)
 
 from kolgraph.demo import generate_demo
 from kolgraph.rank.overlap import audience_overlap, union_size
@@ -48,14 +49,7 @@ TOP_PAIRS = 100
 
 
 def _table(title: str, rows: list[dict[str, Any]]) -> None:
-    print(f"\n## {title}\n")
-    cols = list(rows[0])
-    cells = [[_fmt(r[c]) for c in cols] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) for i, c in enumerate(cols)]
-    print("| " + " | ".join(c.ljust(w) for c, w in zip(cols, widths, strict=True)) + " |")
-    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
-    for row in cells:
-        print("| " + " | ".join(v.rjust(w) for v, w in zip(row, widths, strict=True)) + " |")
+    print_table(title, rows, _fmt)
 
 
 def _fmt(v: Any) -> str:

@@ -330,6 +330,7 @@ class Crawler:
         self._known: set[str] = set()
         self._next_seq = 0
         self._profiles_done = 0
+        self._loaded = False
 
     # state ---------------------------------------------------------------------
     def _push(self, row: TaskRow) -> None:
@@ -337,6 +338,11 @@ class Crawler:
         heapq.heappush(self._heap, (row.depth, -row.priority, row.seq, row.key))
 
     def _load(self) -> None:
+        """Read the crawl's tasks from the store once; later changes are mirrored
+        in memory as they are committed."""
+        if self._loaded:
+            return
+        self._loaded = True
         self._heap.clear()
         self._rows.clear()
         rows = self.store.crawl_tasks(self.crawl_id)
@@ -355,10 +361,14 @@ class Crawler:
         """Put the crawl's ``failed`` tasks back in the frontier (attempts reset);
         return how many. For tasks that gave up during an outage or on pages a
         fixed parser now reads."""
+        self._load()
         rows = self.store.crawl_tasks(self.crawl_id, status="failed")
         for r in rows:
             again = r.but(status="pending", attempts=0, error=None)
             self.store.crawl_commit(self.crawl_id, CrawlBatch(task=again))
+            self._push(again)
+            if r.kind == TaskKind.PROFILE.value:
+                self._profiles_done -= 1
         return len(rows)
 
     def seed(self, ids: Iterable[str]) -> int:
@@ -402,6 +412,10 @@ class Crawler:
             first, rest = rows[0], rows[1:]
             # the seed rows go in as one commit: the first as "the task", the rest as new tasks
             self.store.crawl_commit(self.crawl_id, CrawlBatch(task=first, new_tasks=rest))
+            self._known |= added
+            self._next_seq += len(rows)
+            for r in rows:
+                self._push(r)
         return len(rows)
 
     def _new_task(

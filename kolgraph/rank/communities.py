@@ -11,7 +11,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.errors import InputError
-from kolgraph.rank.graph import WeightedEdges
+from kolgraph.rank.graph import WeightedEdges, merge_pairs
 
 __all__ = [
     "CommunityResult",
@@ -53,25 +53,7 @@ def undirected(edges: WeightedEdges) -> WeightedEdges:
     code = np.minimum(edges.src, edges.dst).astype(np.int64)  # lo·n + hi, built in place
     code *= n
     code += np.maximum(edges.src, edges.dst)
-    # A stable sort keeps each pair's edges in input order, so the bincount adds them in
-    # the same order as np.unique's inverse would (identical sums), at half its cost.
-    order = np.argsort(code, kind="stable")
-    code = code[order]
-    first = np.empty(code.size, dtype=bool)
-    first[0] = True
-    np.not_equal(code[1:], code[:-1], out=first[1:])
-    uniq = code[first]
-    del code
-    group = np.cumsum(first, dtype=np.intp)
-    del first
-    group -= 1
-    weight = np.asarray(edges.weight, dtype=np.float64)[order]
-    del order
-    w = np.bincount(group, weights=weight, minlength=uniq.size).astype(np.float64, copy=False)
-    del group, weight
-    src = (uniq // n).astype(np.int32)
-    np.remainder(uniq, n, out=uniq)
-    return WeightedEdges(n, src, uniq.astype(np.int32), w)
+    return merge_pairs(n, code, np.asarray(edges.weight, dtype=np.float64))
 
 
 def relabel_by_size(membership: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
@@ -371,7 +353,7 @@ def community_summary(
     Examples
     --------
     >>> import numpy as np
-    >>> from kolgraph.rank.graph import WeightedEdges
+    >>> from kolgraph.rank.graph import WeightedEdges, merge_pairs
     >>> i32 = lambda *v: np.array(v, dtype=np.int32)
     >>> # two triangles 0-1-2 and 3-4-5 (one direction each) and a link 2 → 3
     >>> e = WeightedEdges(6, i32(0, 1, 2, 3, 4, 5, 2), i32(1, 2, 0, 4, 5, 3, 3), np.ones(7))

@@ -11,7 +11,7 @@ import scipy.sparse as sp
 from kolgraph.errors import InputError
 from kolgraph.store.base import GraphArrays
 
-__all__ = ["WeightedEdges", "combine_edges", "follower_matrix", "repost_decay"]
+__all__ = ["WeightedEdges", "combine_edges", "follower_matrix", "merge_pairs", "repost_decay"]
 
 
 @dataclass(frozen=True)
@@ -94,21 +94,36 @@ def combine_edges(
     code *= n
     code += dst if np.can_cast(dst.dtype, np.int64) else dst.astype(np.int64)
     del src, dst
-    # A stable sort keeps each pair's edges in input order, so the bincount below adds
-    # them in the same order as a bincount over the unsorted edges (identical sums).
-    # Timsort is also fast on the store's edges, which arrive in long sorted runs.
+    return merge_pairs(n, code, w).check()
+
+
+def merge_pairs(
+    n: int, code: npt.NDArray[np.int64], weight: npt.NDArray[np.float64]
+) -> WeightedEdges:
+    """Edges keyed ``code = u·n + v``, one per distinct code, weights summed.
+
+    A stable sort keeps each pair's edges in input order, so each sum adds the
+    weights in the same order as a ``bincount`` over the unsorted edges
+    (identical to ``np.unique(..., return_inverse=True)`` bit for bit). Timsort
+    is also fast on the store's edges, which arrive in long sorted runs.
+    ``code`` must be non-empty; it is sorted in place.
+    """
     order = np.argsort(code, kind="stable")
-    code = code[order]
+    code[:] = code[order]
     first = np.empty(code.size, dtype=bool)
     first[0] = True
     np.not_equal(code[1:], code[:-1], out=first[1:])
     uniq = code[first]
     group = np.cumsum(first, dtype=np.intp)
+    del first
     group -= 1
-    weight = np.bincount(group, weights=w[order], minlength=uniq.size).astype(np.float64)
-    return WeightedEdges(
-        n, (uniq // n).astype(np.int32), (uniq % n).astype(np.int32), weight
-    ).check()
+    w = np.bincount(group, weights=weight[order], minlength=uniq.size).astype(
+        np.float64, copy=False
+    )
+    del group, order
+    src = (uniq // n).astype(np.int32)
+    np.remainder(uniq, n, out=uniq)
+    return WeightedEdges(n, src, uniq.astype(np.int32), w)
 
 
 def follower_matrix(arrays: GraphArrays, *, include_reposts: bool = True) -> sp.csr_matrix:

@@ -228,16 +228,14 @@ def run_rank(
             else:
                 pr = PageRankResult(gds_pagerank(session, n, damping=params.damping), 0, 0.0, "gds")
         with stage("communities"):
-            if not wanted("communities"):
+            membership: npt.NDArray[np.int64] | None = None
+            if not wanted("communities"):  # keep the current run's
                 membership = carried("community").astype(np.int64)
-                comm = CommunityResult(
-                    membership,
-                    modularity(edges, membership, resolution=params.resolution),
-                    "modularity",
-                    params.resolution,
-                    params.seed,
+            elif session is not None:
+                membership = relabel_by_size(
+                    gds_communities(session, n, resolution=params.resolution, seed=params.seed)
                 )
-            elif session is None:
+            if membership is None:
                 comm = leiden_communities(
                     edges,
                     objective=params.objective,
@@ -246,10 +244,7 @@ def run_rank(
                     n_iterations=params.leiden_iterations,
                     threads=params.threads,
                 )
-            else:
-                membership = relabel_by_size(
-                    gds_communities(session, n, resolution=params.resolution, seed=params.seed)
-                )
+            else:  # carried or computed by GDS: score it the same way
                 comm = CommunityResult(
                     membership,
                     modularity(edges, membership, resolution=params.resolution),

@@ -12,7 +12,9 @@ the page after the last one committed.
 from __future__ import annotations
 
 import abc
+import json
 from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime
 from typing import Any
 
 from kolgraph.model import Account
@@ -88,6 +90,18 @@ class CrawlBatch:
     repost_action: list[str] = field(default_factory=list)
     new_tasks: list[TaskRow] = field(default_factory=list)
     stats: dict[str, int] = field(default_factory=dict)
+
+    def totals(self, before: dict[str, int], new_follows: int, new_reposts: int) -> str:
+        """The crawl's running totals after this batch, as the JSON both stores keep."""
+        totals = dict(before)
+        for k, v in {**self.stats, "new_follows": new_follows, "new_reposts": new_reposts}.items():
+            totals[k] = totals.get(k, 0) + int(v)
+        return json.dumps(totals, sort_keys=True)
+
+
+def now_iso() -> str:
+    """The current UTC time as ISO 8601 (seconds): crawls' ``created`` / ``updated``."""
+    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 @dataclass(frozen=True, slots=True)

@@ -60,13 +60,12 @@ from kolgraph.store.base import (
     community_rows,
     extra_score_rows,
 )
-from kolgraph.store.neo4j_crawl import Neo4jCrawlState
+from kolgraph.store.neo4j_crawl import KINDS, Neo4jCrawlState, account_row
 
 __all__ = ["Neo4jStore", "close_drivers"]
 
 T = TypeVar("T")
 
-_KINDS = {k.value: k.value for k in Kind}
 #: sort key → (plain property, or None; score in the run's slot, or None)
 _SORT_PROP: dict[str, tuple[str | None, str | None]] = {
     "pagerank": (None, "pagerank"),
@@ -359,18 +358,9 @@ class Neo4jStore(Store, Neo4jCrawlState):
         if not items:
             return 0
         _, new = self._ensure_ids(a.key for a in items)
-        rows = [
-            {
-                "key": a.key,
-                "name": a.name or None,
-                "kind": a.kind.value if a.kind is not Kind.USER else None,
-                "followers": a.followers,
-                "cost": a.cost,
-            }
-            for a in items
-        ]
+        rows = [account_row(a) for a in items]
         for lo in range(0, len(rows), self.batch_size):
-            self._q("update_accounts", rows=rows[lo : lo + self.batch_size], kinds=_KINDS)
+            self._q("update_accounts", rows=rows[lo : lo + self.batch_size], kinds=KINDS)
         return new
 
     def _idx_pairs(self, src: Sequence[str], dst: Sequence[str]) -> tuple[list[int], list[int]]:

@@ -18,23 +18,19 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 from kolgraph.errors import InputError, NotFound
 from kolgraph.model import Account, Kind
 from kolgraph.store import cypher
 from kolgraph.store.base import check_reposts
-from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow
+from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow, now_iso
 
 __all__ = ["Neo4jCrawlState"]
 
 T = TypeVar("T")
-_KINDS = {k.value: k.value for k in Kind}
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
+#: ``$kinds`` of ``update_accounts``: labels are chosen by comparison with these
+KINDS = {k.value: k.value for k in Kind}
 
 
 def _task_props(t: TaskRow) -> dict[str, Any]:
@@ -91,7 +87,7 @@ class Neo4jCrawlState(CrawlState):
             crawl_id=crawl_id,
             platform=platform,
             params=json.dumps(params, sort_keys=True, default=str),
-            now=_now(),
+            now=now_iso(),
             empty_stats="{}",
         )
         return self._crawl_info(crawl_id)
@@ -123,7 +119,7 @@ class Neo4jCrawlState(CrawlState):
         keys = [a.key for a in batch.accounts]
         keys += [*batch.follow_src, *batch.follow_dst, *batch.repost_src, *batch.repost_dst]
         ids, _ = self._ensure_ids(keys) if keys else ({}, 0)
-        accounts = [_account_row(a) for a in batch.accounts]
+        accounts = [account_row(a) for a in batch.accounts]
         follows = [
             [ids[s], ids[d]] for s, d in zip(batch.follow_src, batch.follow_dst, strict=True)
         ]
@@ -153,9 +149,9 @@ class Neo4jCrawlState(CrawlState):
                     f"no crawl {crawl_id!r} in this store",
                     hint="start it with crawl_begin (the crawl command does)",
                 )
-            stats: dict[str, int] = json.loads(rec["stats"])
+            before: dict[str, int] = json.loads(rec["stats"])
             for lo in range(0, len(accounts), size):
-                tx.run(cypher.load("update_accounts"), rows=accounts[lo : lo + size], kinds=_KINDS)
+                tx.run(cypher.load("update_accounts"), rows=accounts[lo : lo + size], kinds=KINDS)
             nf = nr = 0
             for lo in range(0, len(follows), size):
                 res = tx.run(cypher.load("load_follows"), rows=follows[lo : lo + size])
@@ -170,15 +166,11 @@ class Neo4jCrawlState(CrawlState):
                     crawl_id=crawl_id,
                     rows=new_tasks[lo : lo + size],
                 ).consume()
-            for k, v in batch.stats.items():
-                stats[k] = stats.get(k, 0) + int(v)
-            stats["new_follows"] = stats.get("new_follows", 0) + nf
-            stats["new_reposts"] = stats.get("new_reposts", 0) + nr
             tx.run(
                 cypher.load("crawl_stats"),
                 crawl_id=crawl_id,
-                stats=json.dumps(stats, sort_keys=True),
-                now=_now(),
+                stats=batch.totals(before, nf, nr),
+                now=now_iso(),
             ).consume()
             return nf, nr
 
@@ -188,7 +180,8 @@ class Neo4jCrawlState(CrawlState):
         self._q("crawl_delete", crawl_id=crawl_id)
 
 
-def _account_row(a: Account) -> dict[str, Any]:
+def account_row(a: Account) -> dict[str, Any]:
+    """An account as an ``update_accounts`` row (None leaves a stored value alone)."""
     return {
         "key": a.key,
         "name": a.name or None,

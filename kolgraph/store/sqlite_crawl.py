@@ -13,12 +13,11 @@ import json
 import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
 from kolgraph.errors import NotFound
 from kolgraph.model import Account
-from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow
+from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow, now_iso
 
 __all__ = ["SQLiteCrawlState"]
 
@@ -57,10 +56,6 @@ _TASK_COLS = (
     "key, kind, target, depth, priority, seq, owner, ts, cursor, page, status, attempts, "
     "node, seen, total, error"
 )
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 def _task_row(r: Sequence[Any]) -> TaskRow:
@@ -168,7 +163,7 @@ class SQLiteCrawlState(CrawlState):
 
     def crawl_begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
         with self._crawl_write() as con:
-            now = _now()
+            now = now_iso()
             con.execute(
                 "INSERT OR IGNORE INTO crawls(crawl_id, platform, params, created, updated) "
                 "VALUES (?, ?, ?, ?, ?)",
@@ -238,14 +233,9 @@ class SQLiteCrawlState(CrawlState):
                     f"VALUES ({placeholders})",
                     (_task_values(crawl_id, t) for t in batch.new_tasks),
                 )
-            stats: dict[str, int] = json.loads(row[0])
-            for k, v in batch.stats.items():
-                stats[k] = stats.get(k, 0) + int(v)
-            stats["new_follows"] = stats.get("new_follows", 0) + nf
-            stats["new_reposts"] = stats.get("new_reposts", 0) + nr
             con.execute(
                 "UPDATE crawls SET stats = ?, updated = ? WHERE crawl_id = ?",
-                (json.dumps(stats, sort_keys=True), _now(), crawl_id),
+                (batch.totals(json.loads(row[0]), nf, nr), now_iso(), crawl_id),
             )
             return nf, nr
 
