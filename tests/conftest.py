@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from neo4j_server import HOW_TO_GET_JAVA, TEST_HOME, LocalNeo4j, missing_tools
 
 from kolgraph.model import Account, Kind
 from kolgraph.settings import Settings
@@ -15,30 +18,72 @@ from kolgraph.store import SQLiteStore, Store, open_store
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 
 
-def _open_neo4j() -> Store:
-    """The Neo4j store at KOLGRAPH_NEO4J_URI. Its kolgraph data is cleared around each test
-    (only kolgraph's labels: Account, Community, RankRun, KolgraphMeta), so point the tests
-    at a scratch database (KOLGRAPH_NEO4J_DATABASE)."""
-    settings = Settings()
-    if not settings.neo4j_uri:
-        pytest.skip("KOLGRAPH_NEO4J_URI is not set; the Neo4j store tests are opt-in")
-    return open_store(settings, backend="neo4j")
+@pytest.fixture(scope="session")
+def neo4j_server() -> Iterator[LocalNeo4j | None]:
+    """The suite's Neo4j: started by ``tools/neo4j-server/neo4j.sh`` for the session.
+
+    ``None`` when ``KOLGRAPH_NEO4J_URI`` names a server of the user's own. Without Java or
+    Maven the Neo4j tests skip with a reason; under ``CI=true`` a server that cannot start is
+    a failure.
+    """
+    if Settings().neo4j_uri:
+        yield None
+        return
+    ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    missing = missing_tools()
+    if missing:
+        msg = f"{', '.join(missing)} not found: {HOW_TO_GET_JAVA}"
+        if ci:
+            pytest.fail(f"CI=true and the Neo4j tests cannot run: {msg}", pytrace=False)
+        pytest.skip(msg)
+    server = LocalNeo4j(TEST_HOME)
+    try:
+        server.start()
+    except (RuntimeError, subprocess.TimeoutExpired) as exc:
+        if ci:
+            pytest.fail(f"CI=true and Neo4j did not start: {exc}", pytrace=False)
+        pytest.skip(f"Neo4j did not start: {exc}")
+    try:
+        yield server
+    finally:
+        if server.started_here:
+            server.stop()
+
+
+@pytest.fixture(scope="session")
+def neo4j_settings(neo4j_server: LocalNeo4j | None) -> Settings:
+    """Settings that point at the suite's Neo4j (or at ``KOLGRAPH_NEO4J_URI``)."""
+    if neo4j_server is None:
+        return Settings()
+    return Settings(neo4j_uri=neo4j_server.uri, neo4j_user=None, neo4j_password=None)
+
+
+@pytest.fixture
+def neo4j_store(neo4j_settings: Settings) -> Iterator[Store]:
+    """A Neo4j store with no kolgraph data (cleared before and after the test).
+
+    Only kolgraph's labels (Account, Community, RankRun, KolgraphMeta, crawl state) are
+    removed, so a ``KOLGRAPH_NEO4J_URI`` server should still be a scratch database.
+    """
+    s = open_store(neo4j_settings, backend="neo4j")
+    s.clear()
+    try:
+        yield s
+    finally:
+        s.clear()
+        s.close()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
 def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
-    """An empty store of each backend (Neo4j only when KOLGRAPH_NEO4J_URI is set)."""
-    s: Store
-    if request.param == "sqlite":
-        s = SQLiteStore(tmp_path / "kolgraph.db")
-    else:
-        s = _open_neo4j()
-        s.clear()
+    """An empty store of each backend."""
+    if request.param == "neo4j":
+        yield request.getfixturevalue("neo4j_store")
+        return
+    s = SQLiteStore(tmp_path / "kolgraph.db")
     try:
         yield s
     finally:
-        if request.param == "neo4j":
-            s.clear()
         s.close()
 
 

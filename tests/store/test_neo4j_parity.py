@@ -1,12 +1,12 @@
 """The Neo4j store gives the same results as the embedded store (needs a real Neo4j).
 
-Run with ``KOLGRAPH_NEO4J_URI=bolt://127.0.0.1:7687 pytest -m neo4j``; the tests clear
-kolgraph's nodes in ``KOLGRAPH_NEO4J_DATABASE`` first.
+The suite starts its own Neo4j (``tools/neo4j-server/neo4j.sh``); with ``KOLGRAPH_NEO4J_URI``
+set the tests use that server instead and clear kolgraph's nodes in
+``KOLGRAPH_NEO4J_DATABASE`` first.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -16,21 +16,14 @@ import pytest
 from kolgraph.demo import generate_demo, load_demo
 from kolgraph.errors import InputError
 from kolgraph.rank.job import RankParams, run_rank
-from kolgraph.settings import Settings
-from kolgraph.store import AccountQuery, SQLiteStore, Store, open_store
+from kolgraph.store import AccountQuery, SQLiteStore, Store
 
 pytestmark = pytest.mark.neo4j
 
 
 @pytest.fixture
-def neo(tmp_path: Path) -> Iterator[Store]:
-    settings = Settings()
-    if not settings.neo4j_uri:
-        pytest.skip("KOLGRAPH_NEO4J_URI is not set; the Neo4j store tests are opt-in")
-    st = open_store(settings, backend="neo4j")
-    st.clear()
-    yield st
-    st.clear()
+def neo(neo4j_store: Store) -> Store:
+    return neo4j_store
 
 
 def _by_key(store: Store) -> pd.DataFrame:
