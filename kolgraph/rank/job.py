@@ -100,6 +100,12 @@ class RankParams:
             raise InputError(f"half_life_days must be positive, got {self.half_life_days}")
         if self.engine not in ("kolgraph", "gds"):
             raise InputError(f"unknown engine {self.engine!r}", hint="use kolgraph or gds")
+        if self.engine == "gds" and self.half_life_days is not None:
+            raise InputError(
+                "--engine gds projects the stored repost weights without time decay, "
+                "so it cannot apply a repost half-life",
+                hint="drop --half-life, or use the default engine for decayed reposts",
+            )
         if self.top_per_community < 0 or self.bridges_per_community < 0:
             raise InputError("top_per_community and bridges_per_community must be >= 0")
         if not 0 < self.head_share <= self.mid_share < 1:

@@ -71,20 +71,3 @@ def test_same_network_same_scores(neo: Store, tmp_path: Path) -> None:
     assert lite.list_communities(5)[1] == neo.list_communities(5)[1]
     top = [r.key for r in lite.list_accounts(AccountQuery(limit=10))[0]]
     assert {(o.a, o.b) for o in lite.overlaps(top)} == {(o.a, o.b) for o in neo.overlaps(top)}
-
-
-def test_gds_engine_writes_the_same_properties(neo: Store) -> None:
-    from kolgraph.rank.gds import require_gds
-
-    load_demo(neo, generate_demo(2_000, seed=5))
-    try:
-        require_gds(neo)
-    except InputError as exc:
-        assert "Graph Data Science" in exc.message and "default engine" in (exc.hint or "")
-        pytest.skip("GDS is not installed in this Neo4j")
-    res = run_rank(neo, params=RankParams(engine="gds", overlap_top_k=50))
-    sc = neo.current_scores()
-    assert sc["pagerank"].sum() == pytest.approx(1.0)
-    assert sc["community"].notna().all()
-    assert res.quality["modularity"] > 0.2
-    assert res.run.params["engine"] == "gds" and "gds_version" in res.run.params
