@@ -700,6 +700,14 @@ def export_neo4j_import_cmd(
     directory: Annotated[Path, typer.Argument(help="Directory for the CSV files (created).")],
     database: Annotated[str, typer.Option(help="Database the import command targets.")] = "neo4j",
     compress: Annotated[bool, typer.Option("--gzip", help="Write gzipped data files.")] = False,
+    container_dir: Annotated[
+        str | None,
+        typer.Option(
+            "--container-dir",
+            help="Where neo4j-admin sees DIRECTORY: default /import/NAME (docker-compose.yml); "
+            "pass the absolute directory itself for tools/neo4j-server/neo4j.sh.",
+        ),
+    ] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -713,6 +721,7 @@ def export_neo4j_import_cmd(
             directory,
             database=database,
             compress=compress,
+            container_dir=container_dir,
             epoch=secrets.randbits(48),  # a fresh epoch: cached idx maps elsewhere are stale
             progress=lambda n: progress.update(task, advance=n),
         )

@@ -541,6 +541,15 @@ The command (paths as neo4j-admin sees them: this directory is {target}):
 It replaces database {result.database!r} (--overwrite-destination=true): the import
 is for a FIRST load into an empty database. Run it while that database is stopped.
 
+With tools/neo4j-server/neo4j.sh (Java 17 + Maven, no Docker)
+--------------------------------------------------------------
+Export with --container-dir set to this directory's absolute path, then run the
+command through the script's admin entry point (neo4j-admin of the same server):
+
+  tools/neo4j-server/neo4j.sh stop
+  tools/neo4j-server/neo4j.sh admin {result.command.removeprefix("neo4j-admin ")}
+  tools/neo4j-server/neo4j.sh start
+
 With the docker-compose.yml of kolgraph (Community Edition, database neo4j)
 --------------------------------------------------------------------------
 This directory must be under ./neo4j/import on the host (mounted at /import).

@@ -192,7 +192,8 @@ class Neo4jStore(Store, Neo4jCrawlState):
                 if time.monotonic() >= deadline:
                     raise StoreError(
                         f"Neo4j at {self.uri} is not reachable: {exc}",
-                        hint="start it (docker compose up -d) or fix KOLGRAPH_NEO4J_URI",
+                        hint="start it (tools/neo4j-server/neo4j.sh start, or docker compose "
+                        "up -d) or fix KOLGRAPH_NEO4J_URI",
                     ) from exc
                 time.sleep(delay)
                 delay = min(delay * 2, 5.0)
@@ -210,7 +211,9 @@ class Neo4jStore(Store, Neo4jCrawlState):
         except (ex.ServiceUnavailable, ex.SessionExpired) as exc:
             raise StoreError(
                 f"Neo4j at {self.uri} became unavailable: {exc}",
-                hint="check the server (docker compose ps) and retry",
+                hint="check that the server runs (tools/neo4j-server/neo4j.sh status, or "
+                "docker compose ps) and that KOLGRAPH_NEO4J_URI points at it, then retry; "
+                "nothing half-written was published",
             ) from exc
         except ex.CypherSyntaxError as exc:
             raise StoreError(
