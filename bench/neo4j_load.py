@@ -1,23 +1,33 @@
-"""Neo4j load benchmark: relationships/s by batch size, a one-MERGE-per-edge baseline,
-and the bulk CSV export rate (for ``neo4j-admin database import full``).
+"""Neo4j load and rank benchmark, against a real Neo4j 5.26.
+
+Rows: relationships/s of the incremental load by batch size (``UNWIND $rows MERGE``), a
+one-MERGE-per-edge baseline, the bulk CSV export, the bulk ``neo4j-admin database import
+full`` itself, and the rank job on the demo graph from Neo4j (both engines) vs embedded.
 
 Usage::
 
-    .venv/bin/python bench/neo4j_load.py                     # 1M follow edges
+    .venv/bin/python bench/neo4j_load.py                      # 1M follows; rank on 50k demo
     .venv/bin/python bench/neo4j_load.py --edges 200000 --batch-sizes 1000,10000
 
-The Neo4j rows need ``KOLGRAPH_NEO4J_URI`` (and ``_USER`` / ``_PASSWORD``); the database's
-kolgraph data is cleared between runs, so use a scratch database. Without it, only the
-bulk export is measured and the table says so.
+Without ``KOLGRAPH_NEO4J_URI`` the benchmark starts its own server with
+``tools/neo4j-server/neo4j.sh`` (home ``bench/out/neo4j-home``, free ports; needs Java 17 and
+Maven) and measures the bulk import there. With it, that server's kolgraph data is cleared
+between runs (use a scratch database) and the bulk import row is left out, since the import
+replaces the database offline.
 """
 
 from __future__ import annotations
 
 import argparse
+import shlex
+import sys
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))  # the neo4j.sh driver shared with the test suite
 
 
 def _network(edges: int) -> Any:
@@ -45,21 +55,70 @@ def _bulk_row(net: Any, workdir: Path) -> dict[str, Any]:
     }
 
 
-def _neo4j_rows(net: Any, batch_sizes: list[int], naive: int) -> list[dict[str, Any]]:
-    from kolgraph.errors import KolgraphError
-    from kolgraph.model import Account, Kind
-    from kolgraph.settings import Settings
-    from kolgraph.store import open_store
-    from kolgraph.store.neo4j import Neo4jStore
+def _bulk_import_row(server: Any, net: Any, workdir: Path) -> dict[str, Any]:
+    """Export the network, then time neo4j-admin's import into the stopped server's home."""
+    from kolgraph.demo import load_demo
+    from kolgraph.store import SQLiteStore
+    from kolgraph.store.bulk import export_neo4j_import
 
-    settings = Settings()
-    if not settings.neo4j_uri:
-        return [{"method": "Neo4j loads", "note": "skipped: KOLGRAPH_NEO4J_URI is not set"}]
-    try:
-        store = open_store(settings, backend="neo4j")
-    except KolgraphError as exc:
-        return [{"method": "Neo4j loads", "note": f"skipped: {exc.message}"}]
-    assert isinstance(store, Neo4jStore)
+    store = SQLiteStore(workdir / "bulk.db")
+    load_demo(store, net)
+    out = workdir / "admin-import"
+    res = export_neo4j_import(store, out, container_dir=str(out))
+    server.stop()
+    t = time.perf_counter()
+    done = server.admin(*shlex.split(res.command)[1:], timeout=3600)
+    sec = time.perf_counter() - t
+    server.start()
+    if done.returncode != 0:
+        return {"method": "neo4j-admin database import full", "note": done.stderr[-200:]}
+    return {
+        "method": "neo4j-admin database import full",
+        "batch": "-",
+        "rows": res.rows,
+        "seconds": sec,
+        "rate": res.rows / sec,
+        "note": "offline, server stopped; includes the importer's JVM start",
+    }
+
+
+def _rank_rows(store: Any, users: int, workdir: Path) -> list[dict[str, Any]]:
+    """The rank job on the ``users``-account demo graph: embedded vs Neo4j (both engines)."""
+    from kolgraph.demo import generate_demo, load_demo
+    from kolgraph.rank.job import RankParams, run_rank
+    from kolgraph.store import SQLiteStore
+
+    net = generate_demo(users, seed=7)
+    lite = SQLiteStore(workdir / "rank.db")
+    load_demo(lite, net)
+    store.clear()
+    load_demo(store, net)
+    rows = []
+    for name, st, engine in (
+        ("embedded (SQLite)", lite, "kolgraph"),
+        ("Neo4j, in-process engine", store, "kolgraph"),
+        ("Neo4j, GDS engine", store, "gds"),
+    ):
+        t = time.perf_counter()
+        res = run_rank(st, params=RankParams(engine=engine))  # type: ignore[arg-type]
+        sec = time.perf_counter() - t
+        stages = ", ".join(f"{k} {v:.1f}" for k, v in res.timings.items() if v >= 0.05)
+        rows.append(
+            {
+                "method": f"rank job: {name}",
+                "batch": "-",
+                "rows": res.counts.get("accounts", users),
+                "seconds": sec,
+                "rate": res.counts.get("accounts", users) / sec,
+                "note": f"Q {res.quality.get('modularity', float('nan')):.4f}; {stages}",
+            }
+        )
+    return rows
+
+
+def _neo4j_rows(store: Any, net: Any, batch_sizes: list[int], naive: int) -> list[dict[str, Any]]:
+    from kolgraph.model import Account, Kind
+
     keys = net.keys()
     src = keys[net.follow_src].tolist()
     dst = keys[net.follow_dst].tolist()
@@ -114,6 +173,9 @@ def main() -> None:
     ap.add_argument("--edges", type=int, default=1_000_000, help="follow edges to load (about)")
     ap.add_argument("--batch-sizes", default="1000,10000,50000", help="comma-separated")
     ap.add_argument("--naive", type=int, default=20_000, help="edges for the per-edge baseline")
+    ap.add_argument(
+        "--rank-users", type=int, default=50_000, help="demo accounts for the rank rows (0: none)"
+    )
     args = ap.parse_args()
     batch_sizes = [int(x) for x in args.batch_sizes.split(",") if x.strip()]
 
@@ -122,14 +184,42 @@ def main() -> None:
         f"network: {len(net.accounts):,} accounts, {len(net.follow_src):,} follows, "
         f"{len(net.repost_src):,} reposts"
     )
-    with tempfile.TemporaryDirectory() as tmp:
-        rows = [_bulk_row(net, Path(tmp))]
-    rows += _neo4j_rows(net, batch_sizes, min(args.naive, len(net.follow_src)))
+    from kolgraph.errors import KolgraphError
+    from kolgraph.settings import Settings
+    from kolgraph.store import open_store
+
+    settings, server = Settings(), None
+    if not settings.neo4j_uri:
+        from neo4j_server import LocalNeo4j
+
+        server = LocalNeo4j(REPO / "bench" / "out" / "neo4j-home", heap="4g", pagecache="2g")
+        t = time.perf_counter()
+        server.start()
+        print(f"local Neo4j at {server.uri} (start {time.perf_counter() - t:.1f} s)")
+        settings = Settings(neo4j_uri=server.uri, neo4j_user=None, neo4j_password=None)
+    try:
+        with tempfile.TemporaryDirectory() as tmp:
+            rows = [_bulk_row(net, Path(tmp))]
+            if server is not None:
+                rows.append(_bulk_import_row(server, net, Path(tmp)))
+            try:
+                store = open_store(settings, backend="neo4j")
+            except KolgraphError as exc:
+                rows.append({"method": "Neo4j rows", "note": f"skipped: {exc.message}"})
+            else:
+                naive = min(args.naive, len(net.follow_src))
+                rows += _neo4j_rows(store, net, batch_sizes, naive)
+                if args.rank_users:
+                    rows += _rank_rows(store, args.rank_users, Path(tmp))
+                store.clear()
+    finally:
+        if server is not None:
+            server.stop()
 
     from rich.console import Console
     from rich.table import Table
 
-    table = Table(title="kolgraph Neo4j load benchmark")
+    table = Table(title="kolgraph Neo4j load and rank benchmark")
     for col in ("method", "batch", "rows", "seconds", "rows/s", "note"):
         table.add_column(col, justify="right" if col in {"rows", "seconds", "rows/s"} else "left")
     for r in rows:

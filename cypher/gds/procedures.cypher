@@ -1,4 +1,5 @@
-// The GDS procedures this server exposes (to choose gds.leiden or gds.beta.leiden).
+// The GDS procedures this server exposes (to choose gds.leiden or gds.beta.leiden);
+// $prefix is 'gds.'.
 SHOW PROCEDURES YIELD name
-WHERE name STARTS WITH 'gds.'
+WHERE name STARTS WITH $prefix
 RETURN name

@@ -27,7 +27,7 @@ import numpy.typing as npt
 from kolgraph.errors import InputError, StoreError
 from kolgraph.store.base import Store
 
-__all__ = ["GdsSession", "gds_communities", "gds_pagerank", "leiden_query", "require_gds"]
+__all__ = ["GdsSession", "gds_communities", "gds_pagerank", "leiden_is_beta", "require_gds"]
 
 
 def _neo4j_store(store: Store) -> Any:
@@ -124,16 +124,17 @@ def gds_pagerank(
     return scores / total if total > 0 else np.full(n, 1.0 / max(n, 1))
 
 
-def leiden_query(store: Store) -> str:
-    """The named query for this server's Leiden: ``gds.leiden`` (GDS 2.5+) or ``gds.beta.leiden``.
+def leiden_is_beta(store: Store) -> bool:
+    """Whether this server's Leiden is ``gds.beta.leiden`` (GDS before 2.5) or ``gds.leiden``.
 
     Raises :class:`InputError` when the server has neither.
     """
-    names = {r["name"] for r in _neo4j_store(store).query("gds/procedures", read=True)}
+    rows = _neo4j_store(store).query("gds/procedures", read=True, prefix="gds.")
+    names = {r["name"] for r in rows}
     if "gds.leiden.stream" in names:
-        return "gds/leiden"
+        return False
     if "gds.beta.leiden.stream" in names:
-        return "gds/leiden_beta"
+        return True
     raise InputError(
         "this Graph Data Science installation has no Leiden procedure",
         hint="install GDS 2.x (2.5 or newer names it gds.leiden), or use the default engine",
@@ -144,14 +145,14 @@ def gds_communities(
     session: GdsSession, n: int, *, resolution: float, seed: int
 ) -> npt.NDArray[np.int64]:
     """Leiden community per idx (GDS ids, not yet renumbered)."""
-    rows = session.store.query(
-        leiden_query(session.store),
-        graph=session.undirected,
-        config={
-            "relationshipWeightProperty": "weight",
-            "gamma": resolution,
-            "randomSeed": seed,
-            "concurrency": 1,
-        },
-    )
+    config = {
+        "relationshipWeightProperty": "weight",
+        "gamma": resolution,
+        "randomSeed": seed,
+        "concurrency": 1,
+    }
+    if leiden_is_beta(session.store):
+        rows = session.store.query("gds/leiden_beta", graph=session.undirected, config=config)
+    else:
+        rows = session.store.query("gds/leiden", graph=session.undirected, config=config)
     return _dense(n, rows, "community", np.int64)

@@ -16,7 +16,7 @@ from kolgraph.demo import generate_demo, load_demo
 from kolgraph.errors import InputError
 from kolgraph.model import Account
 from kolgraph.rank.communities import modularity
-from kolgraph.rank.gds import require_gds
+from kolgraph.rank.gds import leiden_is_beta, require_gds
 from kolgraph.rank.graph import WeightedEdges, combine_edges
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import Store
@@ -65,8 +65,9 @@ def test_gds_exposes_leiden_as_a_production_procedure(demo_neo: Store) -> None:
     assert isinstance(demo_neo, Neo4jStore)
     version = require_gds(demo_neo)
     assert version.startswith("2.")
-    names = {r["name"] for r in demo_neo.query("gds/procedures", read=True)}
+    names = {r["name"] for r in demo_neo.query("gds/procedures", read=True, prefix="gds.")}
     assert "gds.leiden.stream" in names and "gds.pageRank.stream" in names
+    assert leiden_is_beta(demo_neo) is False
 
 
 def test_gds_pagerank_matches_the_same_dangling_rule(demo_neo: Store) -> None:

@@ -14,7 +14,6 @@ import pandas as pd
 import pytest
 
 from kolgraph.demo import generate_demo, load_demo
-from kolgraph.errors import InputError
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import AccountQuery, SQLiteStore, Store
 

@@ -83,9 +83,9 @@ def test_bulk_import_of_an_export_matches_the_embedded_store(
     lite = SQLiteStore(db)
     load_demo(lite, generate_demo(2_000, seed=21))
     out_dir = tmp_path / "bulk"
+    cli = [sys.executable, "-m", "kolgraph", "export", "neo4j-import", str(out_dir)]
     export = subprocess.run(
-        [sys.executable, "-m", "kolgraph", "export", "neo4j-import", str(out_dir)]
-        + ["--db", str(db), "--container-dir", str(out_dir)],
+        [*cli, "--db", str(db), "--container-dir", str(out_dir)],
         capture_output=True,
         text=True,
         check=False,
