@@ -96,7 +96,12 @@ def _driver(uri: str, user: str | None, password: str | None, retry_seconds: flo
         if drv is None:
             auth = (user, password or "") if user else None
             drv = neo4j.GraphDatabase.driver(
-                uri, auth=auth, max_transaction_retry_time=retry_seconds
+                uri,
+                auth=auth,
+                max_transaction_retry_time=retry_seconds,
+                # kolgraph's queries are fixed files; the server's hints about them (such as
+                # "property current_run does not exist" on a store not yet ranked) are noise
+                notifications_min_severity="OFF",
             )
             _DRIVERS[key] = drv
         return drv
