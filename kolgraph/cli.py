@@ -84,6 +84,13 @@ class OutFormat(str, Enum):
     json = "json"
 
 
+class Objective(str, Enum):
+    auto = "auto"
+    engagement = "engagement"
+    reach = "reach"
+    frequency = "frequency"
+
+
 class Engine(str, Enum):
     kolgraph = "kolgraph"
     gds = "gds"
@@ -374,7 +381,8 @@ def rank(
         str | None,
         typer.Option(
             help="Recompute only these stages (comma-separated: pagerank, communities, "
-            "overlap, quality); the rest is kept from the current run."
+            "overlap, quality, influence, sketches, engagement); the rest is kept from the "
+            "current run."
         ),
     ] = None,
     half_life: Annotated[
@@ -745,6 +753,9 @@ def _plan_params(
     include: list[str] | None,
     exclude: list[str] | None,
     skip_flagged: bool = False,
+    objective: str = "auto",
+    min_frequency: int = 2,
+    horizon: float = 14.0,
 ) -> Any:
     from kolgraph.plan import KindRange, PlanParams
 
@@ -760,6 +771,9 @@ def _plan_params(
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
         skip_flagged=skip_flagged,
+        objective=objective,  # type: ignore[arg-type]
+        min_frequency=min_frequency,
+        horizon_days=horizon,
     )
 
 
@@ -788,6 +802,16 @@ def _print_plan(plan: Any) -> None:
     s.add_row("expected unique reach", f"{plan.unique_reach:,} of {plan.target_size:,} targeted")
     s.add_row("summed audiences", f"{plan.total_audience:,}")
     s.add_row("overlap (duplicated share)", f"{plan.overlap_rate:.1%}")
+    s.add_row("objective", plan.objective)
+    if plan.forecast:
+        f = plan.forecast["moved_users"]
+        s.add_row(
+            f"people moved within {plan.forecast['horizon_days']:g} days",
+            f"{f['expected']:,.0f} (80% interval {f['low']:,.0f}..{f['high']:,.0f}, measured "
+            f"on {f['calibrated_on']} points of this store's history"
+            + (", extrapolated" if f["extrapolated"] else "")
+            + ")",
+        )
     if len(plan.overlap):
         r = plan.overlap.iloc[0]
         s.add_row("most overlapping pair", f"{r['a']} / {r['b']}: Jaccard {r['jaccard']:.3f}")
@@ -822,24 +846,88 @@ def plan(
         bool,
         typer.Option("--skip-flagged", help="Leave out accounts whose audience was flagged."),
     ] = False,
+    objective: Annotated[
+        Objective,
+        typer.Option(
+            help="engagement: expected engaged people; reach: unique audience; frequency: "
+            "people reached at least --min-frequency times; auto: the best of them on this "
+            "store's own history (reach without timestamped cascades)."
+        ),
+    ] = Objective.auto,
+    min_frequency: Annotated[
+        int, typer.Option(min=1, help="Exposures that count for --objective frequency.")
+    ] = 2,
+    horizon: Annotated[
+        float, typer.Option(help="Forecast horizon in days (a hot topic lives 7-14).")
+    ] = 14.0,
     format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Choose accounts under a budget for the largest unique reach, with phase roles."""
+    """Choose accounts under a budget for the objective, with phase roles and a forecast."""
     from kolgraph.plan import make_plan
 
     params = _plan_params(
-        budget, kol, media, own, community, platform, include, exclude, skip_flagged
+        budget,
+        kol,
+        media,
+        own,
+        community,
+        platform,
+        include,
+        exclude,
+        skip_flagged,
+        objective.value,
+        min_frequency,
+        horizon,
     )
     with _open(db, store) as st:
         result = make_plan(st, params, settings=_settings())
     if format is OutFormat.json:
-        from kolgraph.plan import plan_to_dict
+        from kolgraph.api.schemas import PlanResponse
 
-        sys.stdout.write(json.dumps(plan_to_dict(result), indent=2) + "\n")
+        doc = PlanResponse.from_plan(result).model_dump(mode="json")
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
     else:
         _print_plan(result)
+
+
+@app.command()
+@handle_errors
+def backtest(
+    k: Annotated[str, typer.Option(help="Plan sizes to compare, comma-separated.")] = "10,25,50",
+    train_share: Annotated[
+        float, typer.Option(help="Share of cascades (by start time) to plan from.")
+    ] = 0.7,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the table as markdown to this file.")
+    ] = None,
+    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Plan on the past, count who moved after: kolgraph's objectives against baselines."""
+    from kolgraph.plan.backtest import BacktestParams
+    from kolgraph.plan.learned import backtest_store
+    from kolgraph.plan.report import backtest_markdown, backtest_table, calibration_line
+
+    try:
+        ks = tuple(int(x) for x in k.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--k {k!r} is not a list of numbers", hint="e.g. --k 10,25,50") from None
+    params = BacktestParams(ks=ks, train_share=train_share).check()
+    with _open(db, store) as st:
+        with out.status("backtest: fitting on the past, planning, counting moved users"):
+            result = backtest_store(st, params=params)
+    if markdown is not None:
+        markdown.write_text(backtest_markdown(result), encoding="utf-8")
+    if format is OutFormat.json:
+        sys.stdout.write(json.dumps(result.as_dict(), indent=2, default=float) + "\n")
+        return
+    out.print(backtest_table(result))
+    out.print(calibration_line(result))
+    for note in result.notes:
+        out.print(f"[dim]note: {note}[/]")
 
 
 # ------------------------------------------------------------------------ serve / demo

@@ -223,6 +223,16 @@ class PlanRequest(BaseModel):
     skip_flagged: bool = Field(
         False, description="Leave out accounts whose audience the rank run flagged."
     )
+    objective: Literal["auto", "engagement", "reach", "frequency"] = Field(
+        "auto",
+        description="What the plan maximises: expected engaged people, unique reach, people "
+        "reached at least min_frequency times; auto: the one that did best on the store's "
+        "own history (reach without timestamped cascades).",
+    )
+    min_frequency: int = Field(2, ge=1, le=100, description="For the frequency objective.")
+    horizon_days: float = Field(
+        14.0, gt=0, le=3650, allow_inf_nan=False, description="Forecast horizon in days."
+    )
 
     def to_params(self) -> PlanParams:
         """The planner's parameters for this request."""
@@ -239,6 +249,9 @@ class PlanRequest(BaseModel):
             include=tuple(self.include),
             exclude=tuple(self.exclude),
             skip_flagged=self.skip_flagged,
+            objective=self.objective,
+            min_frequency=self.min_frequency,
+            horizon_days=self.horizon_days,
         )
 
 
@@ -259,6 +272,9 @@ class PlannedAccountOut(BaseModel):
     cost_estimated: bool = Field(description="True when the cost comes from the rate card.")
     pagerank: float
     community: int | None
+    marginal_engaged: float | None = Field(
+        None, description="Expected engaged people it adds (engagement objective)."
+    )
 
 
 class PhaseOut(BaseModel):
@@ -280,6 +296,26 @@ class OverlapOut(BaseModel):
     jaccard: float
 
 
+class ForecastValue(BaseModel):
+    """An expected value and its 80% interval."""
+
+    expected: float
+    low: float
+    high: float
+    interval: float
+    calibrated_on: int = Field(description="Predicted/measured pairs the interval rests on.")
+    extrapolated: bool = Field(description="True when no calibration point had this horizon.")
+
+
+class ForecastOut(BaseModel):
+    """What the plan is expected to move within the horizon."""
+
+    horizon_days: float
+    moved_users: ForecastValue
+    calibration: dict[str, Any]
+    what: str
+
+
 class PlanResponse(BaseModel):
     """A campaign plan and its totals (the CLI's JSON shape)."""
 
@@ -294,6 +330,10 @@ class PlanResponse(BaseModel):
     phases: list[PhaseOut]
     overlap: list[OverlapOut] = Field(description=f"Up to {MAX_OVERLAP_PAIRS} pairs.")
     notes: list[str]
+    objective: str = Field(description="The objective the plan maximised.")
+    forecast: ForecastOut | None = Field(
+        None, description="Moved people with a measured 80% interval (needs an engagement model)."
+    )
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
@@ -320,6 +360,7 @@ class PlanResponse(BaseModel):
                     cost_estimated=a.cost_estimated,
                     pagerank=a.pagerank,
                     community=a.community,
+                    marginal_engaged=a.marginal_engaged,
                 )
                 for a in plan.accounts
             ],
@@ -344,4 +385,6 @@ class PlanResponse(BaseModel):
                 )
             ],
             notes=list(plan.notes),
+            objective=plan.objective,
+            forecast=ForecastOut.model_validate(plan.forecast) if plan.forecast else None,
         )

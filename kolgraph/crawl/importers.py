@@ -592,7 +592,7 @@ def _parse_cascade_line(text: str) -> tuple[str | None, list[tuple[str, str]]]:
     bits = text.split()
     if len(bits) == 2:
         return None, [(bits[0], bits[1])]
-    if len(bits) % 2 == 1 and len(bits) >= 3:  # topo-lstm: "query uid ts uid ts ..."
+    if len(bits) % 2 == 1 and len(bits) >= 3:  # topo-lstm: "root uid ts uid ts ..."
         return bits[0], [(bits[i], bits[i + 1]) for i in range(1, len(bits), 2)]
     raise ValueError(
         f"{len(bits)} fields: expected 'uid ts,uid ts,...' or 'query uid ts uid ts ...'"
@@ -612,12 +612,13 @@ def import_cascades(
     """Import adoption cascades as repost edges.
 
     Two line formats are read: ``uid ts,uid ts,...`` (Douban) and
-    ``query uid ts uid ts ...`` (Topo-LSTM Twitter cascades). Within a cascade
-    adopters are taken in time order. Each adopter after the first becomes a
-    reposter of the **most recent earlier adopter it follows** (follow edges
-    already in the store), or of the first adopter when it follows none of
-    them. All edges of a cascade share the post id ``"<root uid>@<root ts>"``
-    (``"<query>@<root ts>"`` for Topo-LSTM), so re-importing adds nothing.
+    ``root uid ts uid ts ...`` (Topo-LSTM Twitter cascades, whose first field is
+    the cascade's source user, listed without a time: it is taken to post at
+    the first listed time). Within a cascade adopters are taken in time order.
+    Each adopter after the first becomes a reposter of the **most recent earlier
+    adopter it follows** (follow edges already in the store), or of the first
+    adopter when it follows none of them. All edges of a cascade share the post
+    id ``"<root uid>@<root ts>"``, so re-importing adds nothing.
 
     Import follow edges first: linking uses them.
     """
@@ -635,7 +636,10 @@ def import_cascades(
         except ValueError as exc:
             rejects.bad(lineno, str(exc), text[:200])
             continue
-        bad = None
+        bad = None if cid is None else _check_id(cid, True)
+        if bad:
+            rejects.bad(lineno, f"source user: {bad}", text[:200])
+            continue
         parsed: list[tuple[str, int]] = []
         for uid, ts_s in pairs:
             bad = _check_id(uid, True)
@@ -648,8 +652,10 @@ def import_cascades(
         if bad:
             rejects.bad(lineno, bad, text[:200])
             continue
+        if cid is not None and parsed:  # the source user posts first
+            parsed.insert(0, (cid, min(t for _, t in parsed)))
         if len(parsed) >= 2:
-            cascades.append((cid, parsed))
+            cascades.append((None, parsed))
 
     follows = _follow_lookup(store, platform, {u for _, c in cascades for u, _ in c})
     src_l: list[str] = []

@@ -17,7 +17,7 @@ from __future__ import annotations
 import heapq
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -30,6 +30,10 @@ from kolgraph.rank.graph import follower_matrix
 from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import Store
+
+if TYPE_CHECKING:
+    from kolgraph.plan.backtest import LearnedPlanner
+    from kolgraph.plan.objective import Objective
 
 __all__ = [
     "PHASES",
@@ -104,6 +108,9 @@ class PlanParams:
     exclude: tuple[str, ...] = ()
     top_kol_share: float = 0.2
     skip_flagged: bool = False
+    objective: Literal["auto", "engagement", "reach", "frequency"] = "auto"
+    min_frequency: int = 2
+    horizon_days: float = 14.0
 
     def check(self) -> PlanParams:
         if not np.isfinite(self.budget) or self.budget <= 0:
@@ -113,6 +120,21 @@ class PlanParams:
                 raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
         if not 0 < self.top_kol_share <= 1:
             raise InputError("top_kol_share must be in (0, 1]")
+        if self.objective not in ("auto", "engagement", "reach", "frequency"):
+            raise InputError(
+                f"unknown objective {self.objective!r}",
+                hint="use auto, engagement, reach or frequency",
+            )
+        if not np.isfinite(self.horizon_days) or self.horizon_days <= 0:
+            raise InputError(
+                f"horizon must be a positive number of days, got {self.horizon_days}",
+                hint="e.g. --horizon 14 (a hot topic lives one to two weeks)",
+            )
+        if self.min_frequency < 1:
+            raise InputError(
+                f"min frequency must be at least 1, got {self.min_frequency}",
+                hint="e.g. --min-frequency 2",
+            )
         return self
 
     def range_of(self, kind: Kind) -> KindRange:
@@ -135,6 +157,7 @@ class PlannedAccount:
     cost_estimated: bool
     pagerank: float
     community: int | None
+    marginal_engaged: float | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +173,8 @@ class Plan:
     overlap: pd.DataFrame
     run_id: str | None
     notes: list[str]
+    objective: str = "reach"
+    forecast: dict[str, Any] | None = None
 
     @property
     def overlap_rate(self) -> float:
@@ -170,11 +195,25 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
         raise InputError(
             "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
         )
+    params.check()
     arrays = store.graph_arrays()
     accounts = store.accounts_frame()
     scores = store.current_scores()
     audience = follower_matrix(arrays)
-    return plan_arrays(audience, accounts, scores, params, settings=settings, run_id=run.id)
+    learned = None
+    if params.objective in ("auto", "engagement"):
+        from kolgraph.plan.learned import load_learned
+
+        learned = load_learned(store, run.id)
+        if learned is None and params.objective == "engagement":
+            raise InputError(
+                "the current rank run has no engagement model (the store needs at least 50 "
+                "timestamped cascades)",
+                hint="import cascades and run `kolgraph rank`, or use --objective reach",
+            )
+    return plan_arrays(
+        audience, accounts, scores, params, settings=settings, run_id=run.id, learned=learned
+    )
 
 
 def _costs(
@@ -198,8 +237,9 @@ def plan_arrays(
     *,
     settings: Settings | None = None,
     run_id: str | None = None,
+    learned: LearnedPlanner | None = None,
 ) -> Plan:
-    r"""Choose accounts under a budget by marginal unique audience per cost.
+    r"""Choose accounts under a budget by marginal gain of the objective per cost.
 
     Parameters
     ----------
@@ -214,6 +254,10 @@ def plan_arrays(
     settings
         Cost model for accounts without a price (``cost_per_1k_audience``,
         ``min_cost``) and ``auto_kol``.
+    learned
+        The run's engagement model (:mod:`kolgraph.plan.learned`): needed for the
+        ``engagement`` objective, chooses the objective under ``auto`` and gives
+        the plan its forecast.
 
     Returns
     -------
@@ -236,6 +280,10 @@ def plan_arrays(
     Coverage is monotone submodular, so stale gains are upper bounds and the
     lazy evaluation returns the same choice as a full scan. Own accounts
     without a price cost 0 (the brand posts for free).
+
+    With another objective (:mod:`kolgraph.plan.objective`) the numerator is that
+    objective's marginal gain: expected engaged users, or people newly reached
+    ``min_frequency`` times.
     """
     s = settings or get_settings()
     params.check()
@@ -318,26 +366,37 @@ def plan_arrays(
 
     covered = np.zeros(n, dtype=bool)
     chosen: list[int] = []
-    gains: dict[int, int] = {}
+    gains: dict[int, float] = {}
     count = {k: 0 for k in _PLANNABLE}
     spent = 0.0
     row_of = {int(c): r for r, c in enumerate(cand)}
 
-    def gain(i: int) -> int:
+    objective, obj, objective_notes = _objective(params, learned, audience, target, n)
+    notes += objective_notes
+    engaged: dict[int, float] = {}
+
+    def reach_gain(i: int) -> int:
         r = row_of[i]
         cols = sub.indices[sub.indptr[r] : sub.indptr[r + 1]]
         return int((~covered[cols]).sum())
 
-    def take(i: int, g: int) -> None:
+    def gain(i: int) -> float:
+        return reach_gain(i) if obj is None else obj.gain(i)
+
+    def take(i: int, g: float) -> None:
         nonlocal spent
         r = row_of[i]
+        if obj is not None:
+            engaged[i] = obj.gain(i)
+            obj.take(i)
+            g = reach_gain(i)
         covered[sub.indices[sub.indptr[r] : sub.indptr[r + 1]]] = True
         chosen.append(i)
         gains[i] = g
         spent += float(cost_all[i])
         count[Kind(kind_arr[i])] += 1
 
-    def ratio(g: int, c: float) -> float:
+    def ratio(g: float, c: float) -> float:
         return g / c if c > 0 else float("inf") if g > 0 else 0.0
 
     def reserve(i: int) -> float:
@@ -452,7 +511,8 @@ def plan_arrays(
                 phase=phase,
                 day_from=PHASES[phase][0],
                 day_to=PHASES[phase][1],
-                marginal_reach=gains[i],
+                marginal_reach=int(gains[i]),
+                marginal_engaged=round(engaged[i], 2) if i in engaged else None,
                 audience=int(audience_size[i]),
                 cost=float(cost_all[i]),
                 cost_estimated=bool(est_all[i]),
@@ -486,7 +546,73 @@ def plan_arrays(
         overlap=ov,
         run_id=run_id,
         notes=notes,
+        objective=objective,
+        forecast=_forecast(learned, idx, params.horizon_days),
     )
+
+
+def _objective(
+    params: PlanParams,
+    learned: LearnedPlanner | None,
+    audience: sp.csr_matrix,
+    target: npt.NDArray[np.bool_],
+    n: int,
+) -> tuple[str, Objective | None, list[str]]:
+    """The objective to maximise (``None``: plain reach, the planner's own loop)."""
+    from kolgraph.plan.objective import (
+        EngagementInputs,
+        EngagementObjective,
+        FrequencyObjective,
+    )
+
+    notes: list[str] = []
+    name = params.objective
+    if name == "auto":
+        if learned is None:
+            notes.append(
+                "objective reach: the store has no timestamped cascades to learn engagement "
+                "from (import cascades and rank again to plan for engagement)"
+            )
+            name = "reach"
+        else:
+            name = learned.objective
+            notes += [f"objective {name} (auto): {learned.notes[0]}"] if learned.notes else []
+    if name == "reach":
+        return "reach", None, notes
+    if name == "frequency":
+        A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
+        return "frequency", FrequencyObjective(A, params.min_frequency), notes
+    assert learned is not None
+    inputs = learned.model.probabilities(learned.evidence, horizon_days=params.horizon_days)
+    if inputs.P.shape[0] != n:
+        raise InputError(
+            "the engagement model was learned on a different set of accounts",
+            hint="run `kolgraph rank` again after importing",
+        )
+    if not target.all():  # only engaged people inside the target count
+        share = float(target.mean())
+        P = inputs.P.multiply(target[np.newaxis, :]).tocsr()
+        inputs = EngagementInputs(P, inputs.novel * share, inputs.pool * share)
+    return "engagement", EngagementObjective(inputs), notes
+
+
+def _forecast(
+    learned: LearnedPlanner | None, chosen: npt.NDArray[np.int64], horizon: float
+) -> dict[str, Any] | None:
+    """Moved users within the horizon with the 80% interval measured on the history."""
+    if learned is None or chosen.size == 0:
+        return None
+    f, _ = learned.forecast(chosen, horizon)
+    return {
+        "horizon_days": horizon,
+        "moved_users": f.as_dict(),
+        "calibration": learned.calibration.as_dict(),
+        "what": (
+            "distinct people expected to engage after the chosen accounts post, within the "
+            "horizon; low..high is an 80% interval set from the model's measured error on "
+            "time splits of this store's own history"
+        ),
+    }
 
 
 def plan_to_dict(plan: Plan) -> dict[str, Any]:
@@ -500,6 +626,8 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "total_audience": plan.total_audience,
         "overlap_rate": round(plan.overlap_rate, 6),
         "target_size": plan.target_size,
+        "objective": plan.objective,
+        "forecast": plan.forecast,
         "accounts": [
             {
                 "key": a.key,
@@ -509,6 +637,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
                 "day_from": a.day_from,
                 "day_to": a.day_to,
                 "marginal_reach": a.marginal_reach,
+                "marginal_engaged": a.marginal_engaged,
                 "audience": a.audience,
                 "cost": a.cost,
                 "cost_estimated": a.cost_estimated,

@@ -31,7 +31,15 @@ from kolgraph.store.base import RunInfo, RunResults, Store
 __all__ = ["COMPUTE_STAGES", "STAGES", "JobResult", "RankParams", "new_run_id", "run_rank"]
 
 #: Stages that compute something; ``RankParams.only`` picks a subset.
-COMPUTE_STAGES = ("pagerank", "communities", "overlap", "quality", "influence", "sketches")
+COMPUTE_STAGES = (
+    "pagerank",
+    "communities",
+    "overlap",
+    "quality",
+    "influence",
+    "sketches",
+    "engagement",
+)
 STAGES = ("load", *COMPUTE_STAGES, "write")
 
 #: ``progress(stage, done, total)``: called when a stage starts (done=0) and ends.
@@ -344,6 +352,20 @@ def run_rank(
                     with suppress(NotFound):
                         artifacts["sketches"] = store.run_artifact(cur.id, "sketches")
         del audience  # the write stage does not need it (and builds 1M-row results)
+        engagement_note = ""
+        with stage("engagement"):
+            from kolgraph.plan.learned import ARTIFACT, learn_from_store, to_bytes
+
+            if wanted("engagement"):
+                learned, engagement_note = learn_from_store(store)
+                if learned is not None:
+                    artifacts[ARTIFACT] = to_bytes(learned)
+                    del learned
+            else:
+                cur = store.current_run()
+                if cur is not None:
+                    with suppress(NotFound):
+                        artifacts[ARTIFACT] = store.run_artifact(cur.id, ARTIFACT)
         with stage("write"):
             membership = comm.membership
             sizes = comm.sizes()
@@ -374,6 +396,7 @@ def run_rank(
             "weighted_edges": n_weighted,
             "communities": len(communities),
             "overlap_pairs": len(overlaps),
+            "engagement_model": int(ARTIFACT in artifacts),
         }
         quality = {
             "modularity": round(comm.quality, 6),

@@ -400,10 +400,12 @@ def test_douban_cascades_link_to_the_first_adopter_without_follows(
 def test_topo_lstm_cascades(st: SQLiteStore, tmp_path: Path) -> None:
     path = write(tmp_path, "train.txt", "476 72007 92093102 352 92093163 12481 92093699\n")
     report = import_cascades(st, path, platform="twitter")
-    assert report.edges == 2
+    # the first field is the source user: every adopter reposts it (no follow edges here)
+    assert report.edges == 3
     assert reposts(st) == {
-        ("twitter:352", "twitter:72007", "476@92093102", 92093163, "repost", 1.0),
-        ("twitter:12481", "twitter:72007", "476@92093102", 92093699, "repost", 1.0),
+        ("twitter:72007", "twitter:476", "476@92093102", 92093102, "repost", 1.0),
+        ("twitter:352", "twitter:476", "476@92093102", 92093163, "repost", 1.0),
+        ("twitter:12481", "twitter:476", "476@92093102", 92093699, "repost", 1.0),
     }
 
 

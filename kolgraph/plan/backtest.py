@@ -1,0 +1,461 @@
+r"""The product's own evaluation: plan on the past, count who moved in the future.
+
+:func:`run_backtest` splits a store's cascades by start time (the first
+``train_share`` train, every one of them starting before every test cascade),
+rebuilds what the planner would have known at the cut, picks ``k`` accounts with
+each method and counts on the test cascades the **moved users**
+(:func:`~kolgraph.plan.cascades.moved_users`; with a follow graph also the
+stricter *path* count). Methods:
+
+* kolgraph's objectives (``engagement``, ``reach``, ``frequency``) and its
+  default ``auto``: the objective that did best on a split *inside* the training
+  history (:func:`learn`);
+* baselines from the same training data: random (mean of several seeds), top
+  followers, top PageRank, top past spread, DegreeDiscountIC (:math:`p = 0.01`),
+  greedy coverage of past-spread sets;
+* the hindsight greedy on the test cascades, a ceiling no method can know.
+
+The default plan's forecasts (moved users within a horizon) are compared with
+the measured values at several horizons: the share of measured values inside
+the 80% interval and the median ratio of expected to measured.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+import numpy as np
+import numpy.typing as npt
+
+from kolgraph.errors import InputError
+from kolgraph.plan.baselines import (
+    audience_matrix,
+    degree_discount,
+    greedy_coverage,
+    past_spread_matrix,
+    random_accounts,
+    top_by,
+)
+from kolgraph.plan.cascades import DAY, Cascades, moved_mask, moved_users, path_moved_users
+from kolgraph.plan.engagement import EngagementModel, Evidence, build_evidence, fit_engagement
+from kolgraph.plan.forecast import Calibration, Forecast
+from kolgraph.plan.objective import (
+    EngagementObjective,
+    FrequencyObjective,
+    ReachObjective,
+    expected_engaged,
+    greedy_select,
+)
+
+__all__ = [
+    "BacktestParams",
+    "BacktestResult",
+    "LearnedPlanner",
+    "OBJECTIVES",
+    "learn",
+    "run_backtest",
+]
+
+IntArray = npt.NDArray[np.int64]
+Follows = tuple[IntArray, IntArray] | None
+ObjectiveName = Literal["engagement", "reach", "frequency"]
+OBJECTIVES: tuple[ObjectiveName, ...] = ("engagement", "reach", "frequency")
+BASELINES = (
+    "random",
+    "top followers",
+    "top PageRank",
+    "top past spread",
+    "degree discount",
+    "greedy past spread",
+)
+
+
+@dataclass(frozen=True)
+class BacktestParams:
+    """How a backtest (and the planner's own inner check) is run."""
+
+    ks: tuple[int, ...] = (10, 25, 50)
+    train_share: float = 0.7
+    early: int = 50
+    random_seeds: int = 5
+    horizons: tuple[float, ...] = (0.0625, 0.125, 0.25, 0.5, 1.0)
+    inner_cuts: tuple[float, ...] = (0.55, 0.7)
+    max_pairs: int = 600_000
+    min_frequency: int = 2
+    model: Literal["boosting", "logistic"] = "boosting"
+
+    def check(self) -> BacktestParams:
+        if not self.ks or min(self.ks) < 1:
+            raise InputError(f"--k {list(self.ks)}: each k must be at least 1", hint="e.g. --k 10,25,50")
+        if not 0 < self.train_share < 1:
+            raise InputError(f"train share {self.train_share} must be between 0 and 1")
+        return self
+
+
+@dataclass
+class LearnedPlanner:
+    """What the planner knows at ``now``: the fitted model, its evidence and its error."""
+
+    model: EngagementModel
+    evidence: Evidence
+    calibration: Calibration
+    objective: ObjectiveName
+    objective_scores: dict[str, float]
+    audience_kind: str
+    now: int
+    notes: list[str] = field(default_factory=list)
+
+    def slim(self) -> LearnedPlanner:
+        """The same planner without the pair feature matrix (what a plan needs, compact).
+
+        The pairs' window probabilities are computed once here and kept, so a plan
+        never runs the classifier again.
+        """
+        from dataclasses import replace
+
+        p, moved = self.model._raw(self.evidence)
+        ev = replace(self.evidence, pair_x=np.zeros((0, 0)))
+        model = replace(self.model, _cache=[(ev, p.astype(np.float32), moved)])
+        return replace(self, model=model, evidence=ev)
+
+    def forecast(self, chosen: IntArray, horizon_days: float) -> tuple[Forecast, float]:
+        """Moved users within ``horizon_days`` of ``chosen`` posting; and the raw prediction."""
+        inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+        raw = expected_engaged(inputs, chosen)
+        return self.calibration.forecast(raw, horizon_days), raw
+
+
+def _candidates(history: Cascades, audience: Any) -> IntArray:
+    active = np.zeros(history.n_nodes, dtype=bool)
+    active[history.user] = True
+    active |= np.diff(audience.indptr) > 0
+    return np.flatnonzero(active)
+
+
+def _pagerank_scores(history: Cascades, follows: Follows) -> npt.NDArray[np.float64]:
+    from kolgraph.rank.graph import WeightedEdges
+    from kolgraph.rank.pagerank import pagerank
+
+    author = np.repeat(history.user[history.offsets[:-1]], history.sizes)
+    later = history.position > 0
+    src = [history.user[later]]
+    dst = [author[later]]
+    if follows is not None:
+        src.append(np.asarray(follows[0], dtype=np.int64))
+        dst.append(np.asarray(follows[1], dtype=np.int64))
+    s, d = np.concatenate(src), np.concatenate(dst)
+    edges = WeightedEdges(
+        history.n_nodes, s.astype(np.int32), d.astype(np.int32), np.ones(s.size)
+    )
+    return np.asarray(pagerank(edges).scores, dtype=np.float64)
+
+
+def _fit(
+    train: Cascades, follows: Follows, *, now: int, params: BacktestParams, folds: int = 3
+) -> tuple[EngagementModel, Evidence]:
+    model = fit_engagement(
+        train,
+        follows=follows,
+        early=params.early,
+        kind=params.model,
+        folds=folds,
+        max_pairs=params.max_pairs,
+    )
+    return model, build_evidence(train, now=now, follows=follows, early=params.early)
+
+
+def _selections(
+    train: Cascades,
+    follows: Follows,
+    model: EngagementModel,
+    ev: Evidence,
+    *,
+    horizon_days: float,
+    params: BacktestParams,
+    baselines: bool,
+) -> tuple[dict[str, list[int]], str, dict[str, float]]:
+    """Every method's picks (``max(ks)`` accounts, best first) from ``train`` alone."""
+    kmax = max(params.ks)
+    t0 = time.perf_counter()
+    inputs = model.probabilities(ev, horizon_days=horizon_days)
+    A, kind = audience_matrix(train, follows)
+    cand = _candidates(train, A)
+    sel: dict[str, list[int]] = {}
+    timing: dict[str, float] = {"probabilities": time.perf_counter() - t0}
+    t = time.perf_counter()
+    sel["engagement"] = greedy_select(EngagementObjective(inputs), cand, k=kmax).accounts
+    timing["engagement"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sel["reach"] = greedy_select(ReachObjective(A), cand, k=kmax).accounts
+    timing["reach"] = time.perf_counter() - t
+    sel["frequency"] = greedy_select(
+        FrequencyObjective(A, params.min_frequency), cand, k=kmax
+    ).accounts
+    if baselines:
+        spread = past_spread_matrix(train, early=params.early)
+        for seed in range(params.random_seeds):
+            sel[f"random#{seed}"] = random_accounts(cand, kmax, seed)
+        sel["top followers"] = top_by(np.diff(A.indptr), kmax)
+        sel["top PageRank"] = top_by(_pagerank_scores(train, follows), kmax, cand)
+        sel["top past spread"] = top_by(np.diff(spread.indptr), kmax)
+        sel["degree discount"] = degree_discount(A, kmax, p=0.01)
+        sel["greedy past spread"] = greedy_coverage(spread, kmax, cand)
+    return sel, kind, timing
+
+
+def _window(test: Cascades, now: int, days: float) -> Cascades:
+    """What happens within ``days`` of ``now``: cascades started and adoptions made by then."""
+    end = int(now + days * DAY)
+    return test.take(test.start < end).before(end)
+
+
+def _forecast_points(
+    model: EngagementModel,
+    ev: Evidence,
+    test: Cascades,
+    chosen: list[int],
+    *,
+    now: int,
+    horizon_days: float,
+    params: BacktestParams,
+) -> list[tuple[int, float, float, float]]:
+    """(k, horizon days, predicted, measured) at each k and horizon share."""
+    out = []
+    for h in params.horizons:
+        days = h * horizon_days
+        inputs = model.probabilities(ev, horizon_days=days)
+        window = _window(test, now, days)
+        for k in params.ks:
+            S = np.asarray(chosen[:k], dtype=np.int64)
+            out.append((k, days, expected_engaged(inputs, S), float(moved_users(window, S))))
+    return out
+
+
+def _horizon(test: Cascades, now: int) -> float:
+    return max(1 / 24, float(test.ts.max() - now) / DAY) if test.user.size else 1.0
+
+
+def learn(
+    history: Cascades,
+    *,
+    follows: Follows = None,
+    now: int | None = None,
+    params: BacktestParams | None = None,
+) -> LearnedPlanner:
+    """Fit the engagement model on ``history`` and measure it on splits inside it.
+
+    Each inner split (the cascades before a cut at ``inner_cuts`` of the history
+    against the rest) plans with every objective and compares the model's
+    predictions with what happened after the cut, at several horizons. Those
+    points set the forecast calibration and the ``auto`` objective (the one with
+    the best mean share of the best objective's moved users). The model used from
+    here on is then refitted on the whole history, its evidence computed at
+    ``now`` (default: the last adoption).
+    """
+    p = (params or BacktestParams()).check()
+    share: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
+    raw_moved: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
+    points: list[tuple[float, float, float]] = []
+    kind = "followers"
+    for c in p.inner_cuts:
+        inner_train, inner_test = history.split(c)
+        if inner_train.n_cascades < 20 or inner_test.n_cascades < 5:
+            continue
+        cut = int(inner_test.start.min())
+        horizon = _horizon(inner_test, cut)
+        model, ev = _fit(inner_train, follows, now=cut, params=p, folds=2)
+        sel, kind, _ = _selections(
+            inner_train, follows, model, ev, horizon_days=horizon, params=p, baselines=False
+        )
+        for k in p.ks:
+            got = {o: float(moved_users(inner_test, sel[o][:k])) for o in OBJECTIVES}
+            top = max(got.values())
+            for o in OBJECTIVES:
+                share[o].append(got[o] / top if top else 1.0)
+                raw_moved[o].append(got[o])
+        for name in ("engagement", "reach"):
+            points += [
+                (days, pred, meas)
+                for _, days, pred, meas in _forecast_points(
+                    model, ev, inner_test, sel[name], now=cut, horizon_days=horizon, params=p
+                )
+            ]
+    if not points:
+        raise InputError(
+            f"only {history.n_cascades} cascades: too few to check the model on its own history",
+            hint="import more cascades, or plan with --objective reach",
+        )
+    scores = {o: float(np.mean(v)) for o, v in share.items()}
+    calibration = Calibration.fit(points)
+    best = max(OBJECTIVES, key=lambda o: (scores[o], o == "engagement"))
+    at = int(history.ts.max()) if now is None else now
+    final, final_ev = _fit(history, follows, now=at, params=p)
+    notes = [
+        f"objective {best!r} moved the most people on the store's own history "
+        f"(mean share of the best objective over {len(share[best])} inner splits and k: "
+        + ", ".join(f"{o} {scores[o]:.3f}" for o in OBJECTIVES)
+        + ")"
+    ]
+    return LearnedPlanner(final, final_ev, calibration, best, scores, kind, at, notes)
+
+
+@dataclass
+class BacktestResult:
+    """Moved users per method and k, the forecast check, timings."""
+
+    ks: tuple[int, ...]
+    moved: dict[str, list[float]]
+    path: dict[str, list[float]] | None
+    forecast: list[dict[str, float]]
+    objective: str
+    audience: str
+    counts: dict[str, int]
+    timings: dict[str, float]
+    importances: dict[str, float]
+    notes: list[str]
+
+    @property
+    def best_baseline(self) -> list[float]:
+        return [max(self.moved[b][i] for b in BASELINES) for i in range(len(self.ks))]
+
+    def ratios(self) -> dict[str, list[float]]:
+        best = self.best_baseline
+        return {m: [v / b if b else float("nan") for v, b in zip(vals, best, strict=True)] for m, vals in self.moved.items()}
+
+    @property
+    def coverage(self) -> float:
+        inside = [p["low"] <= p["measured"] <= p["high"] for p in self.forecast]
+        return float(np.mean(inside)) if inside else float("nan")
+
+    @property
+    def median_ratio(self) -> float:
+        r = [p["expected"] / p["measured"] for p in self.forecast if p["measured"] > 0]
+        return float(np.median(r)) if r else float("nan")
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "ks": list(self.ks),
+            "objective": self.objective,
+            "audience": self.audience,
+            "moved": self.moved,
+            "path": self.path,
+            "ratio_to_best_baseline": self.ratios(),
+            "forecast": {
+                "coverage_80": self.coverage,
+                "median_expected_over_measured": self.median_ratio,
+                "points": self.forecast,
+            },
+            "counts": self.counts,
+            "timings": self.timings,
+            "importances": self.importances,
+            "notes": self.notes,
+        }
+
+
+def hindsight(test: Cascades, k: int, *, pool: int = 3000) -> list[int]:
+    """Greedy on the test cascades themselves (a ceiling): lazy, exact marginal counts."""
+    import heapq
+
+    tail = np.bincount(
+        test.user, weights=(np.repeat(test.sizes, test.sizes) - 1 - test.position), minlength=test.n_nodes
+    )
+    cand = np.argsort(-tail, kind="stable")[:pool]
+    chosen = np.zeros(test.n_nodes, dtype=bool)
+    value = 0
+    heap = [(-float(tail[v]), int(v), -1) for v in cand if tail[v] > 0]
+    heapq.heapify(heap)
+    out: list[int] = []
+    step = 0
+    while heap and len(out) < k:
+        _, v, stamp = heapq.heappop(heap)
+        if stamp == step:
+            chosen[v] = True
+            value = int(moved_mask(test, chosen).sum())
+            out.append(v)
+            step += 1
+            continue
+        chosen[v] = True
+        g = int(moved_mask(test, chosen).sum()) - value
+        chosen[v] = False
+        heapq.heappush(heap, (-float(g), v, step))
+    return out
+
+
+def run_backtest(
+    cascades: Cascades,
+    *,
+    follows: Follows = None,
+    params: BacktestParams | None = None,
+) -> BacktestResult:
+    """Split by start time, plan on the past with every method, count moved users after.
+
+    Raises
+    ------
+    InputError
+        If there are too few cascades to split twice (the backtest's split and the
+        planner's own inner split).
+    """
+    p = (params or BacktestParams()).check()
+    if cascades.n_cascades < 50:
+        raise InputError(
+            f"only {cascades.n_cascades} timestamped cascades: a backtest needs at least 50",
+            hint="import more cascades (`kolgraph import cascades FILE`)",
+        )
+    train, test = cascades.split(p.train_share)
+    cut = int(test.start.min())
+    horizon = _horizon(test, cut)
+    t0 = time.perf_counter()
+    planner = learn(train, follows=follows, now=cut, params=p)
+    learn_s = time.perf_counter() - t0
+    ev = planner.evidence
+    sel, kind, timing = _selections(
+        train, follows, planner.model, ev, horizon_days=horizon, params=p, baselines=True
+    )
+    sel["kolgraph (auto)"] = sel[planner.objective]
+    sel["hindsight (ceiling)"] = hindsight(test, max(p.ks))
+    moved: dict[str, list[float]] = {}
+    for name, s in sel.items():
+        if name.startswith("random#"):
+            continue
+        moved[name] = [float(moved_users(test, s[:k])) for k in p.ks]
+    rnd = [n for n in sel if n.startswith("random#")]
+    moved["random"] = [
+        float(np.mean([moved_users(test, sel[n][:k]) for n in rnd])) for k in p.ks
+    ]
+    path = None
+    if follows is not None and follows[0].size:
+        path = {
+            name: [float(path_moved_users(test, sel[name][:k], follows)) for k in p.ks]
+            for name in moved
+            if name != "random"
+        }
+    forecast = []
+    default = sel["kolgraph (auto)"]
+    for k_, days, raw, measured in _forecast_points(
+        planner.model, planner.evidence, test, default, now=cut, horizon_days=horizon, params=p
+    ):
+        f = planner.calibration.forecast(raw, days)
+        forecast.append(
+            {"k": k_, "horizon_days": days, "raw": raw, "expected": f.expected, "low": f.low, "high": f.high, "measured": measured}
+        )
+    return BacktestResult(
+        ks=p.ks,
+        moved=moved,
+        path=path,
+        forecast=forecast,
+        objective=planner.objective,
+        audience=kind,
+        counts={
+            "cascades": cascades.n_cascades,
+            "train_cascades": train.n_cascades,
+            "test_cascades": test.n_cascades,
+            "test_adoptions": int(test.user.size),
+            "test_users": int(np.unique(test.user).size),
+            "evidence_pairs": ev.n_pairs,
+        },
+        timings={"learn": learn_s, **timing},
+        importances=planner.model.importances,
+        notes=planner.notes,
+    )

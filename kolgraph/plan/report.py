@@ -1,0 +1,80 @@
+"""A backtest as a terminal table, markdown and JSON (one layout for the CLI and the bench)."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from rich.table import Table
+
+from kolgraph.plan.backtest import BASELINES, BacktestResult
+
+__all__ = ["backtest_markdown", "backtest_table", "calibration_line"]
+
+
+def _order(result: BacktestResult) -> list[str]:
+    head = ["kolgraph (auto)", "engagement", "reach", "frequency"]
+    tail = ["hindsight (ceiling)"]
+    return [m for m in head + list(BASELINES) + tail if m in result.moved]
+
+
+def _ratio(x: float) -> str:
+    return "-" if math.isnan(x) else f"{x:.3f}"
+
+
+def backtest_table(result: BacktestResult, *, title: str = "backtest") -> Table:
+    """Moved users per method and k, and the ratio to the best baseline."""
+    c = result.counts
+    t = Table(
+        title=f"{title}: moved users on {c['test_cascades']:,} test cascades "
+        f"({c['test_users']:,} users); auto = {result.objective}; audience = {result.audience}"
+    )
+    t.add_column("method")
+    for k in result.ks:
+        t.add_column(f"k={k} / best baseline", justify="right")
+    for k in result.ks:
+        t.add_column(f"moved k={k}", justify="right")
+    ratios = result.ratios()
+    for m in _order(result):
+        t.add_row(m, *(_ratio(v) for v in ratios[m]), *(f"{v:,.0f}" for v in result.moved[m]))
+    return t
+
+
+def calibration_line(result: BacktestResult) -> str:
+    """The forecast check in one line."""
+    n = len(result.forecast)
+    return (
+        f"forecast of the default plan: measured value inside the 80% interval at "
+        f"{result.coverage:.0%} of {n} (k, horizon) points; median expected / measured "
+        f"{result.median_ratio:.2f}"
+    )
+
+
+def backtest_markdown(result: BacktestResult, *, title: str = "backtest") -> str:
+    """The table of :func:`backtest_table` as markdown, with the forecast check."""
+    ratios = result.ratios()
+    ks = result.ks
+    lines = [
+        f"### {title}",
+        "",
+        f"Test cascades {result.counts['test_cascades']:,}, users {result.counts['test_users']:,}; "
+        f"auto = {result.objective}; audience = {result.audience}.",
+        "",
+        "| method | " + " | ".join(f"k={k}" for k in ks) + " | "
+        + " | ".join(f"moved k={k}" for k in ks) + " |",
+        "|---|" + "---:|" * (2 * len(ks)),
+    ]
+    for m in _order(result):
+        lines.append(
+            f"| {m} | "
+            + " | ".join(_ratio(v) for v in ratios[m])
+            + " | "
+            + " | ".join(f"{v:,.0f}" for v in result.moved[m])
+            + " |"
+        )
+    lines += ["", calibration_line(result), ""]
+    return "\n".join(lines)
+
+
+def as_json(result: BacktestResult) -> dict[str, Any]:
+    return result.as_dict()
