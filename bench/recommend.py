@@ -33,8 +33,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT.parent / "shared" / "data"
 
@@ -47,7 +45,9 @@ def _store_for(name: str, workdir: Path) -> Any:
     if name == "douban":
         d = DATA / "douban"
         import_edges(store, d / "social_edges.txt.gz", platform="douban", delimiter=",")
-        import_cascades(store, d / "cascades.txt.gz", platform="douban", on_error="skip")  # last line cut
+        import_cascades(
+            store, d / "cascades.txt.gz", platform="douban", on_error="skip"
+        )  # last line cut
     elif name == "twitter-graph-cascades":
         d = DATA / "twitter-graph-cascades"
         import_edges(store, d / "graph.txt", platform="twitter")
@@ -67,78 +67,68 @@ SETS = {
 }
 
 
-def run_set(name: str, ks: tuple[int, ...], workdir: Path) -> dict[str, Any]:
-    from kolgraph.plan.backtest import BacktestParams, run_backtest
-    from kolgraph.plan.cascades import cascades_from_store
+def run_set(name: str, ks: tuple[int, ...], workdir: Path) -> tuple[Any, dict[str, float]]:
+    from kolgraph.plan.backtest import BacktestParams
+    from kolgraph.plan.learned import backtest_store
 
     t = time.perf_counter()
     store = _store_for(name, workdir)
     load_s = time.perf_counter() - t
-    cascades = cascades_from_store(store)
-    g = store.graph_arrays()
-    follows = (g.follow_src.astype(np.int64), g.follow_dst.astype(np.int64)) if g.n_follows else None
     t = time.perf_counter()
-    res = run_backtest(cascades, follows=follows, params=BacktestParams(ks=ks))
-    out = res.as_dict()
-    out["set"] = name
-    out["timings"]["import"] = load_s
-    out["timings"]["backtest"] = time.perf_counter() - t
+    res = backtest_store(store, params=BacktestParams(ks=ks))
     store.close()
-    return out
+    return res, {"import": load_s, "backtest": time.perf_counter() - t}
 
 
-def _print(results: list[dict[str, Any]]) -> None:
+def _print(name: str, res: Any, times: dict[str, float]) -> None:
     from rich.console import Console
-    from rich.table import Table
+
+    from kolgraph.plan.report import backtest_table, calibration_line
 
     console = Console(width=200)
-    for r in results:
-        ks = r["ks"]
-        t = Table(
-            title=f"{r['set']}: moved users / best baseline ({r['counts']['test_cascades']:,} test "
-            f"cascades, {r['counts']['test_users']:,} users; auto = {r['objective']}, audience "
-            f"= {r['audience']})"
-        )
-        t.add_column("method")
-        for k in ks:
-            t.add_column(f"k={k}", justify="right")
-        for k in ks:
-            t.add_column(f"moved k={k}", justify="right")
-        for m, vals in r["ratio_to_best_baseline"].items():
-            t.add_row(m, *(f"{v:.3f}" for v in vals), *(f"{v:,.0f}" for v in r["moved"][m]))
-        console.print(t)
-        f = r["forecast"]
-        console.print(
-            f"forecast: 80% interval coverage {f['coverage_80']:.2f} over {len(f['points'])} "
-            f"(k, horizon) points; median expected/measured {f['median_expected_over_measured']:.2f}; "
-            f"learn {r['timings']['learn']:.1f} s, engagement greedy {r['timings']['engagement'] * 1000:.0f} ms"
-        )
-        imp = {k: v for k, v in r["importances"].items() if k != "auc"}
-        top = sorted(imp.items(), key=lambda kv: -kv[1])[:5]
-        console.print(
-            f"model AUC {r['importances'].get('auc', float('nan')):.3f}; top features: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in top)
-        )
+    console.print(backtest_table(res, title=name))
+    console.print(calibration_line(res))
+    imp = {k: v for k, v in res.importances.items() if k != "auc"}
+    top = sorted(imp.items(), key=lambda kv: -kv[1])[:5]
+    console.print(
+        f"pair model ROC AUC {res.importances.get('auc', float('nan')):.3f}; features that "
+        "mattered most (AUC drop when permuted): " + ", ".join(f"{k} {v:.3f}" for k, v in top)
+    )
+    console.print(
+        f"times: import {times['import']:.1f} s, backtest {times['backtest']:.1f} s (learn "
+        f"{res.timings['learn']:.1f} s, engagement plan of {max(res.ks)} accounts "
+        f"{res.timings['engagement'] * 1000:.0f} ms)"
+    )
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     ap.add_argument("--sets", default=",".join(SETS), help="comma-separated")
     ap.add_argument("--k", default="10,25,50")
-    ap.add_argument("--json", type=Path, default=None)
+    ap.add_argument("--json", type=Path, default=None, help="write every result as JSON")
+    ap.add_argument("--markdown", type=Path, default=None, help="write the tables as markdown")
     args = ap.parse_args()
     ks = tuple(int(x) for x in args.k.split(","))
-    results = []
+    from kolgraph.plan.report import backtest_markdown
+
+    results, markdown = [], []
     with tempfile.TemporaryDirectory() as tmp:
         for name in args.sets.split(","):
             if not SETS[name].exists():
                 print(f"skip {name}: {SETS[name]} is missing", file=sys.stderr)
                 continue
-            results.append(run_set(name, ks, Path(tmp)))
-            _print(results[-1:])
+            res, times = run_set(name, ks, Path(tmp))
+            _print(name, res, times)
+            results.append({"set": name, **res.as_dict(), "times": times})
+            markdown.append(backtest_markdown(res, title=name))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)
         args.json.write_text(json.dumps(results, indent=1, default=float))
+    if args.markdown:
+        args.markdown.parent.mkdir(parents=True, exist_ok=True)
+        args.markdown.write_text("\n".join(markdown), encoding="utf-8")
 
 
 if __name__ == "__main__":

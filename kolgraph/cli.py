@@ -916,9 +916,9 @@ def backtest(
     except ValueError:
         raise InputError(f"--k {k!r} is not a list of numbers", hint="e.g. --k 10,25,50") from None
     params = BacktestParams(ks=ks, train_share=train_share).check()
-    with _open(db, store) as st:
-        with out.status("backtest: fitting on the past, planning, counting moved users"):
-            result = backtest_store(st, params=params)
+    status = out.status("backtest: fitting on the past, planning, counting moved users")
+    with _open(db, store) as st, status:
+        result = backtest_store(st, params=params)
     if markdown is not None:
         markdown.write_text(backtest_markdown(result), encoding="utf-8")
     if format is OutFormat.json:

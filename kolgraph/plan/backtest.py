@@ -50,10 +50,10 @@ from kolgraph.plan.objective import (
 )
 
 __all__ = [
+    "OBJECTIVES",
     "BacktestParams",
     "BacktestResult",
     "LearnedPlanner",
-    "OBJECTIVES",
     "learn",
     "run_backtest",
 ]
@@ -88,7 +88,9 @@ class BacktestParams:
 
     def check(self) -> BacktestParams:
         if not self.ks or min(self.ks) < 1:
-            raise InputError(f"--k {list(self.ks)}: each k must be at least 1", hint="e.g. --k 10,25,50")
+            raise InputError(
+                f"--k {list(self.ks)}: each k must be at least 1", hint="e.g. --k 10,25,50"
+            )
         if not 0 < self.train_share < 1:
             raise InputError(f"train share {self.train_share} must be between 0 and 1")
         return self
@@ -146,9 +148,7 @@ def _pagerank_scores(history: Cascades, follows: Follows) -> npt.NDArray[np.floa
         src.append(np.asarray(follows[0], dtype=np.int64))
         dst.append(np.asarray(follows[1], dtype=np.int64))
     s, d = np.concatenate(src), np.concatenate(dst)
-    edges = WeightedEdges(
-        history.n_nodes, s.astype(np.int32), d.astype(np.int32), np.ones(s.size)
-    )
+    edges = WeightedEdges(history.n_nodes, s.astype(np.int32), d.astype(np.int32), np.ones(s.size))
     return np.asarray(pagerank(edges).scores, dtype=np.float64)
 
 
@@ -322,7 +322,10 @@ class BacktestResult:
 
     def ratios(self) -> dict[str, list[float]]:
         best = self.best_baseline
-        return {m: [v / b if b else float("nan") for v, b in zip(vals, best, strict=True)] for m, vals in self.moved.items()}
+        return {
+            m: [v / b if b else float("nan") for v, b in zip(vals, best, strict=True)]
+            for m, vals in self.moved.items()
+        }
 
     @property
     def coverage(self) -> float:
@@ -359,7 +362,9 @@ def hindsight(test: Cascades, k: int, *, pool: int = 3000) -> list[int]:
     import heapq
 
     tail = np.bincount(
-        test.user, weights=(np.repeat(test.sizes, test.sizes) - 1 - test.position), minlength=test.n_nodes
+        test.user,
+        weights=(np.repeat(test.sizes, test.sizes) - 1 - test.position),
+        minlength=test.n_nodes,
     )
     cand = np.argsort(-tail, kind="stable")[:pool]
     chosen = np.zeros(test.n_nodes, dtype=bool)
@@ -421,9 +426,7 @@ def run_backtest(
             continue
         moved[name] = [float(moved_users(test, s[:k])) for k in p.ks]
     rnd = [n for n in sel if n.startswith("random#")]
-    moved["random"] = [
-        float(np.mean([moved_users(test, sel[n][:k]) for n in rnd])) for k in p.ks
-    ]
+    moved["random"] = [float(np.mean([moved_users(test, sel[n][:k]) for n in rnd])) for k in p.ks]
     path = None
     if follows is not None and follows[0].size:
         path = {
@@ -438,7 +441,15 @@ def run_backtest(
     ):
         f = planner.calibration.forecast(raw, days)
         forecast.append(
-            {"k": k_, "horizon_days": days, "raw": raw, "expected": f.expected, "low": f.low, "high": f.high, "measured": measured}
+            {
+                "k": k_,
+                "horizon_days": days,
+                "raw": raw,
+                "expected": f.expected,
+                "low": f.low,
+                "high": f.high,
+                "measured": measured,
+            }
         )
     return BacktestResult(
         ks=p.ks,

@@ -33,7 +33,7 @@ IntArray = npt.NDArray[np.int64]
 
 
 def past_spread_matrix(history: Cascades, *, early: int = 50) -> sp.csr_matrix:
-    """Binary ``n × n``: ``[v, u] = 1`` if ``u`` adopted after ``v`` with ``v`` among the first ``early``."""
+    """Binary ``n × n``: 1 where ``u`` adopted after ``v``, ``v`` among the first ``early``."""
     n = history.n_nodes
     v, u, _, _ = early_later_pairs(history, early=early)
     keys = np.unique(v * n + u)

@@ -131,7 +131,7 @@ class Cascades:
                 f"train share {train_share} is not between 0 and 1", hint="use e.g. 0.7"
             )
         ordered = self.by_start()
-        cut = int(round(ordered.n_cascades * train_share))
+        cut = round(ordered.n_cascades * train_share)
         idx = np.arange(ordered.n_cascades)
         test = ordered.take(idx[cut:])
         train = ordered.take(idx[:cut])
@@ -275,7 +275,7 @@ def moved_mask(cascades: Cascades, chosen: npt.NDArray[np.bool_]) -> npt.NDArray
 def follow_parents(
     cascades: Cascades, follows: tuple[IntArray, IntArray]
 ) -> tuple[IntArray, IntArray]:
-    """Rows ``(i, j)`` of the same cascade with ``i`` earlier and ``user[j]`` following ``user[i]``."""
+    """Rows ``(i, j)`` of one cascade: ``i`` earlier, ``user[j]`` follows ``user[i]``."""
     n = cascades.n_nodes
     src, dst = (np.asarray(a, dtype=np.int64) for a in follows)
     order = np.argsort(src, kind="stable")

@@ -50,7 +50,7 @@ influence maximization", PVLDB 5(1), 2012.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -61,10 +61,10 @@ from kolgraph.plan.cascades import DAY, Cascades, early_later_pairs
 from kolgraph.plan.objective import EngagementInputs
 
 __all__ = [
+    "ACCOUNT_FEATURES",
+    "PAIR_FEATURES",
     "EngagementModel",
     "Evidence",
-    "PAIR_FEATURES",
-    "ACCOUNT_FEATURES",
     "build_evidence",
     "fit_engagement",
 ]
@@ -130,7 +130,8 @@ def _isin_sorted(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]
     if sorted_keys.size == 0:
         return np.zeros(keys.size, dtype=bool)
     pos = np.minimum(np.searchsorted(sorted_keys, keys), sorted_keys.size - 1)
-    return sorted_keys[pos] == keys
+    found: npt.NDArray[np.bool_] = sorted_keys[pos] == keys
+    return found
 
 
 def build_evidence(
@@ -200,21 +201,23 @@ def build_evidence(
         followers = np.bincount(np.asarray(follows[1], dtype=np.int64), minlength=n).astype(float)
 
     # unique pairs (co-occurrence evidence)
-    uniq, inv = np.unique(pair_key, return_inverse=True)
-    co = np.bincount(inv, minlength=uniq.size).astype(np.float64)
+    uniq_raw, inv = np.unique(pair_key, return_inverse=True)
+    uniq: IntArray = uniq_raw.astype(np.int64)
+    co: FloatArray = np.bincount(inv, minlength=uniq.size).astype(np.float64)
     reach = np.bincount(uniq // n, minlength=n).astype(np.float64)  # distinct later adopters
-    cr = np.bincount(inv, weights=credit, minlength=uniq.size)
-    rec = np.bincount(inv, weights=decay, minlength=uniq.size)
-    last = np.full(uniq.size, np.inf)
+    cr: FloatArray = np.bincount(inv, weights=credit, minlength=uniq.size).astype(np.float64)
+    rec: FloatArray = np.bincount(inv, weights=decay, minlength=uniq.size).astype(np.float64)
+    last: FloatArray = np.full(uniq.size, np.inf)
     np.minimum.at(last, inv, age)
     if follow_pairs and fkeys.size:
         extra = fkeys[active[fkeys // n] & ~_isin_sorted(fkeys, uniq)]
-        uniq = np.concatenate([uniq, extra])
+        order = np.argsort(np.concatenate([uniq, extra]), kind="stable")
         pad = np.zeros(extra.size)
-        co, cr, rec = (np.concatenate([a, pad]) for a in (co, cr, rec))
-        last = np.concatenate([last, np.full(extra.size, np.inf)])
-        order = np.argsort(uniq, kind="stable")
-        uniq, co, cr, rec, last = (a[order] for a in (uniq, co, cr, rec, last))
+        uniq = np.concatenate([uniq, extra])[order]
+        co = np.concatenate([co, pad])[order]
+        cr = np.concatenate([cr, pad])[order]
+        rec = np.concatenate([rec, pad])[order]
+        last = np.concatenate([last, np.full(extra.size, np.inf)])[order]
     pv, pu = uniq // n, uniq % n
     gap = np.where(np.isfinite(last), last / DAY / days, 2.0)  # share of the history
     pair_x = np.column_stack(
@@ -273,8 +276,8 @@ class EngagementModel:
 
     window_days: float
     kind: Literal["boosting", "logistic"]
-    pair_model: object
-    moved_model: object | None
+    pair_model: Any
+    moved_model: Any
     base_rate: float
     moved_mean: float
     pool_per_cascade: float
@@ -322,7 +325,7 @@ class EngagementModel:
             if cached is ev:
                 return p, m
         x = ev.features()
-        p = self.pair_model.predict_proba(x)[:, 1] if x.shape[0] else np.zeros(0)  # type: ignore[attr-defined]
+        p = self.pair_model.predict_proba(x)[:, 1] if x.shape[0] else np.zeros(0)
         m = self.moved(ev)
         self._cache = [*self._cache[-1:], (ev, p, m)]
         return p, m
@@ -332,9 +335,8 @@ class EngagementModel:
         out = np.zeros(ev.n_nodes)
         known = np.flatnonzero(ev.known)
         if self.moved_model is not None and known.size:
-            out[known] = np.maximum(0.0, self.moved_model.predict(ev.account_x[known]))  # type: ignore[attr-defined]
+            out[known] = np.maximum(0.0, self.moved_model.predict(ev.account_x[known]))
         return out
-
 
 
 def _labels(
@@ -390,8 +392,8 @@ def fit_engagement(
     n_c = ordered.n_cascades
     xs, ys, axs, ms, lens, pools = [], [], [], [], [], []
     for f in range(max(1, folds)):
-        lo = int(round(n_c * (1.0 - label_share * (1.0 + f / 2.0))))
-        hi = min(n_c, lo + int(round(n_c * label_share)))
+        lo = round(n_c * (1.0 - label_share * (1.0 + f / 2.0)))
+        hi = min(n_c, lo + round(n_c * label_share))
         if lo < max(10, n_c // 10) or hi - lo < 5:
             break
         lab = ordered.take(np.arange(lo, hi))
@@ -420,19 +422,19 @@ def fit_engagement(
         )
     window = float(np.mean(lens))
     x, yy = np.vstack(xs), np.concatenate(ys)
-    model: object
+    model: Any
     if kind == "boosting":
         model = HistGradientBoostingClassifier(
             max_iter=100, learning_rate=0.1, max_leaf_nodes=31, random_state=seed
         )
     else:
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-    model.fit(x, yy)  # type: ignore[attr-defined]
+    model.fit(x, yy)
     ax = np.vstack(axs)
     m = np.concatenate(ms)
     if (m > 0).any():  # a few viral outliers would otherwise decide the whole fit
         m = np.minimum(m, np.quantile(m[m > 0], 0.99))
-    moved_model: object | None = None
+    moved_model: Any = None
     if ax.shape[0] >= 20 and m.sum() > 0:
         moved_model = HistGradientBoostingRegressor(
             loss="poisson",
@@ -442,7 +444,7 @@ def fit_engagement(
             l2_regularization=1.0,
             random_state=seed,
         )
-        moved_model.fit(ax, m)  # type: ignore[attr-defined]
+        moved_model.fit(ax, m)
     names = [*PAIR_FEATURES, *ACCOUNT_FEATURES, *_U_FEATURES]
     importances = _importances(model, x, yy, names, rng)
     return EngagementModel(
@@ -464,7 +466,11 @@ def fit_engagement(
 
 
 def _importances(
-    model: object, x: FloatArray, y: npt.NDArray[np.bool_], names: list[str], rng: np.random.Generator
+    model: Any,
+    x: FloatArray,
+    y: npt.NDArray[np.bool_],
+    names: list[str],
+    rng: np.random.Generator,
 ) -> dict[str, float]:
     """Permutation importance (drop in ROC AUC) on up to 50,000 pairs."""
     from sklearn.metrics import roc_auc_score
@@ -475,10 +481,10 @@ def _importances(
     xs, ys = x[take], y[take]
     if ys.all() or not ys.any():
         return {}
-    base = roc_auc_score(ys, model.predict_proba(xs)[:, 1])  # type: ignore[attr-defined]
+    base = roc_auc_score(ys, model.predict_proba(xs)[:, 1])
     out = {"auc": float(base)}
     for k, name in enumerate(names):
         xp = xs.copy()
         xp[:, k] = xp[rng.permutation(xp.shape[0]), k]
-        out[name] = float(base - roc_auc_score(ys, model.predict_proba(xp)[:, 1]))  # type: ignore[attr-defined]
+        out[name] = float(base - roc_auc_score(ys, model.predict_proba(xp)[:, 1]))
     return out

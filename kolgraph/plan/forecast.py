@@ -9,7 +9,8 @@ forecast of a new prediction :math:`\hat y` is
 .. math::
 
     \text{expected} = (\hat y + 1)\, e^{\tilde r} - 1, \quad
-    [\text{low}, \text{high}] = (\hat y + 1)\, e^{[r_{(\lceil 0.1(n+1) \rceil)},\ r_{(\lceil 0.9(n+1) \rceil)}]} - 1
+    \text{low} = (\hat y + 1)\, e^{r_{(\lceil 0.1(n+1) \rceil)}} - 1, \quad
+    \text{high} = (\hat y + 1)\, e^{r_{(\lceil 0.9(n+1) \rceil)}} - 1
 
 with :math:`\tilde r` the median and :math:`r_{(j)}` the order statistics (split
 conformal quantiles, so the interval is meant to hold the measured value 80% of
@@ -50,7 +51,7 @@ class Forecast:
 
 @dataclass(frozen=True)
 class Calibration:
-    """(horizon days, predicted, measured) points from splits inside the history.
+    r"""(horizon days, predicted, measured) points from splits inside the history.
 
     A forecast at horizon :math:`H` uses the points whose horizon is within a
     factor of two of :math:`H`, or, when there are fewer than six of them, the

@@ -14,7 +14,13 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from kolgraph.errors import InputError, NotFound
-from kolgraph.plan.backtest import BacktestParams, BacktestResult, LearnedPlanner, learn, run_backtest
+from kolgraph.plan.backtest import (
+    BacktestParams,
+    BacktestResult,
+    LearnedPlanner,
+    learn,
+    run_backtest,
+)
 from kolgraph.plan.cascades import cascades_from_store
 
 if TYPE_CHECKING:
@@ -62,7 +68,7 @@ def load_learned(store: Store, run_id: str) -> LearnedPlanner | None:
         blob = store.run_artifact(run_id, ARTIFACT)
     except NotFound:
         return None
-    planner = pickle.loads(blob)  # noqa: S301 - written by kolgraph's own rank job
+    planner = pickle.loads(blob)
     if not isinstance(planner, LearnedPlanner):
         return None
     return planner

@@ -24,8 +24,8 @@ Leskovec et al., 2007).
 from __future__ import annotations
 
 import heapq
-from dataclasses import dataclass
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Protocol
 
 import numpy as np

@@ -200,17 +200,15 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     accounts = store.accounts_frame()
     scores = store.current_scores()
     audience = follower_matrix(arrays)
-    learned = None
-    if params.objective in ("auto", "engagement"):
-        from kolgraph.plan.learned import load_learned
+    from kolgraph.plan.learned import load_learned
 
-        learned = load_learned(store, run.id)
-        if learned is None and params.objective == "engagement":
-            raise InputError(
-                "the current rank run has no engagement model (the store needs at least 50 "
-                "timestamped cascades)",
-                hint="import cascades and run `kolgraph rank`, or use --objective reach",
-            )
+    learned = load_learned(store, run.id)  # also gives every objective's plan its forecast
+    if learned is None and params.objective == "engagement":
+        raise InputError(
+            "the current rank run has no engagement model (the store needs at least 50 "
+            "timestamped cascades)",
+            hint="import cascades and run `kolgraph rank`, or use --objective reach",
+        )
     return plan_arrays(
         audience, accounts, scores, params, settings=settings, run_id=run.id, learned=learned
     )

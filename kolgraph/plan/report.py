@@ -60,8 +60,11 @@ def backtest_markdown(result: BacktestResult, *, title: str = "backtest") -> str
         f"Test cascades {result.counts['test_cascades']:,}, users {result.counts['test_users']:,}; "
         f"auto = {result.objective}; audience = {result.audience}.",
         "",
-        "| method | " + " | ".join(f"k={k}" for k in ks) + " | "
-        + " | ".join(f"moved k={k}" for k in ks) + " |",
+        "| method | "
+        + " | ".join(f"k={k}" for k in ks)
+        + " | "
+        + " | ".join(f"moved k={k}" for k in ks)
+        + " |",
         "|---|" + "---:|" * (2 * len(ks)),
     ]
     for m in _order(result):

@@ -352,12 +352,11 @@ def run_rank(
                     with suppress(NotFound):
                         artifacts["sketches"] = store.run_artifact(cur.id, "sketches")
         del audience  # the write stage does not need it (and builds 1M-row results)
-        engagement_note = ""
         with stage("engagement"):
             from kolgraph.plan.learned import ARTIFACT, learn_from_store, to_bytes
 
             if wanted("engagement"):
-                learned, engagement_note = learn_from_store(store)
+                learned, _ = learn_from_store(store)
                 if learned is not None:
                     artifacts[ARTIFACT] = to_bytes(learned)
                     del learned

@@ -39,6 +39,8 @@ PLAN_FIELDS = {
     "phases",
     "overlap",
     "notes",
+    "objective",
+    "forecast",
 }
 PLANNED_ACCOUNT_FIELDS = {
     "key",
@@ -53,6 +55,7 @@ PLANNED_ACCOUNT_FIELDS = {
     "cost_estimated",
     "pagerank",
     "community",
+    "marginal_engaged",
 }
 ACCOUNT_FIELDS = {
     "key",
