@@ -89,6 +89,7 @@ class Objective(str, Enum):
     engagement = "engagement"
     reach = "reach"
     frequency = "frequency"
+    past_engagers = "past-engagers"
 
 
 class Engine(str, Enum):
@@ -756,6 +757,8 @@ def _plan_params(
     objective: str = "auto",
     min_frequency: int = 2,
     horizon: float = 14.0,
+    max_accounts: int | None = None,
+    min_gain: float = 0.0,
 ) -> Any:
     from kolgraph.plan import KindRange, PlanParams
 
@@ -774,6 +777,8 @@ def _plan_params(
         objective=objective,  # type: ignore[arg-type]
         min_frequency=min_frequency,
         horizon_days=horizon,
+        max_accounts=max_accounts,
+        min_gain=min_gain,
     )
 
 
@@ -803,6 +808,7 @@ def _print_plan(plan: Any) -> None:
     s.add_row("summed audiences", f"{plan.total_audience:,}")
     s.add_row("overlap (duplicated share)", f"{plan.overlap_rate:.1%}")
     s.add_row("objective", plan.objective)
+    s.add_row("stopped because", plan.stop_reason)
     if plan.forecast:
         f = plan.forecast["moved_users"]
         s.add_row(
@@ -850,8 +856,9 @@ def plan(
         Objective,
         typer.Option(
             help="engagement: expected engaged people; reach: unique audience; frequency: "
-            "people reached at least --min-frequency times; auto: the best of them on this "
-            "store's own history (reach without timestamped cascades)."
+            "people reached at least --min-frequency times; past-engagers: distinct people "
+            "who engaged after the accounts before; auto: the best of them on this store's "
+            "own history (reach without timestamped cascades)."
         ),
     ] = Objective.auto,
     min_frequency: Annotated[
@@ -860,6 +867,12 @@ def plan(
     horizon: Annotated[
         float, typer.Option(help="Forecast horizon in days (a hot topic lives 7-14).")
     ] = 14.0,
+    max_accounts: Annotated[
+        int | None, typer.Option(help="At most this many accounts in the plan.")
+    ] = None,
+    min_gain: Annotated[
+        float, typer.Option(help="Stop when the next account adds less than this.")
+    ] = 0.0,
     format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -880,6 +893,8 @@ def plan(
         objective.value,
         min_frequency,
         horizon,
+        max_accounts,
+        min_gain,
     )
     with _open(db, store) as st:
         result = make_plan(st, params, settings=_settings())

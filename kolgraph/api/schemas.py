@@ -223,16 +223,18 @@ class PlanRequest(BaseModel):
     skip_flagged: bool = Field(
         False, description="Leave out accounts whose audience the rank run flagged."
     )
-    objective: Literal["auto", "engagement", "reach", "frequency"] = Field(
+    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers"] = Field(
         "auto",
         description="What the plan maximises: expected engaged people, unique reach, people "
-        "reached at least min_frequency times; auto: the one that did best on the store's "
-        "own history (reach without timestamped cascades).",
+        "reached at least min_frequency times, distinct people who engaged after the accounts "
+        "before; auto: the one that did best on the store's own history (reach without "
+        "timestamped cascades).",
     )
     min_frequency: int = Field(2, ge=1, le=100, description="For the frequency objective.")
     horizon_days: float = Field(
         14.0, gt=0, le=3650, allow_inf_nan=False, description="Forecast horizon in days."
     )
+    max_accounts: int | None = Field(None, ge=1, le=10_000, description="At most this many.")
 
     def to_params(self) -> PlanParams:
         """The planner's parameters for this request."""
@@ -252,6 +254,7 @@ class PlanRequest(BaseModel):
             objective=self.objective,
             min_frequency=self.min_frequency,
             horizon_days=self.horizon_days,
+            max_accounts=self.max_accounts,
         )
 
 
@@ -331,6 +334,7 @@ class PlanResponse(BaseModel):
     overlap: list[OverlapOut] = Field(description=f"Up to {MAX_OVERLAP_PAIRS} pairs.")
     notes: list[str]
     objective: str = Field(description="The objective the plan maximised.")
+    stop_reason: str = Field(description="Why the plan holds no more accounts.")
     forecast: ForecastOut | None = Field(
         None, description="Moved people with a measured 80% interval (needs an engagement model)."
     )
@@ -386,5 +390,6 @@ class PlanResponse(BaseModel):
             ],
             notes=list(plan.notes),
             objective=plan.objective,
+            stop_reason=plan.stop_reason,
             forecast=ForecastOut.model_validate(plan.forecast) if plan.forecast else None,
         )

@@ -38,7 +38,14 @@ from kolgraph.plan.baselines import (
     random_accounts,
     top_by,
 )
-from kolgraph.plan.cascades import DAY, Cascades, moved_mask, moved_users, path_moved_users
+from kolgraph.plan.cascades import (
+    DAY,
+    Cascades,
+    cascade_pagerank,
+    moved_mask,
+    moved_users,
+    path_moved_users,
+)
 from kolgraph.plan.engagement import EngagementModel, Evidence, build_evidence, fit_engagement
 from kolgraph.plan.forecast import Calibration, Forecast
 from kolgraph.plan.objective import (
@@ -60,8 +67,8 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 Follows = tuple[IntArray, IntArray] | None
-ObjectiveName = Literal["engagement", "reach", "frequency"]
-OBJECTIVES: tuple[ObjectiveName, ...] = ("engagement", "reach", "frequency")
+ObjectiveName = Literal["engagement", "reach", "frequency", "past-engagers"]
+OBJECTIVES: tuple[ObjectiveName, ...] = ("engagement", "reach", "frequency", "past-engagers")
 BASELINES = (
     "random",
     "top followers",
@@ -136,22 +143,6 @@ def _candidates(history: Cascades, audience: Any) -> IntArray:
     return np.flatnonzero(active)
 
 
-def _pagerank_scores(history: Cascades, follows: Follows) -> npt.NDArray[np.float64]:
-    from kolgraph.rank.graph import WeightedEdges
-    from kolgraph.rank.pagerank import pagerank
-
-    author = np.repeat(history.user[history.offsets[:-1]], history.sizes)
-    later = history.position > 0
-    src = [history.user[later]]
-    dst = [author[later]]
-    if follows is not None:
-        src.append(np.asarray(follows[0], dtype=np.int64))
-        dst.append(np.asarray(follows[1], dtype=np.int64))
-    s, d = np.concatenate(src), np.concatenate(dst)
-    edges = WeightedEdges(history.n_nodes, s.astype(np.int32), d.astype(np.int32), np.ones(s.size))
-    return np.asarray(pagerank(edges).scores, dtype=np.float64)
-
-
 def _fit(
     train: Cascades, follows: Follows, *, now: int, params: BacktestParams, folds: int = 3
 ) -> tuple[EngagementModel, Evidence]:
@@ -190,6 +181,7 @@ def _selections(
     t = time.perf_counter()
     sel["reach"] = greedy_select(ReachObjective(A), cand, k=kmax).accounts
     timing["reach"] = time.perf_counter() - t
+    sel["past-engagers"] = greedy_select(ReachObjective(ev.past_engagers()), cand, k=kmax).accounts
     sel["frequency"] = greedy_select(
         FrequencyObjective(A, params.min_frequency), cand, k=kmax
     ).accounts
@@ -198,7 +190,7 @@ def _selections(
         for seed in range(params.random_seeds):
             sel[f"random#{seed}"] = random_accounts(cand, kmax, seed)
         sel["top followers"] = top_by(np.diff(A.indptr), kmax)
-        sel["top PageRank"] = top_by(_pagerank_scores(train, follows), kmax, cand)
+        sel["top PageRank"] = top_by(cascade_pagerank(train, follows), kmax, cand)
         sel["top past spread"] = top_by(np.diff(spread.indptr), kmax)
         sel["degree discount"] = degree_discount(A, kmax, p=0.01)
         sel["greedy past spread"] = greedy_coverage(spread, kmax, cand)

@@ -31,6 +31,7 @@ if TYPE_CHECKING:
 
 __all__ = [
     "Cascades",
+    "cascade_pagerank",
     "cascades_from_frame",
     "cascades_from_store",
     "early_later_pairs",
@@ -323,3 +324,24 @@ def path_moved_users(
             reached[j[a:b][src_ok]] = True
     moved = reached & ~mask[cascades.user]
     return int(np.unique(cascades.user[moved]).size)
+
+
+def cascade_pagerank(
+    history: Cascades, follows: tuple[IntArray, IntArray] | None = None
+) -> npt.NDArray[np.float64]:
+    """PageRank over follow edges plus one edge per adoption, adopter → cascade author."""
+    from kolgraph.rank.graph import WeightedEdges
+    from kolgraph.rank.pagerank import pagerank
+
+    author = np.repeat(history.user[history.offsets[:-1]], history.sizes)
+    later = history.position > 0
+    src = [history.user[later]]
+    dst = [author[later]]
+    if follows is not None:
+        src.append(np.asarray(follows[0], dtype=np.int64))
+        dst.append(np.asarray(follows[1], dtype=np.int64))
+    s, d = np.concatenate(src), np.concatenate(dst)
+    if s.size == 0:
+        return np.full(history.n_nodes, 1.0 / max(1, history.n_nodes))
+    edges = WeightedEdges(history.n_nodes, s.astype(np.int32), d.astype(np.int32), np.ones(s.size))
+    return np.asarray(pagerank(edges, method="scipy").scores, dtype=np.float64)

@@ -57,7 +57,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 from kolgraph.errors import InputError
-from kolgraph.plan.cascades import DAY, Cascades, early_later_pairs
+from kolgraph.plan.cascades import DAY, Cascades, cascade_pagerank, early_later_pairs
 from kolgraph.plan.objective import EngagementInputs
 
 __all__ = [
@@ -82,6 +82,7 @@ ACCOUNT_FEATURES = (
     "v_reach",
     "v_started",
     "v_started_size",
+    "v_pagerank",
 )
 _U_FEATURES = ("u_cascades", "u_recent")
 
@@ -104,6 +105,12 @@ class Evidence:
     @property
     def n_pairs(self) -> int:
         return int(self.v.size)
+
+    def past_engagers(self) -> sp.csr_matrix:
+        """Binary ``n × n``: ``[v, u] = 1`` where ``u`` engaged after ``v`` in a past cascade."""
+        seen = self.co_count > 0
+        n = self.n_nodes
+        return sp.csr_matrix((np.ones(int(seen.sum())), (self.v[seen], self.u[seen])), shape=(n, n))
 
     def keys(self) -> IntArray:
         return self.v * self.n_nodes + self.u
@@ -240,6 +247,7 @@ def build_evidence(
             np.log1p(reach * 1e4 / max(1, history.user.size)),
             np.log1p(started * scale),
             np.log1p(started_size / np.maximum(started, 1.0)),
+            np.log1p(cascade_pagerank(history, follows) * n),
         ]
     )
     return Evidence(

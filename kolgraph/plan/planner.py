@@ -108,9 +108,11 @@ class PlanParams:
     exclude: tuple[str, ...] = ()
     top_kol_share: float = 0.2
     skip_flagged: bool = False
-    objective: Literal["auto", "engagement", "reach", "frequency"] = "auto"
+    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers"] = "auto"
     min_frequency: int = 2
     horizon_days: float = 14.0
+    max_accounts: int | None = None
+    min_gain: float = 0.0
 
     def check(self) -> PlanParams:
         if not np.isfinite(self.budget) or self.budget <= 0:
@@ -120,16 +122,23 @@ class PlanParams:
                 raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
         if not 0 < self.top_kol_share <= 1:
             raise InputError("top_kol_share must be in (0, 1]")
-        if self.objective not in ("auto", "engagement", "reach", "frequency"):
+        if self.objective not in ("auto", "engagement", "reach", "frequency", "past-engagers"):
             raise InputError(
                 f"unknown objective {self.objective!r}",
-                hint="use auto, engagement, reach or frequency",
+                hint="use auto, engagement, reach, frequency or past-engagers",
             )
         if not np.isfinite(self.horizon_days) or self.horizon_days <= 0:
             raise InputError(
                 f"horizon must be a positive number of days, got {self.horizon_days}",
                 hint="e.g. --horizon 14 (a hot topic lives one to two weeks)",
             )
+        if self.max_accounts is not None and self.max_accounts < 1:
+            raise InputError(
+                f"max accounts must be at least 1, got {self.max_accounts}",
+                hint="e.g. --max-accounts 20",
+            )
+        if not np.isfinite(self.min_gain) or self.min_gain < 0:
+            raise InputError(f"min gain must be a number >= 0, got {self.min_gain}")
         if self.min_frequency < 1:
             raise InputError(
                 f"min frequency must be at least 1, got {self.min_frequency}",
@@ -175,6 +184,7 @@ class Plan:
     notes: list[str]
     objective: str = "reach"
     forecast: dict[str, Any] | None = None
+    stop_reason: str = ""
 
     @property
     def overlap_rate(self) -> float:
@@ -410,6 +420,8 @@ def plan_arrays(
                     need -= 1
         return total
 
+    stop = [""]
+
     def greedy(
         pool: npt.NDArray[np.int64],
         limit: int | None,
@@ -425,25 +437,45 @@ def plan_arrays(
         heapq.heapify(heap)
         taken = 0
         step = 0
+        skipped = {"budget": 0, "counts": 0}
+        stop[0] = ""
         while heap and (limit is None or taken < limit):
             _, i, stamp = heapq.heappop(heap)
             kind = Kind(kind_arr[i])
             cap = room.get(kind)
-            if i in gains or (cap is not None and count[kind] >= cap):
+            if i in gains:
+                continue
+            if cap is not None and count[kind] >= cap:
+                skipped["counts"] += 1
                 continue
             held = reserve(i) if keep_minimums else 0.0
             if cost_all[i] + held > params.budget - spent + 1e-9:
+                skipped["budget"] += 1
                 continue
             if stamp != step:
                 g = gain(i)
                 heapq.heappush(heap, (-ratio(g, float(cost_all[i])), i, step))
                 continue
             g = gain(i)
-            if g == 0 and limit is None:
+            if limit is None and (g <= 0 or g < params.min_gain):
+                stop[0] = (
+                    "no candidate adds anything"
+                    if g <= 0
+                    else f"the next best account adds {g:,.1f}, below the minimum gain"
+                )
                 break
             take(i, g)
             taken += 1
             step += 1
+        if not stop[0]:
+            if limit is not None and taken >= limit:
+                stop[0] = "the account limit is reached"
+            elif skipped["budget"] and skipped["budget"] >= skipped["counts"]:
+                stop[0] = "the budget is spent: no remaining candidate fits what is left"
+            elif skipped["counts"]:
+                stop[0] = "every kind's maximum count is full"
+            else:
+                stop[0] = "every candidate is in the plan"
         return taken
 
     caps: dict[Kind, int | None] = {k: params.range_of(k).max for k in _PLANNABLE}
@@ -485,7 +517,11 @@ def plan_arrays(
         got = greedy(pool, need, {kind: params.range_of(kind).max}, keep_minimums=True)
         if got < need:  # cannot happen: the reserve keeps the minimums affordable
             raise InputError(f"could not place the minimum of {kind.value} accounts")
-    greedy(cand, None, caps)
+    room_left = None if params.max_accounts is None else params.max_accounts - len(chosen)
+    if room_left is not None and room_left <= 0:
+        stop[0] = "the account limit is reached"
+    else:
+        greedy(cand, room_left, caps)
 
     # phases
     kol_pool = cand[kind_arr[cand] == Kind.KOL.value]
@@ -546,6 +582,7 @@ def plan_arrays(
         notes=notes,
         objective=objective,
         forecast=_forecast(learned, idx, params.horizon_days),
+        stop_reason=stop[0],
     )
 
 
@@ -561,6 +598,7 @@ def _objective(
         EngagementInputs,
         EngagementObjective,
         FrequencyObjective,
+        ReachObjective,
     )
 
     notes: list[str] = []
@@ -577,6 +615,21 @@ def _objective(
             notes += [f"objective {name} (auto): {learned.notes[0]}"] if learned.notes else []
     if name == "reach":
         return "reach", None, notes
+    if name == "past-engagers":
+        if learned is None:
+            raise InputError(
+                "the current rank run has no engagement history to plan past engagers from",
+                hint="import cascades and run `kolgraph rank`, or use --objective reach",
+            )
+        A = learned.evidence.past_engagers()
+        if A.shape[0] != n:
+            raise InputError(
+                "the engagement model was learned on a different set of accounts",
+                hint="run `kolgraph rank` again after importing",
+            )
+        if not target.all():
+            A = A.multiply(target[np.newaxis, :]).tocsr()
+        return "past-engagers", ReachObjective(A), notes
     if name == "frequency":
         A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
         return "frequency", FrequencyObjective(A, params.min_frequency), notes
@@ -626,6 +679,7 @@ def plan_to_dict(plan: Plan) -> dict[str, Any]:
         "target_size": plan.target_size,
         "objective": plan.objective,
         "forecast": plan.forecast,
+        "stop_reason": plan.stop_reason,
         "accounts": [
             {
                 "key": a.key,

@@ -41,6 +41,7 @@ PLAN_FIELDS = {
     "notes",
     "objective",
     "forecast",
+    "stop_reason",
 }
 PLANNED_ACCOUNT_FIELDS = {
     "key",

@@ -53,7 +53,12 @@ def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> N
         run = st.current_run()
         assert run is not None and run.counts["engagement_model"] == 1
         learned = load_learned(st, run.id)
-        assert learned is not None and learned.objective in {"engagement", "reach", "frequency"}
+        assert learned is not None and learned.objective in {
+            "engagement",
+            "reach",
+            "frequency",
+            "past-engagers",
+        }
         plan = make_plan(st, PlanParams(budget=5000, objective="engagement", horizon_days=7))
         assert plan.objective == "engagement"
         assert plan.forecast is not None

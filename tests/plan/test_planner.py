@@ -197,3 +197,41 @@ def test_skip_flagged_leaves_flagged_accounts_out() -> None:
     skip = plan_arrays(mat, acc, sc, PlanParams(budget=1000, skip_flagged=True), settings=SETTINGS)
     assert "t:2" not in {a.key for a in skip.accounts}
     assert any("flagged" in n for n in skip.notes)
+
+
+def test_every_plan_says_why_it_stopped() -> None:
+    aud, accounts, scores = _stop_world()
+    budget_bound = plan_arrays(aud, accounts, scores, PlanParams(budget=2.0, objective="reach"))
+    assert "budget" in budget_bound.stop_reason and len(budget_bound.accounts) == 2
+    capped = plan_arrays(
+        aud, accounts, scores, PlanParams(budget=100.0, objective="reach", max_accounts=1)
+    )
+    assert len(capped.accounts) == 1 and "limit" in capped.stop_reason
+    everyone = plan_arrays(aud, accounts, scores, PlanParams(budget=100.0, objective="reach"))
+    assert everyone.stop_reason in {"no candidate adds anything", "every candidate is in the plan"}
+    picky = plan_arrays(
+        aud, accounts, scores, PlanParams(budget=100.0, objective="reach", min_gain=3.5)
+    )
+    assert [a.marginal_reach for a in picky.accounts] == [4] and "minimum gain" in picky.stop_reason
+
+
+def _stop_world() -> tuple[sp.csr_matrix, pd.DataFrame, pd.DataFrame]:
+    # four KOLs (cost 1 each) reaching 4, 3, 2 and 1 new people of ten
+    rows = [[0, 1, 2, 3], [4, 5, 6], [7, 8], [9]]
+    n = 10
+    data = sp.lil_matrix((n, n))
+    for v, r in enumerate(rows):
+        for u in r:
+            data[v, u] = 1
+    accounts = pd.DataFrame(
+        {
+            "key": [f"t:{i}" for i in range(n)],
+            "platform": "t",
+            "name": [f"a{i}" for i in range(n)],
+            "kind": ["kol"] * 4 + ["user"] * 6,
+            "followers": [float(len(r)) for r in rows] + [0.0] * 6,
+            "cost": [1.0] * 4 + [float("nan")] * 6,
+        }
+    )
+    scores = pd.DataFrame({"pagerank": [0.1] * n, "community": pd.array([0] * n, dtype="Int64")})
+    return data.tocsr(), accounts, scores
