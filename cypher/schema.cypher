@@ -17,3 +17,4 @@ CREATE INDEX overlaps_run IF NOT EXISTS FOR ()-[o:OVERLAPS]-() ON (o.run_id);
 CREATE CONSTRAINT crawl_id IF NOT EXISTS FOR (c:Crawl) REQUIRE c.id IS UNIQUE;
 CREATE CONSTRAINT crawl_task IF NOT EXISTS FOR (t:CrawlTask) REQUIRE (t.crawl_id, t.key) IS UNIQUE;
 CREATE INDEX crawl_task_crawl IF NOT EXISTS FOR (t:CrawlTask) ON (t.crawl_id);
+CREATE CONSTRAINT plan_id IF NOT EXISTS FOR (p:Plan) REQUIRE p.id IS UNIQUE;

@@ -90,6 +90,7 @@ class Objective(str, Enum):
     reach = "reach"
     frequency = "frequency"
     past_engagers = "past-engagers"
+    blend = "blend"
 
 
 class Engine(str, Enum):

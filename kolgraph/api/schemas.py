@@ -11,8 +11,9 @@ from typing import Annotated, Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from kolgraph.model import Kind
+from kolgraph.plan.evaluate import Evaluation
 from kolgraph.plan.planner import PHASES, KindRange, Plan, PlanParams
-from kolgraph.store.base import AccountRecord, CommunityRecord
+from kolgraph.store.base import AccountRecord, CommunityRecord, PlanRecord
 from kolgraph.store.crawlstate import CrawlInfo
 
 __all__ = [
@@ -20,13 +21,17 @@ __all__ = [
     "AccountsPage",
     "CommunitiesPage",
     "CommunityOut",
+    "EvaluationOut",
+    "EvaluationRequest",
     "Health",
     "KindRangeIn",
     "OverlapOut",
     "PhaseOut",
     "PlanRequest",
     "PlanResponse",
+    "PlanSummary",
     "PlannedAccountOut",
+    "PlansPage",
 ]
 
 Phase = Literal["origin", "explosion", "mass_spread", "flattening"]
@@ -223,12 +228,14 @@ class PlanRequest(BaseModel):
     skip_flagged: bool = Field(
         False, description="Leave out accounts whose audience the rank run flagged."
     )
-    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers"] = Field(
-        "auto",
-        description="What the plan maximises: expected engaged people, unique reach, people "
-        "reached at least min_frequency times, distinct people who engaged after the accounts "
-        "before; auto: the one that did best on the store's own history (reach without "
-        "timestamped cascades).",
+    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
+        Field(
+            "auto",
+            description="What the plan maximises: expected engaged people, unique reach, people "
+            "reached at least min_frequency times, distinct people who engaged after the accounts "
+            "before; auto: the one that did best on the store's own history (reach without "
+            "timestamped cascades).",
+        )
     )
     min_frequency: int = Field(2, ge=1, le=100, description="For the frequency objective.")
     horizon_days: float = Field(
@@ -322,6 +329,7 @@ class ForecastOut(BaseModel):
 class PlanResponse(BaseModel):
     """A campaign plan and its totals (the CLI's JSON shape)."""
 
+    id: str = Field(description="The plan's id: evaluate the campaign later with it.")
     run_id: str | None
     budget: float
     spent: float
@@ -343,6 +351,7 @@ class PlanResponse(BaseModel):
     def from_plan(cls, plan: Plan) -> PlanResponse:
         ov = plan.overlap.head(MAX_OVERLAP_PAIRS)
         return cls(
+            id=plan.id,
             run_id=plan.run_id,
             budget=plan.budget,
             spent=plan.spent,
@@ -393,3 +402,111 @@ class PlanResponse(BaseModel):
             stop_reason=plan.stop_reason,
             forecast=ForecastOut.model_validate(plan.forecast) if plan.forecast else None,
         )
+
+
+# ----------------------------------------------------------------------------- kept plans
+class PlanSummary(BaseModel):
+    """A kept plan in a list."""
+
+    id: str
+    run_id: str | None
+    created: float = Field(description="Unix seconds.")
+    objective: str
+    budget: float
+    spent: float
+    accounts: int
+    evaluated: bool
+
+    @classmethod
+    def from_record(cls, r: PlanRecord) -> PlanSummary:
+        return cls(
+            id=r.id,
+            run_id=r.run_id,
+            created=r.created,
+            objective=str(r.body.get("objective", "")),
+            budget=float(r.body.get("budget", 0.0)),
+            spent=float(r.body.get("spent", 0.0)),
+            accounts=len(r.body.get("accounts", [])),
+            evaluated=r.evaluation is not None,
+        )
+
+
+class PlansPage(BaseModel):
+    """The most recent kept plans."""
+
+    data: list[PlanSummary]
+    count: int
+
+
+class RepostIn(BaseModel):
+    """One repost of the campaign: ``src`` reposted ``dst`` (its post ``post``) at ``ts``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    src: str = Field(min_length=1, max_length=200, description="Key platform:id (or id).")
+    dst: str = Field(min_length=1, max_length=200)
+    ts: float | str = Field(description="Unix seconds or ISO 8601.")
+    post: str | None = Field(None, max_length=200)
+
+
+class EvaluationRequest(BaseModel):
+    """``POST /v1/plans/{id}/evaluation``: the campaign's real reposts."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reposts: list[RepostIn] = Field(min_length=1, max_length=1_000_000)
+    platform: str | None = Field(
+        None, max_length=40, description="Prefix for keys given without one."
+    )
+
+
+class AccountOutcomeOut(BaseModel):
+    """What one planned account did in the campaign."""
+
+    key: str
+    kind: str
+    phase: str
+    planned_days: tuple[int, int]
+    posted: bool
+    first_day: float | None = Field(description="Days after the campaign's first post.")
+    predicted: float | None = Field(description="Engaged people the plan expected it to add.")
+    engaged: int = Field(description="People who engaged after it first (credited to it).")
+    incremental: int = Field(
+        description="Of those, people no other planned account moved or already reached."
+    )
+    lesson: str
+
+
+class PhaseOutcomeOut(BaseModel):
+    """Moved people inside one phase window of the plan."""
+
+    phase: str
+    day_from: int
+    day_to: int
+    planned_accounts: int
+    posted_accounts: int
+    engaged: int
+
+
+class EvaluationOut(BaseModel):
+    """A campaign that ran, against its plan."""
+
+    plan_id: str
+    start: float = Field(description="Unix seconds of the first post of a planned account.")
+    horizon_days: float
+    engaged: int = Field(description="Distinct people who engaged after a planned account.")
+    engaged_within_horizon: int
+    predicted: dict[str, float] | None = Field(
+        description="The plan's forecast of moved people: expected, low, high (80%)."
+    )
+    inside_interval: bool | None
+    accounts: list[AccountOutcomeOut]
+    phases: list[PhaseOutcomeOut]
+    peak_day: int | None
+    explosion_on_time: bool | None
+    cascades: int
+    notes: list[str]
+
+    @classmethod
+    def from_evaluation(cls, ev: Evaluation) -> EvaluationOut:
+        return cls.model_validate(ev.as_dict())

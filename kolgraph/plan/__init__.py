@@ -1,4 +1,4 @@
-"""Campaign planning: choose accounts under a budget for maximal unique reach."""
+"""Campaign planning: choose accounts under a budget for the objective, forecast, evaluate."""
 
 from kolgraph.plan.planner import (
     KindRange,
@@ -6,7 +6,6 @@ from kolgraph.plan.planner import (
     PlannedAccount,
     PlanParams,
     make_plan,
-    plan_to_dict,
 )
 
-__all__ = ["KindRange", "Plan", "PlanParams", "PlannedAccount", "make_plan", "plan_to_dict"]
+__all__ = ["KindRange", "Plan", "PlanParams", "PlannedAccount", "make_plan"]

@@ -7,9 +7,9 @@ each method and counts on the test cascades the **moved users**
 (:func:`~kolgraph.plan.cascades.moved_users`; with a follow graph also the
 stricter *path* count). Methods:
 
-* kolgraph's objectives (``engagement``, ``reach``, ``frequency``) and its
-  default ``auto``: the objective that did best on a split *inside* the training
-  history (:func:`learn`);
+* kolgraph's objectives (``engagement``, ``reach``, ``frequency``,
+  ``past-engagers``, ``blend``) and its default ``auto``: the objective with the
+  best worst case over splits *inside* the training history (:func:`learn`);
 * baselines from the same training data: random (mean of several seeds), top
   followers, top PageRank, top past spread, DegreeDiscountIC (:math:`p = 0.01`),
   greedy coverage of past-spread sets;
@@ -52,6 +52,7 @@ from kolgraph.plan.objective import (
     EngagementObjective,
     FrequencyObjective,
     ReachObjective,
+    blend_objective,
     expected_engaged,
     greedy_select,
 )
@@ -67,8 +68,14 @@ __all__ = [
 
 IntArray = npt.NDArray[np.int64]
 Follows = tuple[IntArray, IntArray] | None
-ObjectiveName = Literal["engagement", "reach", "frequency", "past-engagers"]
-OBJECTIVES: tuple[ObjectiveName, ...] = ("engagement", "reach", "frequency", "past-engagers")
+ObjectiveName = Literal["engagement", "reach", "frequency", "past-engagers", "blend"]
+OBJECTIVES: tuple[ObjectiveName, ...] = (
+    "engagement",
+    "reach",
+    "frequency",
+    "past-engagers",
+    "blend",
+)
 BASELINES = (
     "random",
     "top followers",
@@ -88,7 +95,7 @@ class BacktestParams:
     early: int = 50
     random_seeds: int = 5
     horizons: tuple[float, ...] = (0.0625, 0.125, 0.25, 0.5, 1.0)
-    inner_cuts: tuple[float, ...] = (0.55, 0.7)
+    inner_cuts: tuple[float, ...] = (0.55, 0.7, 0.85)
     max_pairs: int = 600_000
     min_frequency: int = 2
     model: Literal["boosting", "logistic"] = "boosting"
@@ -115,6 +122,7 @@ class LearnedPlanner:
     audience_kind: str
     now: int
     notes: list[str] = field(default_factory=list)
+    scores_by_k: dict[int, dict[str, float]] = field(default_factory=dict)
 
     def slim(self) -> LearnedPlanner:
         """The same planner without the pair feature matrix (what a plan needs, compact).
@@ -181,7 +189,9 @@ def _selections(
     t = time.perf_counter()
     sel["reach"] = greedy_select(ReachObjective(A), cand, k=kmax).accounts
     timing["reach"] = time.perf_counter() - t
-    sel["past-engagers"] = greedy_select(ReachObjective(ev.past_engagers()), cand, k=kmax).accounts
+    past = ev.past_engagers()
+    sel["past-engagers"] = greedy_select(ReachObjective(past), cand, k=kmax).accounts
+    sel["blend"] = greedy_select(blend_objective(inputs, past, cand, k=kmax), cand, k=kmax).accounts
     sel["frequency"] = greedy_select(
         FrequencyObjective(A, params.min_frequency), cand, k=kmax
     ).accounts
@@ -207,20 +217,23 @@ def _forecast_points(
     model: EngagementModel,
     ev: Evidence,
     test: Cascades,
-    chosen: list[int],
+    chosen: list[int] | dict[int, list[int]],
     *,
     now: int,
     horizon_days: float,
     params: BacktestParams,
 ) -> list[tuple[int, float, float, float]]:
-    """(k, horizon days, predicted, measured) at each k and horizon share."""
+    """(k, horizon days, predicted, measured) at each k and horizon share.
+
+    ``chosen`` is one ranking (its first ``k`` at each ``k``) or a set per ``k``.
+    """
     out = []
     for h in params.horizons:
         days = h * horizon_days
         inputs = model.probabilities(ev, horizon_days=days)
         window = _window(test, now, days)
         for k in params.ks:
-            S = np.asarray(chosen[:k], dtype=np.int64)
+            S = np.asarray(chosen[k] if isinstance(chosen, dict) else chosen[:k], dtype=np.int64)
             out.append((k, days, expected_engaged(inputs, S), float(moved_users(window, S))))
     return out
 
@@ -241,13 +254,15 @@ def learn(
     Each inner split (the cascades before a cut at ``inner_cuts`` of the history
     against the rest) plans with every objective and compares the model's
     predictions with what happened after the cut, at several horizons. Those
-    points set the forecast calibration and the ``auto`` objective (the one with
-    the best mean share of the best objective's moved users). The model used from
+    points set the forecast calibration and the ``auto`` objective: the one whose
+    worst share of the best objective's moved users, over the inner splits and
+    sizes, is highest (ties: the best mean share). The model used from
     here on is then refitted on the whole history, its evidence computed at
     ``now`` (default: the last adoption).
     """
     p = (params or BacktestParams()).check()
     share: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
+    by_k: dict[int, dict[str, list[float]]] = {k: {o: [] for o in OBJECTIVES} for k in p.ks}
     raw_moved: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
     points: list[tuple[float, float, float]] = []
     kind = "followers"
@@ -266,8 +281,9 @@ def learn(
             top = max(got.values())
             for o in OBJECTIVES:
                 share[o].append(got[o] / top if top else 1.0)
+                by_k[k][o].append(got[o] / top if top else 1.0)
                 raw_moved[o].append(got[o])
-        for name in ("engagement", "reach"):
+        for name in OBJECTIVES:
             points += [
                 (days, pred, meas)
                 for _, days, pred, meas in _forecast_points(
@@ -280,17 +296,26 @@ def learn(
             hint="import more cascades, or plan with --objective reach",
         )
     scores = {o: float(np.mean(v)) for o, v in share.items()}
+    worst = {o: float(np.min(v)) for o, v in share.items()}
     calibration = Calibration.fit(points)
-    best = max(OBJECTIVES, key=lambda o: (scores[o], o == "engagement"))
+    # the most robust objective: best worst case over the inner splits and sizes (the
+    # latest split can differ from the earlier ones: the mean alone hides such a shift)
+    best = max(OBJECTIVES, key=lambda o: (worst[o], scores[o], o == "engagement"))
     at = int(history.ts.max()) if now is None else now
     final, final_ev = _fit(history, follows, now=at, params=p)
     notes = [
-        f"objective {best!r} moved the most people on the store's own history "
-        f"(mean share of the best objective over {len(share[best])} inner splits and k: "
-        + ", ".join(f"{o} {scores[o]:.3f}" for o in OBJECTIVES)
+        f"objective {best!r} did best in the worst case on the store's own history "
+        f"(share of the best objective's moved people over {len(share[best])} inner splits "
+        "and sizes, worst / mean: "
+        + ", ".join(f"{o} {worst[o]:.3f} / {scores[o]:.3f}" for o in OBJECTIVES)
         + ")"
     ]
-    return LearnedPlanner(final, final_ev, calibration, best, scores, kind, at, notes)
+    scores_by_k = {
+        k: {o: float(np.mean(v)) if v else 0.0 for o, v in per.items()} for k, per in by_k.items()
+    }
+    return LearnedPlanner(
+        final, final_ev, calibration, best, scores, kind, at, notes, scores_by_k=scores_by_k
+    )
 
 
 @dataclass
@@ -304,6 +329,7 @@ class BacktestResult:
     objective: str
     audience: str
     counts: dict[str, int]
+    auto: dict[int, str]
     timings: dict[str, float]
     importances: dict[str, float]
     notes: list[str]
@@ -410,9 +436,13 @@ def run_backtest(
     sel, kind, timing = _selections(
         train, follows, planner.model, ev, horizon_days=horizon, params=p, baselines=True
     )
-    sel["kolgraph (auto)"] = sel[planner.objective]
+    # one objective for every size: chosen on all inner splits and sizes together (per-size
+    # choices rest on a third of the evidence each and were less stable)
+    auto = {k: sel[planner.objective][:k] for k in p.ks}
     sel["hindsight (ceiling)"] = hindsight(test, max(p.ks))
-    moved: dict[str, list[float]] = {}
+    moved: dict[str, list[float]] = {
+        "kolgraph (auto)": [float(moved_users(test, auto[k])) for k in p.ks]
+    }
     for name, s in sel.items():
         if name.startswith("random#"):
             continue
@@ -424,12 +454,12 @@ def run_backtest(
         path = {
             name: [float(path_moved_users(test, sel[name][:k], follows)) for k in p.ks]
             for name in moved
-            if name != "random"
+            if name in sel
         }
+        path["kolgraph (auto)"] = [float(path_moved_users(test, auto[k], follows)) for k in p.ks]
     forecast = []
-    default = sel["kolgraph (auto)"]
     for k_, days, raw, measured in _forecast_points(
-        planner.model, planner.evidence, test, default, now=cut, horizon_days=horizon, params=p
+        planner.model, planner.evidence, test, auto, now=cut, horizon_days=horizon, params=p
     ):
         f = planner.calibration.forecast(raw, days)
         forecast.append(
@@ -449,6 +479,7 @@ def run_backtest(
         path=path,
         forecast=forecast,
         objective=planner.objective,
+        auto={k: planner.objective for k in p.ks},
         audience=kind,
         counts={
             "cascades": cascades.n_cascades,

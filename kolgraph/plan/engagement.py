@@ -83,6 +83,7 @@ ACCOUNT_FEATURES = (
     "v_started",
     "v_started_size",
     "v_pagerank",
+    "v_reach_last",
 )
 _U_FEATURES = ("u_cascades", "u_recent")
 
@@ -248,6 +249,7 @@ def build_evidence(
             np.log1p(started * scale),
             np.log1p(started_size / np.maximum(started, 1.0)),
             np.log1p(cascade_pagerank(history, follows) * n),
+            np.log1p(_recent_reach(history, early=early)),
         ]
     )
     return Evidence(
@@ -262,6 +264,22 @@ def build_evidence(
         cascade_rate=_cascade_rate(history, now),
         co_count=co,
     )
+
+
+def _recent_reach(history: Cascades, *, early: int, share: float = 0.3) -> FloatArray:
+    """Distinct later adopters per account in the latest ``share`` of the cascades, per 10,000.
+
+    The account's own most recent record: what it moved in the window just before now.
+    """
+    n = history.n_nodes
+    if history.n_cascades == 0:
+        return np.zeros(n)
+    order = np.argsort(history.start, kind="stable")
+    last = history.take(order[int(order.size * (1 - share)) :])
+    v, u, _, _ = early_later_pairs(last, early=early)
+    keys = np.unique(v * n + u)
+    counts = np.bincount(keys // n, minlength=n).astype(np.float64)
+    return counts * 1e4 / max(1, last.n_cascades)
 
 
 def _cascade_rate(history: Cascades, now: int, share: float = 0.3) -> float:

@@ -12,6 +12,7 @@ import pickle
 from typing import TYPE_CHECKING
 
 import numpy as np
+import numpy.typing as npt
 
 from kolgraph.errors import InputError, NotFound
 from kolgraph.plan.backtest import (
@@ -45,16 +46,20 @@ def learn_from_store(
             f"only {cascades.n_cascades} timestamped cascades (at least {MIN_CASCADES} are "
             "needed to learn and check an engagement model)"
         )
-    g = store.graph_arrays()
-    follows = (
-        (g.follow_src.astype(np.int64), g.follow_dst.astype(np.int64)) if g.n_follows else None
-    )
-    del g
+    follows = store_follows(store)
     try:
         planner = learn(cascades, follows=follows, params=params)
     except InputError as exc:
         return None, exc.message
     return planner, f"learned from {cascades.n_cascades:,} cascades"
+
+
+def store_follows(store: Store) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]] | None:
+    """``(follower, followed)`` dense indices of the store's follow edges, or ``None``."""
+    g = store.graph_arrays()
+    if not g.n_follows:
+        return None
+    return g.follow_src.astype(np.int64), g.follow_dst.astype(np.int64)
 
 
 def to_bytes(planner: LearnedPlanner) -> bytes:
@@ -83,9 +88,5 @@ def backtest_store(store: Store, *, params: BacktestParams | None = None) -> Bac
         If the store has no timestamped cascades, or too few to split.
     """
     cascades = cascades_from_store(store)
-    g = store.graph_arrays()
-    follows = (
-        (g.follow_src.astype(np.int64), g.follow_dst.astype(np.int64)) if g.n_follows else None
-    )
-    del g
+    follows = store_follows(store)
     return run_backtest(cascades, follows=follows, params=params)

@@ -33,6 +33,7 @@ import numpy.typing as npt
 import scipy.sparse as sp
 
 __all__ = [
+    "BlendObjective",
     "EngagementInputs",
     "EngagementObjective",
     "FrequencyObjective",
@@ -149,6 +150,23 @@ class FrequencyObjective:
 
     def value(self) -> float:
         return float((self.count >= self.f).sum())
+
+
+class BlendObjective:
+    r"""A weighted sum :math:`\sum_i w_i f_i`: monotone submodular when every part is."""
+
+    def __init__(self, parts: list[tuple[float, Objective]]) -> None:
+        self.parts = parts
+
+    def gain(self, v: int) -> float:
+        return sum(w * f.gain(v) for w, f in self.parts)
+
+    def take(self, v: int) -> None:
+        for _, f in self.parts:
+            f.take(v)
+
+    def value(self) -> float:
+        return sum(w * f.value() for w, f in self.parts)
 
 
 @dataclass(frozen=True)
@@ -271,3 +289,17 @@ def expected_engaged(inputs: EngagementInputs, chosen: npt.ArrayLike) -> float:
     logmiss = np.asarray(logs.sum(axis=0)).ravel()
     total = float((-np.expm1(logmiss)).sum())
     return total + _saturate(float(np.asarray(inputs.novel)[S].sum()), inputs.pool)
+
+
+def blend_objective(
+    inputs: EngagementInputs, past: sp.csr_matrix, candidates: IntArray, *, k: int
+) -> BlendObjective:
+    """Engagement plus past engagers, each scaled by what its own greedy reaches with ``k``.
+
+    Neither part dominates by its units: both count as 1 at their own best ``k`` accounts.
+    """
+    z_e = greedy_select(EngagementObjective(inputs), candidates, k=k).value or 1.0
+    z_p = greedy_select(ReachObjective(past), candidates, k=k).value or 1.0
+    return BlendObjective(
+        [(1.0 / z_e, EngagementObjective(inputs)), (1.0 / z_p, ReachObjective(past))]
+    )

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import heapq
 import re
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -108,7 +108,9 @@ class PlanParams:
     exclude: tuple[str, ...] = ()
     top_kol_share: float = 0.2
     skip_flagged: bool = False
-    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers"] = "auto"
+    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
+        "auto"
+    )
     min_frequency: int = 2
     horizon_days: float = 14.0
     max_accounts: int | None = None
@@ -122,7 +124,14 @@ class PlanParams:
                 raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
         if not 0 < self.top_kol_share <= 1:
             raise InputError("top_kol_share must be in (0, 1]")
-        if self.objective not in ("auto", "engagement", "reach", "frequency", "past-engagers"):
+        if self.objective not in (
+            "auto",
+            "engagement",
+            "reach",
+            "frequency",
+            "past-engagers",
+            "blend",
+        ):
             raise InputError(
                 f"unknown objective {self.objective!r}",
                 hint="use auto, engagement, reach, frequency or past-engagers",
@@ -148,6 +157,14 @@ class PlanParams:
 
     def range_of(self, kind: Kind) -> KindRange:
         return self.mix.get(kind, KindRange())
+
+    def as_dict(self) -> dict[str, Any]:
+        """The parameters as plain JSON-able data (kept with the plan)."""
+        d = asdict(self)
+        d["mix"] = {k.value: {"min": r.min, "max": r.max} for k, r in self.mix.items()}
+        for name in ("target_communities", "include", "exclude"):
+            d[name] = list(d[name])
+        return d
 
 
 @dataclass(frozen=True)
@@ -185,6 +202,16 @@ class Plan:
     objective: str = "reach"
     forecast: dict[str, Any] | None = None
     stop_reason: str = ""
+    rule: str = "gain per cost"
+    id: str = ""
+
+    @property
+    def value(self) -> float:
+        """What the objective scored: expected engaged people, people reached, ..."""
+        gains = [a.marginal_engaged for a in self.accounts]
+        if gains and all(g is not None for g in gains):
+            return float(sum(g for g in gains if g is not None))
+        return float(self.unique_reach)
 
     @property
     def overlap_rate(self) -> float:
@@ -210,6 +237,7 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     accounts = store.accounts_frame()
     scores = store.current_scores()
     audience = follower_matrix(arrays)
+    from kolgraph.plan.evaluate import new_plan_id
     from kolgraph.plan.learned import load_learned
 
     learned = load_learned(store, run.id)  # also gives every objective's plan its forecast
@@ -219,9 +247,27 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
             "timestamped cascades)",
             hint="import cascades and run `kolgraph rank`, or use --objective reach",
         )
-    return plan_arrays(
-        audience, accounts, scores, params, settings=settings, run_id=run.id, learned=learned
+    plans = [
+        plan_arrays(
+            audience,
+            accounts,
+            scores,
+            params,
+            settings=settings,
+            run_id=run.id,
+            learned=learned,
+            rule=rule,
+        )
+        for rule in ("ratio", "gain")
+    ]
+    best = max(plans, key=lambda p: (p.value, p is plans[0]))
+    other = plans[1] if best is plans[0] else plans[0]
+    plan = replace(best, id=new_plan_id())
+    plan.notes.append(
+        f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against {other.value:,.0f} "
+        f"by {other.rule} ({'the budget binds' if best is plans[0] else 'the counts bind'})"
     )
+    return plan
 
 
 def _costs(
@@ -246,6 +292,7 @@ def plan_arrays(
     settings: Settings | None = None,
     run_id: str | None = None,
     learned: LearnedPlanner | None = None,
+    rule: Literal["ratio", "gain"] = "ratio",
 ) -> Plan:
     r"""Choose accounts under a budget by marginal gain of the objective per cost.
 
@@ -262,6 +309,10 @@ def plan_arrays(
     settings
         Cost model for accounts without a price (``cost_per_1k_audience``,
         ``min_cost``) and ``auto_kol``.
+    rule
+        ``"ratio"``: rank by gain per cost (right when the budget binds);
+        ``"gain"``: by gain alone (right when the account counts bind, not the money).
+        :func:`make_plan` runs both and keeps the better plan.
     learned
         The run's engagement model (:mod:`kolgraph.plan.learned`): needed for the
         ``engagement`` objective, chooses the objective under ``auto`` and gives
@@ -405,6 +456,8 @@ def plan_arrays(
         count[Kind(kind_arr[i])] += 1
 
     def ratio(g: float, c: float) -> float:
+        if rule == "gain":
+            return g
         return g / c if c > 0 else float("inf") if g > 0 else 0.0
 
     def reserve(i: int) -> float:
@@ -583,6 +636,7 @@ def plan_arrays(
         objective=objective,
         forecast=_forecast(learned, idx, params.horizon_days),
         stop_reason=stop[0],
+        rule="gain per cost" if rule == "ratio" else "gain alone",
     )
 
 
@@ -599,6 +653,7 @@ def _objective(
         EngagementObjective,
         FrequencyObjective,
         ReachObjective,
+        blend_objective,
     )
 
     notes: list[str] = []
@@ -613,37 +668,35 @@ def _objective(
         else:
             name = learned.objective
             notes += [f"objective {name} (auto): {learned.notes[0]}"] if learned.notes else []
+
     if name == "reach":
         return "reach", None, notes
-    if name == "past-engagers":
-        if learned is None:
-            raise InputError(
-                "the current rank run has no engagement history to plan past engagers from",
-                hint="import cascades and run `kolgraph rank`, or use --objective reach",
-            )
-        A = learned.evidence.past_engagers()
-        if A.shape[0] != n:
-            raise InputError(
-                "the engagement model was learned on a different set of accounts",
-                hint="run `kolgraph rank` again after importing",
-            )
-        if not target.all():
-            A = A.multiply(target[np.newaxis, :]).tocsr()
-        return "past-engagers", ReachObjective(A), notes
     if name == "frequency":
         A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
         return "frequency", FrequencyObjective(A, params.min_frequency), notes
-    assert learned is not None
+    if learned is None:
+        raise InputError(
+            f"the current rank run has no engagement history to plan {name} from",
+            hint="import cascades and run `kolgraph rank`, or use --objective reach",
+        )
+    past = learned.evidence.past_engagers()
     inputs = learned.model.probabilities(learned.evidence, horizon_days=params.horizon_days)
-    if inputs.P.shape[0] != n:
+    if inputs.P.shape[0] != n or past.shape[0] != n:
         raise InputError(
             "the engagement model was learned on a different set of accounts",
             hint="run `kolgraph rank` again after importing",
         )
     if not target.all():  # only engaged people inside the target count
         share = float(target.mean())
+        past = past.multiply(target[np.newaxis, :]).tocsr()
         P = inputs.P.multiply(target[np.newaxis, :]).tocsr()
         inputs = EngagementInputs(P, inputs.novel * share, inputs.pool * share)
+    if name == "past-engagers":
+        return "past-engagers", ReachObjective(past), notes
+    if name == "blend":
+        candidates = np.arange(n)
+        k = params.max_accounts or 25
+        return "blend", blend_objective(inputs, past, candidates, k=k), notes
     return "engagement", EngagementObjective(inputs), notes
 
 
@@ -663,60 +716,4 @@ def _forecast(
             "horizon; low..high is an 80% interval set from the model's measured error on "
             "time splits of this store's own history"
         ),
-    }
-
-
-def plan_to_dict(plan: Plan) -> dict[str, Any]:
-    """A plan as plain JSON-able data (the CLI's and the API's shape)."""
-    top = plan.overlap.head(50)
-    return {
-        "run_id": plan.run_id,
-        "budget": plan.budget,
-        "spent": plan.spent,
-        "unique_reach": plan.unique_reach,
-        "total_audience": plan.total_audience,
-        "overlap_rate": round(plan.overlap_rate, 6),
-        "target_size": plan.target_size,
-        "objective": plan.objective,
-        "forecast": plan.forecast,
-        "stop_reason": plan.stop_reason,
-        "accounts": [
-            {
-                "key": a.key,
-                "name": a.name,
-                "kind": a.kind.value,
-                "phase": a.phase,
-                "day_from": a.day_from,
-                "day_to": a.day_to,
-                "marginal_reach": a.marginal_reach,
-                "marginal_engaged": a.marginal_engaged,
-                "audience": a.audience,
-                "cost": a.cost,
-                "cost_estimated": a.cost_estimated,
-                "pagerank": a.pagerank,
-                "community": a.community,
-            }
-            for a in plan.accounts
-        ],
-        "phases": [
-            {
-                "phase": p,
-                "day_from": d0,
-                "day_to": d1,
-                "what": what,
-                "accounts": [a.key for a in plan.accounts if a.phase == p],
-            }
-            for p, (d0, d1, what) in PHASES.items()
-        ],
-        "overlap": [
-            {"a": str(a), "b": str(b), "shared": int(sh), "jaccard": float(j)}
-            for a, b, sh, j in zip(
-                top["a"].tolist(),
-                top["b"].tolist(),
-                top["shared"].tolist(),
-                top["jaccard"].tolist(),
-                strict=True,
-            )
-        ],
-        "notes": plan.notes,
     }

@@ -13,7 +13,7 @@ __all__ = ["backtest_markdown", "backtest_table", "calibration_line"]
 
 
 def _order(result: BacktestResult) -> list[str]:
-    head = ["kolgraph (auto)", "engagement", "reach", "frequency", "past-engagers"]
+    head = ["kolgraph (auto)", "engagement", "reach", "frequency", "past-engagers", "blend"]
     tail = ["hindsight (ceiling)"]
     return [m for m in head + list(BASELINES) + tail if m in result.moved]
 

@@ -27,6 +27,7 @@ __all__ = [
     "CommunityRecord",
     "GraphArrays",
     "OverlapRecord",
+    "PlanRecord",
     "RunInfo",
     "RunResults",
     "Store",
@@ -88,6 +89,22 @@ class RunInfo:
     timings: dict[str, float] = field(default_factory=dict)
     quality: dict[str, float] = field(default_factory=dict)
     error: str | None = None
+
+
+@dataclass(frozen=True)
+class PlanRecord:
+    """A plan as it was made, kept so that the campaign can be evaluated later.
+
+    ``body`` is the plan's JSON (the API's ``PlanResponse``), ``params`` what was
+    asked for; ``evaluation`` the latest evaluation of the campaign, if any.
+    """
+
+    id: str
+    run_id: str | None
+    created: float
+    params: dict[str, Any]
+    body: dict[str, Any]
+    evaluation: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -505,3 +522,22 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
         """Stored exact overlaps (current run) among ``keys``."""
+
+    # plans ------------------------------------------------------------------------------
+    @abc.abstractmethod
+    def save_plan(self, record: PlanRecord) -> None:
+        """Keep a plan (insert, or replace the one with the same id)."""
+
+    @abc.abstractmethod
+    def get_plan(self, plan_id: str) -> PlanRecord:
+        """A kept plan.
+
+        Raises
+        ------
+        NotFound
+            If no plan has this id.
+        """
+
+    @abc.abstractmethod
+    def list_plans(self, limit: int = 20) -> list[PlanRecord]:
+        """The most recent plans first."""

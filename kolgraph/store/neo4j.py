@@ -50,6 +50,7 @@ from kolgraph.store.base import (
     CommunityRecord,
     GraphArrays,
     OverlapRecord,
+    PlanRecord,
     RunInfo,
     RunResults,
     Store,
@@ -813,3 +814,38 @@ class Neo4jStore(Store, Neo4jCrawlState):
             OverlapRecord(a=r["a"], b=r["b"], shared=int(r["shared"]), jaccard=float(r["jaccard"]))
             for r in recs
         ]
+
+    # plans ------------------------------------------------------------------------------
+    @staticmethod
+    def _plan(p: dict[str, Any]) -> PlanRecord:
+        return PlanRecord(
+            id=p["id"],
+            run_id=p.get("run_id"),
+            created=float(p["created"]),
+            params=json.loads(p["params"]),
+            body=json.loads(p["body"]),
+            evaluation=None if p.get("evaluation") is None else json.loads(p["evaluation"]),
+        )
+
+    def save_plan(self, record: PlanRecord) -> None:
+        self._q(
+            "plan_save",
+            id=record.id,
+            run_id=record.run_id,
+            created=record.created,
+            params=json.dumps(record.params),
+            body=json.dumps(record.body),
+            evaluation=None if record.evaluation is None else json.dumps(record.evaluation),
+        )
+
+    def get_plan(self, plan_id: str) -> PlanRecord:
+        recs = self._q("plan_get", read=True, id=plan_id).records
+        if not recs:
+            raise NotFound(
+                f"no plan with id {plan_id!r}", hint="`kolgraph plans` lists the kept plans"
+            )
+        return self._plan(dict(recs[0]["plan"]))
+
+    def list_plans(self, limit: int = 20) -> list[PlanRecord]:
+        recs = self._q("plan_list", read=True, limit=int(limit)).records
+        return [self._plan(dict(r["plan"])) for r in recs]

@@ -57,6 +57,7 @@ from kolgraph.store.base import (
     CommunityRecord,
     GraphArrays,
     OverlapRecord,
+    PlanRecord,
     RunInfo,
     RunResults,
     Store,
@@ -70,7 +71,7 @@ from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 
 __all__ = ["SQLiteStore"]
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -152,6 +153,14 @@ CREATE TABLE IF NOT EXISTS overlaps (
     jaccard REAL NOT NULL,
     PRIMARY KEY (run_id, a, b)
 ) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS plans (
+    id         TEXT PRIMARY KEY,
+    run_id     TEXT,
+    created    REAL NOT NULL,
+    params     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    evaluation TEXT
+);
 """
 
 #: In-place upgrades: statements that take a store from schema version ``key`` to the next.
@@ -173,6 +182,17 @@ _UPGRADES: dict[str, tuple[str, ...]] = {
         "ALTER TABLE communities ADD COLUMN bridges TEXT",
         "UPDATE communities SET density = MIN(1.0, internal_edges * 1.0 / (size * (size - 1))) "
         "WHERE size >= 2",
+    ),
+    # v3 → v4: plans kept for later evaluation
+    "3": (
+        """CREATE TABLE IF NOT EXISTS plans (
+    id         TEXT PRIMARY KEY,
+    run_id     TEXT,
+    created    REAL NOT NULL,
+    params     TEXT NOT NULL,
+    body       TEXT NOT NULL,
+    evaluation TEXT
+);""",
     ),
 }
 
@@ -342,6 +362,7 @@ class SQLiteStore(Store, SQLiteCrawlState):
     def clear(self) -> None:
         with self._write() as con:
             for table in (
+                "plans",
                 "artifacts",
                 "overlaps",
                 "communities",
@@ -1081,3 +1102,54 @@ class SQLiteStore(Store, SQLiteCrawlState):
                 (rid, *ids, *ids),
             ).fetchall()
         return [OverlapRecord(a=r[0], b=r[1], shared=r[2], jaccard=r[3]) for r in rows]
+
+    # plans ------------------------------------------------------------------------------
+    _PLAN_COLS = "id, run_id, created, params, body, evaluation"
+
+    @staticmethod
+    def _plan(row: Sequence[Any]) -> PlanRecord:
+        return PlanRecord(
+            id=row[0],
+            run_id=row[1],
+            created=float(row[2]),
+            params=json.loads(row[3]),
+            body=json.loads(row[4]),
+            evaluation=None if row[5] is None else json.loads(row[5]),
+        )
+
+    def save_plan(self, record: PlanRecord) -> None:
+        with self._write() as con:
+            con.execute(
+                f"INSERT OR REPLACE INTO plans ({self._PLAN_COLS}) VALUES (?, ?, ?, ?, ?, ?)",
+                (
+                    record.id,
+                    record.run_id,
+                    record.created,
+                    json.dumps(record.params),
+                    json.dumps(record.body),
+                    None if record.evaluation is None else json.dumps(record.evaluation),
+                ),
+            )
+
+    def get_plan(self, plan_id: str) -> PlanRecord:
+        row = (
+            self._con()
+            .execute(f"SELECT {self._PLAN_COLS} FROM plans WHERE id = ?", (plan_id,))
+            .fetchone()
+        )
+        if row is None:
+            raise NotFound(
+                f"no plan with id {plan_id!r}", hint="`kolgraph plans` lists the kept plans"
+            )
+        return self._plan(row)
+
+    def list_plans(self, limit: int = 20) -> list[PlanRecord]:
+        rows = (
+            self._con()
+            .execute(
+                f"SELECT {self._PLAN_COLS} FROM plans ORDER BY created DESC, id DESC LIMIT ?",
+                (int(limit),),
+            )
+            .fetchall()
+        )
+        return [self._plan(r) for r in rows]

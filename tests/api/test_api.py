@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sqlite3
 import threading
 from collections.abc import Sequence
@@ -16,8 +15,8 @@ from fastapi.testclient import TestClient
 
 from kolgraph import __version__
 from kolgraph.api.app import create_app
+from kolgraph.api.schemas import PlanResponse
 from kolgraph.model import Kind
-from kolgraph.plan import plan_to_dict
 from kolgraph.plan.planner import PHASES, KindRange, PlanParams, make_plan
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.settings import Settings
@@ -28,6 +27,7 @@ if TYPE_CHECKING:
 
 KOLS = {"demo:k1", "demo:k2", "demo:k3", "other:k9"}
 PLAN_FIELDS = {
+    "id",
     "run_id",
     "budget",
     "spent",
@@ -388,8 +388,10 @@ def test_plan_matches_the_cli_json(client: TestClient, world: World) -> None:
         exclude=("demo:k3",),
     )
     with SQLiteStore(world.db) as store:
-        cli = plan_to_dict(make_plan(store, params, settings=world.settings))
-    assert api == json.loads(json.dumps(cli))
+        cli = PlanResponse.from_plan(make_plan(store, params, settings=world.settings))
+    doc = cli.model_dump(mode="json")
+    assert api["id"] != doc["id"]  # every plan is kept under its own id
+    assert {**api, "id": ""} == {**doc, "id": ""}
     assert "demo:k3" not in {a["key"] for a in api["accounts"]}
 
 
@@ -507,11 +509,13 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/accounts/{key}",
         "/v1/communities",
         "/v1/plans",
+        "/v1/plans/{plan_id}",
+        "/v1/plans/{plan_id}/evaluation",
         "/v1/reach",
         "/v1/crawls",
         "/v1/crawls/{crawl_id}",
     }
-    assert set(spec["paths"]["/v1/plans"]) == {"post"}
+    assert set(spec["paths"]["/v1/plans"]) == {"get", "post"}
     assert set(spec["paths"]["/v1/reach"]) == {"post"}
     plan_request = spec["components"]["schemas"]["PlanRequest"]
     assert plan_request["additionalProperties"] is False

@@ -235,3 +235,30 @@ def _stop_world() -> tuple[sp.csr_matrix, pd.DataFrame, pd.DataFrame]:
     )
     scores = pd.DataFrame({"pagerank": [0.1] * n, "community": pd.array([0] * n, dtype="Int64")})
     return data.tocsr(), accounts, scores
+
+
+def test_when_counts_bind_gain_alone_beats_gain_per_cost() -> None:
+    # two KOL slots; two cheap KOLs reach 2 people each (cost 1), two dear ones 6 each (cost 10)
+    n = 20
+    rows = [[0, 1], [2, 3], list(range(4, 10)), list(range(10, 16))]
+    aud = sp.lil_matrix((n, n))
+    for v, r in enumerate(rows):
+        for u in r:
+            aud[v, u] = 1
+    accounts = pd.DataFrame(
+        {
+            "key": [f"t:{i}" for i in range(n)],
+            "platform": "t",
+            "name": [f"a{i}" for i in range(n)],
+            "kind": ["kol"] * 4 + ["user"] * (n - 4),
+            "followers": [2.0, 2.0, 6.0, 6.0] + [0.0] * (n - 4),
+            "cost": [1.0, 1.0, 10.0, 10.0] + [float("nan")] * (n - 4),
+        }
+    )
+    scores = pd.DataFrame({"pagerank": [0.1] * n, "community": pd.array([0] * n, dtype="Int64")})
+    params = PlanParams(budget=100.0, mix={Kind.KOL: KindRange(0, 2)}, objective="reach")
+    by_ratio = plan_arrays(aud.tocsr(), accounts, scores, params, rule="ratio")
+    by_gain = plan_arrays(aud.tocsr(), accounts, scores, params, rule="gain")
+    assert by_ratio.unique_reach == 4 and by_gain.unique_reach == 12
+    assert {a.key for a in by_gain.accounts} == {"t:2", "t:3"}
+    assert "maximum count" in by_gain.stop_reason

@@ -17,6 +17,7 @@ import pytest
 from kolgraph.errors import InputError, KolgraphError, NotFound
 from kolgraph.model import Account, EdgeType, Kind
 from kolgraph.store import AccountQuery, RunResults, Store
+from kolgraph.store.base import PlanRecord
 
 if TYPE_CHECKING:
     from conftest import TinyGraph
@@ -369,6 +370,24 @@ def test_list_runs_newest_first(store: Store) -> None:
         store.start_run(rid, {})
     assert [r.id for r in store.list_runs()] == ["d", "c", "b", "a"]
     assert [r.id for r in store.list_runs(limit=2)] == ["d", "c"]
+
+
+# --------------------------------------------------------------------------- plans
+def test_plans_are_kept_replaced_by_id_listed_newest_first_and_cleared(store: Store) -> None:
+    body = {"accounts": [{"key": "x:1", "marginal_engaged": 2.5}], "notes": ["ünï"]}
+    for i, pid in enumerate(["p1", "p2", "p3"]):
+        store.save_plan(PlanRecord(pid, "r1", 100.0 + i, {"budget": 10 * i}, body))
+    assert store.get_plan("p2") == PlanRecord("p2", "r1", 101.0, {"budget": 10}, body)
+    assert [p.id for p in store.list_plans()] == ["p3", "p2", "p1"]
+    assert [p.id for p in store.list_plans(limit=1)] == ["p3"]
+    evaluated = PlanRecord("p2", "r1", 101.0, {"budget": 10}, body, {"actual": 7})
+    store.save_plan(evaluated)
+    assert store.get_plan("p2").evaluation == {"actual": 7}
+    assert len(store.list_plans()) == 3
+    with pytest.raises(NotFound, match="no plan"):
+        store.get_plan("nope")
+    store.clear()
+    assert store.list_plans() == []
 
 
 # --------------------------------------------------------------------------- reads

@@ -1,17 +1,30 @@
-"""``POST /v1/plans``: plan a campaign under a budget from the current rank run."""
+"""``/v1/plans``: plan a campaign from the current rank run, read kept plans, evaluate one."""
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+import pandas as pd
+from fastapi import APIRouter, Path, Query
 
 from kolgraph.api.deps import SettingsDep, StoreDep
-from kolgraph.api.schemas import PlanRequest, PlanResponse
+from kolgraph.api.schemas import (
+    EvaluationOut,
+    EvaluationRequest,
+    PlanRequest,
+    PlanResponse,
+    PlansPage,
+    PlanSummary,
+)
 from kolgraph.model import check_platform
+from kolgraph.plan.evaluate import evaluate_plan, keep_plan, reposts_frame
 from kolgraph.plan.planner import make_plan
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
+
+PlanId = Annotated[str, Path(min_length=1, max_length=64, description="A plan id (pl-...).")]
 
 
 @router.post(
@@ -27,5 +40,38 @@ router = APIRouter(prefix="/v1/plans", tags=["plans"])
 def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) -> PlanResponse:
     if request.platform is not None:
         check_platform(request.platform)
-    plan = make_plan(store, request.to_params(), settings=settings)
-    return PlanResponse.from_plan(plan)
+    params = request.to_params()
+    plan = make_plan(store, params, settings=settings)
+    doc = PlanResponse.from_plan(plan)
+    keep_plan(store, plan.id, plan.run_id, params.as_dict(), doc.model_dump(mode="json"))
+    return doc
+
+
+@router.get("", summary="The most recent kept plans")
+def list_plans(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> PlansPage:
+    plans = [PlanSummary.from_record(r) for r in store.list_plans(limit)]
+    return PlansPage(data=plans, count=len(plans))
+
+
+@router.get("/{plan_id}", summary="A kept plan", responses={404: {"description": "No such plan."}})
+def get_plan(plan_id: PlanId, store: StoreDep) -> PlanResponse:
+    return PlanResponse.model_validate(store.get_plan(plan_id).body)
+
+
+@router.post(
+    "/{plan_id}/evaluation",
+    summary="Evaluate a campaign that ran against its plan",
+    responses={
+        404: {"description": "No such plan."},
+        422: {"description": "Bad reposts, or none of them names a planned account."},
+    },
+)
+def evaluate(plan_id: PlanId, request: EvaluationRequest, store: StoreDep) -> EvaluationOut:
+    if request.platform is not None:
+        check_platform(request.platform)
+    rows = pd.DataFrame(
+        [r.model_dump() for r in request.reposts], columns=["src", "dst", "ts", "post"]
+    )
+    rows["ts"] = rows["ts"].astype(str)
+    frame = reposts_frame(rows, platform=request.platform, where="reposts")
+    return EvaluationOut.from_evaluation(evaluate_plan(store, plan_id, frame))
