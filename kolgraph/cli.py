@@ -754,7 +754,7 @@ def _plan_params(
     platform: str | None,
     include: list[str] | None,
     exclude: list[str] | None,
-    skip_flagged: bool = False,
+    include_flagged: bool = False,
     objective: str = "auto",
     min_frequency: int = 2,
     horizon: float = 14.0,
@@ -774,7 +774,7 @@ def _plan_params(
         platform=platform,
         include=tuple(include or ()),
         exclude=tuple(exclude or ()),
-        skip_flagged=skip_flagged,
+        skip_flagged=not include_flagged,
         objective=objective,  # type: ignore[arg-type]
         min_frequency=min_frequency,
         horizon_days=horizon,
@@ -783,16 +783,27 @@ def _plan_params(
     )
 
 
-def _print_plan(plan: Any) -> None:
-    from kolgraph.plan.planner import PHASES
+def _forecast_cell(f: dict[str, Any]) -> str:
+    return (
+        f"{f['expected']:,.0f} (80% interval {f['low']:,.0f}..{f['high']:,.0f}, measured "
+        f"on {f['calibrated_on']} points of this store's history"
+        + (", extrapolated" if f["extrapolated"] else "")
+        + ")"
+    )
 
+
+def _print_plan(plan: Any) -> None:
+    from kolgraph.plan.phases import PHASES
+
+    warned = any(a.warnings for a in plan.accounts)
+    cols = ["phase", "days", "key", "name", "kind", "marginal reach", "audience", "cost"]
     t = Table(title=f"campaign plan: budget {plan.budget:,.0f}, spent {plan.spent:,.0f}")
-    for col in ("phase", "days", "key", "name", "kind", "marginal reach", "audience", "cost"):
+    for col in cols + (["warnings"] if warned else []):
         t.add_column(
             col, justify="right" if col in {"marginal reach", "audience", "cost"} else "left"
         )
     for a in plan.accounts:
-        t.add_row(
+        row = [
             a.phase.replace("_", " "),
             f"{a.day_from}-{a.day_to}",
             a.key,
@@ -801,9 +812,12 @@ def _print_plan(plan: Any) -> None:
             f"{a.marginal_reach:,}",
             f"{a.audience:,}",
             f"{a.cost:,.0f}" + ("*" if a.cost_estimated else ""),
-        )
+        ]
+        t.add_row(*row, *([", ".join(a.warnings) or "-"] if warned else []))
     out.print(t)
     s = Table(show_header=False, title="plan totals")
+    if plan.id:
+        s.add_row("plan id", plan.id)
     s.add_row("accounts", f"{len(plan.accounts)}")
     s.add_row("expected unique reach", f"{plan.unique_reach:,} of {plan.target_size:,} targeted")
     s.add_row("summed audiences", f"{plan.total_audience:,}")
@@ -811,14 +825,15 @@ def _print_plan(plan: Any) -> None:
     s.add_row("objective", plan.objective)
     s.add_row("stopped because", plan.stop_reason)
     if plan.forecast:
-        f = plan.forecast["moved_users"]
         s.add_row(
             f"people moved within {plan.forecast['horizon_days']:g} days",
-            f"{f['expected']:,.0f} (80% interval {f['low']:,.0f}..{f['high']:,.0f}, measured "
-            f"on {f['calibrated_on']} points of this store's history"
-            + (", extrapolated" if f["extrapolated"] else "")
-            + ")",
+            _forecast_cell(plan.forecast["moved_users"]),
         )
+        if plan.forecast.get("per_message"):
+            s.add_row(
+                "people engaged per message (each account posts once)",
+                _forecast_cell(plan.forecast["per_message"]),
+            )
     if len(plan.overlap):
         r = plan.overlap.iloc[0]
         s.add_row("most overlapping pair", f"{r['a']} / {r['b']}: Jaccard {r['jaccard']:.3f}")
@@ -828,6 +843,10 @@ def _print_plan(plan: Any) -> None:
     out.print(s)
     for note in plan.notes:
         out.print(f"[dim]note: {note}[/]")
+    if plan.id:
+        out.print(
+            f"evaluate it later: kolgraph evaluate {plan.id} --cascades FILE", highlight=False
+        )
 
 
 @app.command()
@@ -849,9 +868,16 @@ def plan(
     exclude: Annotated[
         list[str] | None, typer.Option(help="Account key to leave out (repeatable).")
     ] = None,
-    skip_flagged: Annotated[
+    include_flagged: Annotated[
         bool,
-        typer.Option("--skip-flagged", help="Leave out accounts whose audience was flagged."),
+        typer.Option(
+            "--include-flagged",
+            help="Also plan with accounts whose audience the rank run flagged (left out by "
+            "default; kept ones are marked 'flagged audience').",
+        ),
+    ] = False,
+    _skip_flagged: Annotated[
+        bool, typer.Option("--skip-flagged", hidden=True, help="The default now; no effect.")
     ] = False,
     objective: Annotated[
         Objective,
@@ -878,8 +904,12 @@ def plan(
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Choose accounts under a budget for the objective, with phase roles and a forecast."""
-    from kolgraph.plan import make_plan
+    """Choose accounts under a budget for the objective, with phase roles and a forecast.
+
+    The plan is kept under the id it prints: evaluate the campaign later with
+    ``kolgraph evaluate ID --cascades FILE``.
+    """
+    from kolgraph.plan.evaluate import make_and_keep
 
     params = _plan_params(
         budget,
@@ -890,7 +920,7 @@ def plan(
         platform,
         include,
         exclude,
-        skip_flagged,
+        include_flagged,
         objective.value,
         min_frequency,
         horizon,
@@ -898,14 +928,155 @@ def plan(
         min_gain,
     )
     with _open(db, store) as st:
-        result = make_plan(st, params, settings=_settings())
+        result, doc = make_and_keep(st, params, settings=_settings())
     if format is OutFormat.json:
-        from kolgraph.api.schemas import PlanResponse
-
-        doc = PlanResponse.from_plan(result).model_dump(mode="json")
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        sys.stdout.write(json.dumps(doc.model_dump(mode="json"), indent=2) + "\n")
     else:
         _print_plan(result)
+
+
+def _utc(ts: float) -> str:
+    return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
+
+
+@app.command()
+@handle_errors
+def plans(
+    limit: Annotated[int, typer.Option(min=1, help="Show this many, newest first.")] = 20,
+    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """The most recent kept plans (every `kolgraph plan` and API plan is kept)."""
+    from kolgraph.api.schemas import PlansPage, PlanSummary
+
+    with _open(db, store) as st:
+        rows = [PlanSummary.from_record(r) for r in st.list_plans(limit)]
+    if format is OutFormat.json:
+        doc = PlansPage(data=rows, count=len(rows)).model_dump(mode="json")
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no kept plans yet: make one with `kolgraph plan --budget ...`")
+        return
+    t = Table(title=f"kept plans (newest {len(rows)})")
+    for col in ("id", "created (UTC)", "objective", "accounts", "budget", "spent", "evaluated"):
+        t.add_column(col, justify="right" if col in {"accounts", "budget", "spent"} else "left")
+    for r in rows:
+        t.add_row(
+            r.id,
+            _utc(r.created),
+            r.objective,
+            str(r.accounts),
+            f"{r.budget:,.0f}",
+            f"{r.spent:,.0f}",
+            "yes" if r.evaluated else "no",
+        )
+    out.print(t)
+
+
+def _print_evaluation(ev: Any) -> None:
+    s = Table(show_header=False, title=f"campaign of plan {ev.plan_id}")
+    s.add_row("first post of a planned account", _utc(ev.start) + " UTC")
+    s.add_row("cascades", f"{ev.cascades:,}")
+    s.add_row("people engaged (actual)", f"{ev.engaged:,}")
+    within = f"{ev.engaged_within_horizon:,}"
+    s.add_row(f"  of them within {ev.horizon_days:g} days", within)
+    if ev.predicted is not None:
+        p = ev.predicted
+        verdict = "inside" if ev.inside_interval else "outside"
+        s.add_row(
+            f"predicted within {ev.horizon_days:g} days",
+            f"{p['expected']:,.0f} (80% interval {p['low']:,.0f}..{p['high']:,.0f}): actual "
+            f"{within} is {verdict}",
+        )
+    else:
+        s.add_row("predicted", "- (the plan had no forecast)")
+    if ev.peak_day is not None:
+        s.add_row(
+            "peak day",
+            f"day {ev.peak_day}"
+            + (
+                ""
+                if ev.explosion_on_time is None
+                else " (explosion on time)"
+                if ev.explosion_on_time
+                else " (not in the planned explosion days)"
+            ),
+        )
+    out.print(s)
+    t = Table(title="per account (people credited to the planned account they engaged after)")
+    for col in ("key", "kind", "phase", "planned days", "posted day", "expected", "moved"):
+        t.add_column(col, justify="right" if col in {"posted day", "expected", "moved"} else "left")
+    t.add_column("incremental", justify="right")
+    t.add_column("lesson")
+    for a in ev.accounts:
+        t.add_row(
+            a.key,
+            a.kind,
+            a.phase.replace("_", " "),
+            f"{a.planned_days[0]}-{a.planned_days[1]}",
+            "-" if a.first_day is None else f"{a.first_day:.1f}",
+            "-" if a.predicted is None else f"{a.predicted:,.0f}",
+            f"{a.engaged:,}",
+            f"{a.incremental:,}",
+            a.lesson,
+        )
+    out.print(t)
+    ph = Table(title="per phase (people moved on the plan's phase days)")
+    for col in ("phase", "days", "planned accounts", "posted", "moved"):
+        ph.add_column(col, justify="left" if col in {"phase", "days"} else "right")
+    for p in ev.phases:
+        ph.add_row(
+            p.phase.replace("_", " "),
+            f"{p.day_from}-{p.day_to}",
+            str(p.planned_accounts),
+            str(p.posted_accounts),
+            f"{p.engaged:,}",
+        )
+    out.print(ph)
+    for note in ev.notes:
+        out.print(f"[dim]note: {note}[/]", highlight=False)
+
+
+@app.command()
+@handle_errors
+def evaluate(
+    plan_id: Annotated[str, typer.Argument(help="The kept plan's id (`kolgraph plans`).")],
+    cascades: Annotated[
+        Path,
+        typer.Option(
+            "--cascades",
+            help="The campaign's reposts: CSV or TSV with a header src,dst,ts[,post] "
+            "(src reposted dst at ts: unix seconds or ISO 8601).",
+        ),
+    ],
+    platform: Annotated[
+        str | None, typer.Option(help="Platform of keys written without a platform: prefix.")
+    ] = None,
+    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Compare a campaign that ran with its kept plan: engaged people predicted vs actual.
+
+    The evaluation is kept with the plan; nothing is stored when it fails.
+    """
+    from kolgraph.api.schemas import EvaluationOut
+    from kolgraph.model import check_platform
+    from kolgraph.plan.evaluate import evaluate_plan, read_campaign_reposts
+
+    if platform is not None:
+        check_platform(platform)
+    with _open(db, store) as st:
+        st.get_plan(plan_id)  # an unknown id is reported before the file is read
+        reposts = read_campaign_reposts(cascades, platform=platform)
+        ev = evaluate_plan(st, plan_id, reposts)
+    if format is OutFormat.json:
+        doc = EvaluationOut.from_evaluation(ev).model_dump(mode="json")
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        _print_evaluation(ev)
 
 
 @app.command()
@@ -983,7 +1154,8 @@ def demo(
     """Generate a seeded synthetic network, rank it, plan a campaign and print the results."""
     from kolgraph.demo import generate_demo, load_demo
     from kolgraph.errors import InputError
-    from kolgraph.plan import KindRange, PlanParams, make_plan
+    from kolgraph.plan import KindRange, PlanParams
+    from kolgraph.plan.evaluate import make_and_keep
 
     if users < 100:
         raise InputError(
@@ -1035,7 +1207,7 @@ def demo(
                 Kind.OWN: KindRange(1, 3),
             },
         )
-        _print_plan(make_plan(st, params, settings=_settings()))
+        _print_plan(make_and_keep(st, params, settings=_settings())[0])
         where = st.path if hasattr(st, "path") else st.name
     console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/] (store: {where})")
     console.print(

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from kolgraph.model import Kind
 from kolgraph.plan.evaluate import Evaluation
-from kolgraph.plan.planner import PHASES, KindRange, Plan, PlanParams
+from kolgraph.plan.phases import PHASES
+from kolgraph.plan.planner import KindRange, Plan, PlanParams
 from kolgraph.store.base import AccountRecord, CommunityRecord, PlanRecord
 from kolgraph.store.crawlstate import CrawlInfo
 
@@ -225,8 +226,10 @@ class PlanRequest(BaseModel):
     platform: str | None = Field(None, description="Only accounts on this platform.")
     include: list[str] = Field(default_factory=list, description="Keys that must be in the plan.")
     exclude: list[str] = Field(default_factory=list, description="Keys to leave out.")
-    skip_flagged: bool = Field(
-        False, description="Leave out accounts whose audience the rank run flagged."
+    include_flagged: StrictBool = Field(
+        False,
+        description="Also plan with accounts whose audience the rank run flagged (they are "
+        "left out by default; when kept, their rows carry the warning 'flagged audience').",
     )
     objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
         Field(
@@ -257,7 +260,7 @@ class PlanRequest(BaseModel):
             platform=self.platform,
             include=tuple(self.include),
             exclude=tuple(self.exclude),
-            skip_flagged=self.skip_flagged,
+            skip_flagged=not self.include_flagged,
             objective=self.objective,
             min_frequency=self.min_frequency,
             horizon_days=self.horizon_days,
@@ -284,6 +287,11 @@ class PlannedAccountOut(BaseModel):
     community: int | None
     marginal_engaged: float | None = Field(
         None, description="Expected engaged people it adds (engagement objective)."
+    )
+    warnings: list[str] = Field(
+        default_factory=list,
+        description="Short flags to check before booking it, e.g. 'flagged audience', "
+        "'estimated price', 'high overlap'.",
     )
 
 
@@ -322,6 +330,10 @@ class ForecastOut(BaseModel):
 
     horizon_days: float
     moved_users: ForecastValue
+    per_message: ForecastValue | None = Field(
+        None,
+        description="Expected engaged people when every chosen account posts one message.",
+    )
     calibration: dict[str, Any]
     what: str
 
@@ -374,6 +386,7 @@ class PlanResponse(BaseModel):
                     pagerank=a.pagerank,
                     community=a.community,
                     marginal_engaged=a.marginal_engaged,
+                    warnings=list(a.warnings),
                 )
                 for a in plan.accounts
             ],

@@ -47,7 +47,8 @@ from kolgraph.plan.cascades import (
     path_moved_users,
 )
 from kolgraph.plan.engagement import EngagementModel, Evidence, build_evidence, fit_engagement
-from kolgraph.plan.forecast import Calibration, Forecast
+from kolgraph.plan.forecast import Calibration, Forecast, combine, persistence
+from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
     EngagementObjective,
     FrequencyObjective,
@@ -67,6 +68,7 @@ __all__ = [
 ]
 
 IntArray = npt.NDArray[np.int64]
+FloatArray = npt.NDArray[np.float64]
 Follows = tuple[IntArray, IntArray] | None
 ObjectiveName = Literal["engagement", "reach", "frequency", "past-engagers", "blend"]
 OBJECTIVES: tuple[ObjectiveName, ...] = (
@@ -76,6 +78,8 @@ OBJECTIVES: tuple[ObjectiveName, ...] = (
     "past-engagers",
     "blend",
 )
+#: days of cascades a stored planner keeps for forecasts (horizons beyond are scaled up)
+RECENT_DAYS = 90.0
 BASELINES = (
     "random",
     "top followers",
@@ -123,6 +127,11 @@ class LearnedPlanner:
     now: int
     notes: list[str] = field(default_factory=list)
     scores_by_k: dict[int, dict[str, float]] = field(default_factory=dict)
+    #: expected adopters after one message of each account (:mod:`kolgraph.plan.messages`)
+    message_rates: FloatArray | None = None
+    message_calibration: Calibration = field(default_factory=Calibration)
+    #: the history's latest cascades, for the naive half of a forecast
+    recent: Cascades | None = None
 
     def slim(self) -> LearnedPlanner:
         """The same planner without the pair feature matrix (what a plan needs, compact).
@@ -135,13 +144,31 @@ class LearnedPlanner:
         p, moved = self.model._raw(self.evidence)
         ev = replace(self.evidence, pair_x=np.zeros((0, 0)))
         model = replace(self.model, _cache=[(ev, p.astype(np.float32), moved)])
-        return replace(self, model=model, evidence=ev)
+        recent = self.recent
+        if recent is not None:  # what a forecast of up to RECENT_DAYS can look back on
+            recent = recent.take(recent.start >= self.now - RECENT_DAYS * DAY)
+        return replace(self, model=model, evidence=ev, recent=recent)
 
-    def forecast(self, chosen: IntArray, horizon_days: float) -> tuple[Forecast, float]:
-        """Moved users within ``horizon_days`` of ``chosen`` posting; and the raw prediction."""
+    def forecast(
+        self, chosen: IntArray, horizon_days: float, objective: str | None = None
+    ) -> tuple[Forecast, float]:
+        """Moved users within ``horizon_days`` of ``chosen`` posting; and the raw prediction.
+
+        The interval comes from the measured error of plans made with ``objective``
+        (default: the ``auto`` one) on the inner splits.
+        """
         inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
         raw = expected_engaged(inputs, chosen)
-        return self.calibration.forecast(raw, horizon_days), raw
+        if self.recent is not None:
+            raw = combine(raw, persistence(self.recent, chosen, now=self.now, days=horizon_days))
+        return self.calibration.forecast(raw, horizon_days, objective or self.objective), raw
+
+    def per_message(self, chosen: IntArray, objective: str | None = None) -> Forecast | None:
+        """People engaged when every account in ``chosen`` posts one message (80% interval)."""
+        if self.message_rates is None or self.message_calibration.n == 0:
+            return None
+        raw = float(self.message_rates[np.asarray(chosen, dtype=np.int64)].sum())
+        return self.message_calibration.forecast(raw, 1.0, objective or self.objective)
 
 
 def _candidates(history: Cascades, audience: Any) -> IntArray:
@@ -216,6 +243,7 @@ def _window(test: Cascades, now: int, days: float) -> Cascades:
 def _forecast_points(
     model: EngagementModel,
     ev: Evidence,
+    history: Cascades,
     test: Cascades,
     chosen: list[int] | dict[int, list[int]],
     *,
@@ -226,6 +254,9 @@ def _forecast_points(
     """(k, horizon days, predicted, measured) at each k and horizon share.
 
     ``chosen`` is one ranking (its first ``k`` at each ``k``) or a set per ``k``.
+    The prediction combines the model's expectation with what the same accounts
+    moved in the same span just before ``now`` in ``history``
+    (:func:`~kolgraph.plan.forecast.combine`).
     """
     out = []
     for h in params.horizons:
@@ -234,7 +265,8 @@ def _forecast_points(
         window = _window(test, now, days)
         for k in params.ks:
             S = np.asarray(chosen[k] if isinstance(chosen, dict) else chosen[:k], dtype=np.int64)
-            out.append((k, days, expected_engaged(inputs, S), float(moved_users(window, S))))
+            pred = combine(expected_engaged(inputs, S), persistence(history, S, now=now, days=days))
+            out.append((k, days, pred, float(moved_users(window, S))))
     return out
 
 
@@ -264,9 +296,10 @@ def learn(
     share: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
     by_k: dict[int, dict[str, list[float]]] = {k: {o: [] for o in OBJECTIVES} for k in p.ks}
     raw_moved: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
-    points: list[tuple[float, float, float]] = []
+    points: list[tuple[str, int, float, float, float]] = []
+    message_points: list[tuple[str, int, float, float, float]] = []
     kind = "followers"
-    for c in p.inner_cuts:
+    for split, c in enumerate(p.inner_cuts):
         inner_train, inner_test = history.split(c)
         if inner_train.n_cascades < 20 or inner_test.n_cascades < 5:
             continue
@@ -283,11 +316,23 @@ def learn(
                 share[o].append(got[o] / top if top else 1.0)
                 by_k[k][o].append(got[o] / top if top else 1.0)
                 raw_moved[o].append(got[o])
+        rates = message_rates(inner_train)
         for name in OBJECTIVES:
+            for k in p.ks:
+                pred, meas, posted = measured_per_message(inner_test, sel[name][:k], rates)
+                if posted:
+                    message_points.append((name, split, 1.0, pred, meas))
             points += [
-                (days, pred, meas)
+                (name, split, days, pred, meas)
                 for _, days, pred, meas in _forecast_points(
-                    model, ev, inner_test, sel[name], now=cut, horizon_days=horizon, params=p
+                    model,
+                    ev,
+                    inner_train,
+                    inner_test,
+                    sel[name],
+                    now=cut,
+                    horizon_days=horizon,
+                    params=p,
                 )
             ]
     if not points:
@@ -314,7 +359,18 @@ def learn(
         k: {o: float(np.mean(v)) if v else 0.0 for o, v in per.items()} for k, per in by_k.items()
     }
     return LearnedPlanner(
-        final, final_ev, calibration, best, scores, kind, at, notes, scores_by_k=scores_by_k
+        final,
+        final_ev,
+        calibration,
+        best,
+        scores,
+        kind,
+        at,
+        notes,
+        scores_by_k=scores_by_k,
+        message_rates=message_rates(history.before(at + 1)),
+        message_calibration=Calibration.fit(message_points),
+        recent=history.before(at + 1),
     )
 
 
@@ -333,6 +389,7 @@ class BacktestResult:
     timings: dict[str, float]
     importances: dict[str, float]
     notes: list[str]
+    per_message: list[dict[str, float]] = field(default_factory=list)
 
     @property
     def best_baseline(self) -> list[float]:
@@ -348,6 +405,12 @@ class BacktestResult:
     @property
     def coverage(self) -> float:
         inside = [p["low"] <= p["measured"] <= p["high"] for p in self.forecast]
+        return float(np.mean(inside)) if inside else float("nan")
+
+    @property
+    def message_coverage(self) -> float:
+        """Share of per-message measurements inside their 80% interval."""
+        inside = [p["low"] <= p["measured"] <= p["high"] for p in self.per_message]
         return float(np.mean(inside)) if inside else float("nan")
 
     @property
@@ -368,6 +431,7 @@ class BacktestResult:
                 "median_expected_over_measured": self.median_ratio,
                 "points": self.forecast,
             },
+            "per_message": {"coverage_80": self.message_coverage, "points": self.per_message},
             "counts": self.counts,
             "timings": self.timings,
             "importances": self.importances,
@@ -459,9 +523,9 @@ def run_backtest(
         path["kolgraph (auto)"] = [float(path_moved_users(test, auto[k], follows)) for k in p.ks]
     forecast = []
     for k_, days, raw, measured in _forecast_points(
-        planner.model, planner.evidence, test, auto, now=cut, horizon_days=horizon, params=p
+        planner.model, planner.evidence, train, test, auto, now=cut, horizon_days=horizon, params=p
     ):
-        f = planner.calibration.forecast(raw, days)
+        f = planner.calibration.forecast(raw, days, planner.objective)
         forecast.append(
             {
                 "k": k_,
@@ -473,11 +537,30 @@ def run_backtest(
                 "measured": measured,
             }
         )
+    per_message = []  # measured for the accounts that posted in the test, not all chosen
+    rates = planner.message_rates
+    if rates is not None and planner.message_calibration.n:
+        for k_ in p.ks:
+            raw_m, measured_m, posted = measured_per_message(test, auto[k_], rates)
+            if posted:
+                got = planner.message_calibration.forecast(raw_m, 1.0, planner.objective)
+                per_message.append(
+                    {
+                        "k": k_,
+                        "posted": posted,
+                        "raw": raw_m,
+                        "expected": got.expected,
+                        "low": got.low,
+                        "high": got.high,
+                        "measured": measured_m,
+                    }
+                )
     return BacktestResult(
         ks=p.ks,
         moved=moved,
         path=path,
         forecast=forecast,
+        per_message=per_message,
         objective=planner.objective,
         auto={k: planner.objective for k in p.ks},
         audience=kind,

@@ -55,6 +55,7 @@ from typing import Any, Literal
 import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
+from threadpoolctl import threadpool_limits
 
 from kolgraph.errors import InputError
 from kolgraph.plan.cascades import DAY, Cascades, cascade_pagerank, early_later_pairs
@@ -86,6 +87,8 @@ ACCOUNT_FEATURES = (
     "v_reach_last",
 )
 _U_FEATURES = ("u_cascades", "u_recent")
+#: quantile at which the account model's targets (people moved) are capped
+MOVED_CAP = 0.99
 
 
 @dataclass(frozen=True)
@@ -351,7 +354,8 @@ class EngagementModel:
             if cached is ev:
                 return p, m
         x = ev.features()
-        p = self.pair_model.predict_proba(x)[:, 1] if x.shape[0] else np.zeros(0)
+        with _one_thread():
+            p = self.pair_model.predict_proba(x)[:, 1] if x.shape[0] else np.zeros(0)
         m = self.moved(ev)
         self._cache = [*self._cache[-1:], (ev, p, m)]
         return p, m
@@ -361,8 +365,20 @@ class EngagementModel:
         out = np.zeros(ev.n_nodes)
         known = np.flatnonzero(ev.known)
         if self.moved_model is not None and known.size:
-            out[known] = np.maximum(0.0, self.moved_model.predict(ev.account_x[known]))
+            with _one_thread():
+                out[known] = np.maximum(0.0, self.moved_model.predict(ev.account_x[known]))
         return out
+
+
+def _one_thread() -> Any:
+    """Run scikit-learn's OpenMP loops on one thread.
+
+    At these sizes (up to a few hundred thousand rows) the boosted trees are not
+    faster on more threads, and on a busy 2-core machine OpenMP's spinning threads
+    made one fit 5× slower (bench/recommend.py on twitter-graph-cascades: 41 s
+    against 7.8 s on one thread). One thread also makes the fit reproducible.
+    """
+    return threadpool_limits(limits=1, user_api="openmp")
 
 
 def _labels(
@@ -455,11 +471,12 @@ def fit_engagement(
         )
     else:
         model = make_pipeline(StandardScaler(), LogisticRegression(max_iter=500))
-    model.fit(x, yy)
+    with _one_thread():
+        model.fit(x, yy)
     ax = np.vstack(axs)
     m = np.concatenate(ms)
-    if (m > 0).any():  # a few viral outliers would otherwise decide the whole fit
-        m = np.minimum(m, np.quantile(m[m > 0], 0.99))
+    if (m > 0).any() and MOVED_CAP < 1.0:  # a few viral outliers could decide the whole fit
+        m = np.minimum(m, np.quantile(m[m > 0], MOVED_CAP))
     moved_model: Any = None
     if ax.shape[0] >= 20 and m.sum() > 0:
         moved_model = HistGradientBoostingRegressor(
@@ -470,9 +487,11 @@ def fit_engagement(
             l2_regularization=1.0,
             random_state=seed,
         )
-        moved_model.fit(ax, m)
+        with _one_thread():
+            moved_model.fit(ax, m)
     names = [*PAIR_FEATURES, *ACCOUNT_FEATURES, *_U_FEATURES]
-    importances = _importances(model, x, yy, names, rng)
+    with _one_thread():
+        importances = _importances(model, x, yy, names, rng)
     return EngagementModel(
         window_days=window,
         kind=kind,

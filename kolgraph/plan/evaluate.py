@@ -1,6 +1,8 @@
 """Evaluate a campaign that ran against the plan kept for it.
 
-A plan is kept with its inputs, run id and JSON (:func:`keep_plan`). Weeks later
+A plan is kept with its inputs, run id and JSON (:func:`keep_plan`; the CLI and the
+API both plan through :func:`make_and_keep`, so every plan they show has an id that
+can be evaluated). Weeks later
 the reposts of the campaign's posts are read back (:func:`read_campaign_reposts`:
 one row per repost, ``src`` reposted ``dst`` at ``ts``, optionally under ``post``)
 and compared with what the plan said (:func:`evaluate_campaign`), with the same
@@ -11,8 +13,8 @@ measure the backtest uses:
   first planned account in it; the planned accounts themselves do not count.
   Each such person is credited to the planned account that came first.
 * **incremental**: of the people an account moved, those that no other planned
-  account moved and that do not follow another planned account (the audience the
-  others already reached, from the store's follow graph).
+  account moved and that do not follow another planned account that posted (the
+  audience the others already reached, from the store's follow graph).
 * **phases**: moved people per phase window of the plan (days since the first
   post of a planned account), and the day they peaked against the explosion the
   plan expected.
@@ -26,13 +28,18 @@ import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from kolgraph.errors import InputError
 from kolgraph.store.base import PlanRecord, Store
+
+if TYPE_CHECKING:
+    from kolgraph.api.schemas import PlanResponse
+    from kolgraph.plan.planner import Plan, PlanParams
+    from kolgraph.settings import Settings
 
 __all__ = [
     "AccountOutcome",
@@ -41,6 +48,7 @@ __all__ = [
     "evaluate_campaign",
     "evaluate_plan",
     "keep_plan",
+    "make_and_keep",
     "new_plan_id",
     "read_campaign_reposts",
     "reposts_frame",
@@ -64,7 +72,30 @@ def keep_plan(
     return record
 
 
-def _parse_ts(values: pd.Series, where: str) -> pd.Series:
+def make_and_keep(
+    store: Store, params: PlanParams, *, settings: Settings | None = None
+) -> tuple[Plan, PlanResponse]:
+    """Make a plan (:func:`~kolgraph.plan.planner.make_plan`) and keep it under its id.
+
+    The kept body is the plan's JSON as the API and ``kolgraph plan --format json``
+    return it (:class:`~kolgraph.api.schemas.PlanResponse`); returns the plan and
+    that document.
+    """
+    from kolgraph.api.schemas import PlanResponse  # the one schema of JSON leaving kolgraph
+    from kolgraph.plan.planner import make_plan
+
+    plan = make_plan(store, params, settings=settings)
+    doc = PlanResponse.from_plan(plan)
+    keep_plan(store, plan.id, plan.run_id, params.as_dict(), doc.model_dump(mode="json"))
+    return plan, doc
+
+
+def _at(where: str, i: int, first_line: int | None) -> str:
+    """Where row ``i`` (0-based) is: ``file.csv:3`` (a line) or ``reposts[2]`` (an index)."""
+    return f"{where}:{i + first_line}" if first_line is not None else f"{where}[{i}]"
+
+
+def _parse_ts(values: pd.Series, where: str, first_line: int | None) -> pd.Series:
     num = pd.to_numeric(values, errors="coerce")
     if num.notna().all():
         return num.astype("float64")
@@ -74,22 +105,30 @@ def _parse_ts(values: pd.Series, where: str) -> pd.Series:
     if bad.any():
         row = int(bad.index[bad.to_numpy()][0])
         raise InputError(
-            f"{where}, row {row + 1}: ts {str(text[bad].iloc[0])[:40]!r} is neither unix "
+            f"{_at(where, row, first_line)}: ts {str(text[bad].iloc[0])[:40]!r} is neither unix "
             "seconds nor an ISO 8601 time",
             hint="write ts as unix seconds (1341100800) or ISO 8601 (2012-07-01T00:00:00Z)",
         )
     out = num.copy()
-    out[num.isna()] = parsed.astype("int64").to_numpy() / 1e9
+    # seconds since the epoch whatever unit pandas parsed to (ns, us, ...)
+    seconds = (parsed - pd.Timestamp(0, tz="UTC")) / pd.Timedelta(seconds=1)
+    out[num.isna()] = seconds.to_numpy(dtype=np.float64)
     return out.astype("float64")
 
 
 def reposts_frame(
-    rows: pd.DataFrame, *, platform: str | None = None, where: str = "reposts"
+    rows: pd.DataFrame,
+    *,
+    platform: str | None = None,
+    where: str = "reposts",
+    first_line: int | None = None,
 ) -> pd.DataFrame:
     """Check and normalise repost rows: ``src, dst, ts`` and optional ``post``.
 
     Keys without a ``platform:`` prefix get ``platform`` (which is then required).
-    ``ts`` is unix seconds or ISO 8601; the result has float seconds.
+    ``ts`` is unix seconds or ISO 8601; the result has float seconds. A bad row is
+    named ``where:LINE`` when ``first_line`` (the line of the first row in a file)
+    is given, else ``where[INDEX]`` (0-based, as in a JSON list).
     """
     missing = [c for c in REQUIRED if c not in rows.columns]
     if missing:
@@ -107,18 +146,20 @@ def reposts_frame(
         if blank.any():
             row = int(np.flatnonzero(blank.to_numpy())[0])
             raise InputError(
-                f"{where}, row {row + 1}: empty {c}", hint="every repost needs src and dst"
+                f"{_at(where, row, first_line)}: empty {c}",
+                hint="every repost needs src and dst",
             )
         bare = ~out[c].str.contains(":", regex=False)
         if bare.any():
             if platform is None:
                 row = int(np.flatnonzero(bare.to_numpy())[0])
                 raise InputError(
-                    f"{where}, row {row + 1}: {c} {out[c][row][:40]!r} has no platform prefix",
+                    f"{_at(where, row, first_line)}: {c} {out[c][row][:40]!r} has no platform "
+                    "prefix",
                     hint="write keys as platform:id, or pass the platform (--platform weibo)",
                 )
             out.loc[bare, c] = platform + ":" + out.loc[bare, c]
-    out["ts"] = _parse_ts(df["ts"].astype("string").str.strip(), where)
+    out["ts"] = _parse_ts(df["ts"].astype("string").str.strip(), where, first_line)
     post = df["post"].astype("string").fillna("") if "post" in df.columns else ""
     out["post"] = post
     return out
@@ -130,7 +171,7 @@ def read_campaign_reposts(path: str | Path, *, platform: str | None = None) -> p
     Raises
     ------
     InputError
-        If the file is missing, unreadable, or a row is bad (the row is named).
+        If the file is missing, unreadable, or a row is bad (named ``file:LINE``).
     """
     p = Path(path)
     if not p.is_file():
@@ -138,14 +179,23 @@ def read_campaign_reposts(path: str | Path, *, platform: str | None = None) -> p
             f"cascade file {p} does not exist", hint="pass the reposts export with --cascades"
         )
     try:
-        rows = pd.read_csv(p, sep=None, engine="python", dtype=str, keep_default_na=False)
+        with p.open(encoding="utf-8-sig") as fh:
+            header = fh.readline()
+        # the delimiter from the header: sniffing the rows would take the ':' of keys
+        sep = "\t" if "\t" in header else ","
+        # header=None: a row with more fields than the header is an error (with a header,
+        # pandas would quietly take the first column for an index)
+        table = pd.read_csv(
+            p, sep=sep, header=None, dtype=str, keep_default_na=False, encoding="utf-8-sig"
+        )
     except (pd.errors.ParserError, UnicodeDecodeError, ValueError) as exc:
         raise InputError(
             f"cannot read {p} as CSV or TSV: {str(exc)[:200]}",
             hint="one row per repost with a header: src,dst,ts[,post]",
         ) from None
-    rows.columns = [str(c).strip().lower() for c in rows.columns]
-    return reposts_frame(rows, platform=platform, where=str(p))
+    rows = table.iloc[1:]
+    rows.columns = [str(c).strip().lower() for c in table.iloc[0].tolist()]
+    return reposts_frame(rows, platform=platform, where=str(p), first_line=2)
 
 
 @dataclass(frozen=True)
@@ -310,11 +360,10 @@ def evaluate_campaign(
     moved_by_any: dict[str, set[str]] = {
         str(k): set(g.tolist()) for k, g in moved.groupby("by")["u"]
     }
-    reached = (
-        _followers_of_others(store, keys, credit["u"])
-        if store is not None and len(keys) > 1
-        else {k: set() for k in keys}
-    )
+    posted = [k for k in keys if k in first_act]  # one that did not post reached nobody
+    reached: dict[str, set[str]] = {k: set() for k in keys}
+    if store is not None and len(posted) > 1:
+        reached.update(_followers_of_others(store, posted, credit["u"]))
     outcomes = []
     for a in accounts:
         k = a["key"]

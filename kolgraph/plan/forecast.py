@@ -24,8 +24,36 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
-__all__ = ["Calibration", "Forecast"]
+from kolgraph.plan.cascades import DAY, Cascades, moved_users
+
+__all__ = ["Calibration", "Forecast", "combine", "persistence"]
+
+
+def persistence(recent: Cascades, chosen: npt.ArrayLike, *, now: int, days: float) -> float:
+    r"""People the accounts moved in the ``days`` before ``now``: the naive forecast of the next.
+
+    When the history is shorter than ``days``, the count over the history is scaled up
+    to the full window (:math:`\times\, days / span`).
+    """
+    if recent.n_cascades == 0 or days <= 0:
+        return 0.0
+    start = int(now - days * DAY)
+    window = recent.take(recent.start >= start).before(now)
+    span = max(1.0, float(now - max(start, int(recent.start.min()))))
+    return moved_users(window, chosen) * (days * DAY) / span
+
+
+def combine(model: float, naive: float) -> float:
+    r"""The geometric mean of two forecasts on the :math:`y + 1` scale.
+
+    .. math:: \hat y = \sqrt{(\hat y_{model} + 1)(\hat y_{naive} + 1)} - 1
+
+    Combining the engagement model with what the same accounts moved just before
+    halves the log error of whichever is off when their errors differ in sign.
+    """
+    return math.sqrt((model + 1.0) * (naive + 1.0)) - 1.0
 
 
 @dataclass(frozen=True)
@@ -51,26 +79,33 @@ class Forecast:
 
 @dataclass(frozen=True)
 class Calibration:
-    r"""(horizon days, predicted, measured) points from splits inside the history.
+    r"""Predicted and measured values from plans made on splits inside the history.
 
-    A forecast at horizon :math:`H` uses the points whose horizon is within a
-    factor of two of :math:`H`, or, when there are fewer than six of them, the
-    six nearest in :math:`\log H` (and says it extrapolated).
+    Each point is ``(objective, split, horizon days, predicted, measured)``. A
+    forecast for a plan made with objective ``o`` at horizon :math:`H` uses the
+    points of ``o`` (all points when ``o`` has fewer than six) whose horizon is
+    within a factor of two of :math:`H`, or, when there are fewer than six of
+    them, the six nearest in :math:`\log H` (and says it extrapolated).
     """
 
-    points: tuple[tuple[float, float, float], ...] = ()
+    points: tuple[tuple[str, int, float, float, float], ...] = ()
 
     @classmethod
-    def fit(cls, points: list[tuple[float, float, float]]) -> Calibration:
-        return cls(tuple((float(h), float(p), float(m)) for h, p, m in points))
+    def fit(cls, points: list[tuple[str, int, float, float, float]]) -> Calibration:
+        return cls(
+            tuple((str(o), int(s), float(h), float(p), float(m)) for o, s, h, p, m in points)
+        )
 
     @property
     def n(self) -> int:
         return len(self.points)
 
-    def _ratios(self, horizon: float) -> tuple[np.ndarray, bool]:
-        h = np.array([pt[0] for pt in self.points])
-        r = np.array([math.log((m + 1.0) / (p + 1.0)) for _, p, m in self.points])
+    def _ratios(self, horizon: float, objective: str | None) -> tuple[np.ndarray, bool]:
+        pts = [pt for pt in self.points if pt[0] == objective]
+        if len(pts) < 6:
+            pts = list(self.points)
+        h = np.array([pt[2] for pt in pts])
+        r = np.array([math.log((m + 1.0) / (p + 1.0)) for _, _, _, p, m in pts])
         dist = np.abs(np.log(h / horizon))
         near = dist <= math.log(2.0)
         if near.sum() >= 6:
@@ -78,11 +113,13 @@ class Calibration:
         take = np.argsort(dist, kind="stable")[:6]
         return np.sort(r[take]), bool(dist[take].max() > math.log(2.0))
 
-    def forecast(self, predicted: float, horizon_days: float) -> Forecast:
+    def forecast(
+        self, predicted: float, horizon_days: float, objective: str | None = None
+    ) -> Forecast:
         """The corrected forecast of a raw model prediction at ``horizon_days``."""
         if self.n == 0:
             return Forecast(predicted, 0.0, math.inf, 0)
-        r, extrapolated = self._ratios(horizon_days)
+        r, extrapolated = self._ratios(horizon_days, objective)
         n = r.size
 
         def q(level: float) -> float:
@@ -99,7 +136,7 @@ class Calibration:
         )
 
     def as_dict(self) -> dict[str, Any]:
-        hs = [pt[0] for pt in self.points]
+        hs = [pt[2] for pt in self.points]
         return {
             "points": self.n,
             "horizon_days": [round(min(hs), 1), round(max(hs), 1)] if hs else None,

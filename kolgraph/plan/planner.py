@@ -4,12 +4,12 @@ Given a budget, a per-kind mix (min/max KOL, media and own accounts) and
 optionally a target audience (communities), choose accounts one at a time by
 the best *marginal unique audience per unit cost*: how many target people the
 account reaches that the accounts already chosen do not. Because coverage is
-submodular, a lazy (CELF) greedy evaluates few candidates per step.
+submodular, a lazy (CELF) greedy evaluates few candidates per step. Accounts
+whose audience the rank run flagged are left out unless asked for
+(``skip_flagged=False``).
 
-Each chosen account gets a phase role in the topic life cycle:
-own accounts seed the **origin** exposure, the top KOLs drive the
-**explosion**, and media plus mid-tier KOLs carry the **mass spread**; the
-**flattening** phase is left to the brand's own accounts to sustain.
+Each chosen account gets a phase of the topic life cycle from when it tends to act
+(:mod:`kolgraph.plan.phases`) and short warnings (:mod:`kolgraph.plan.flags`).
 """
 
 from __future__ import annotations
@@ -26,6 +26,8 @@ import scipy.sparse as sp
 
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
+from kolgraph.plan.flags import flagged, row_warnings
+from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
 from kolgraph.rank.graph import follower_matrix
 from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
@@ -36,7 +38,6 @@ if TYPE_CHECKING:
     from kolgraph.plan.objective import Objective
 
 __all__ = [
-    "PHASES",
     "KindRange",
     "Plan",
     "PlanParams",
@@ -44,16 +45,6 @@ __all__ = [
     "make_plan",
     "plan_arrays",
 ]
-
-Phase = Literal["origin", "explosion", "mass_spread", "flattening"]
-
-#: The topic life cycle: phase → (first day, last day, what happens).
-PHASES: dict[str, tuple[int, int, str]] = {
-    "origin": (0, 1, "own accounts publish the message: origin exposure"),
-    "explosion": (1, 3, "top KOLs amplify it: the topic explodes"),
-    "mass_spread": (3, 7, "media and mid-tier KOLs carry it to the mass audience"),
-    "flattening": (7, 14, "interest flattens; own accounts sustain and convert"),
-}
 
 _RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
 _PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN)
@@ -106,8 +97,11 @@ class PlanParams:
     platform: str | None = None
     include: tuple[str, ...] = ()
     exclude: tuple[str, ...] = ()
+    #: share of the accounts outside origin and flattening (the earliest-acting
+    #: ones) that carry the explosion; at least one
     top_kol_share: float = 0.2
-    skip_flagged: bool = False
+    #: leave out accounts whose audience the rank run flagged (include-flagged: False)
+    skip_flagged: bool = True
     objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
         "auto"
     )
@@ -184,6 +178,9 @@ class PlannedAccount:
     pagerank: float
     community: int | None
     marginal_engaged: float | None = None
+    #: short flags a strategist should see beside the row: ``"flagged audience"``,
+    #: ``"estimated price"``, ``"high overlap with KEY (Jaccard 0.42)"``
+    warnings: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -315,8 +312,8 @@ def plan_arrays(
         :func:`make_plan` runs both and keeps the better plan.
     learned
         The run's engagement model (:mod:`kolgraph.plan.learned`): needed for the
-        ``engagement`` objective, chooses the objective under ``auto`` and gives
-        the plan its forecast.
+        ``engagement`` objective, chooses the objective under ``auto``, gives
+        the plan its forecast and times the accounts for their phases.
 
     Returns
     -------
@@ -343,6 +340,14 @@ def plan_arrays(
     With another objective (:mod:`kolgraph.plan.objective`) the numerator is that
     objective's marginal gain: expected engaged users, or people newly reached
     ``min_frequency`` times.
+
+    Flagged accounts are no candidates while ``params.skip_flagged`` (the
+    default). Phases follow the chosen accounts' measured timing (``learned``)
+    or, without a model, kind and PageRank; rows carry warnings. Both rules are
+    in the module notes. ``unique_reach`` is an exact count of the (target)
+    audience: ``POST /v1/reach`` counts the same number for the same accounts
+    without target communities, or says it estimated and why
+    (:func:`kolgraph.plan.reach.estimate_reach`).
     """
     s = settings or get_settings()
     params.check()
@@ -378,16 +383,15 @@ def plan_arrays(
             )
     for key in params.exclude:
         plannable[key_pos[key]] = False
-    if params.skip_flagged and "flags" in scores:
-        flagged = np.array([bool(f) for f in scores["flags"].tolist()], dtype=bool)
-        if flagged.size == n:
-            n_skipped = int((plannable & flagged).sum())
-            plannable &= ~flagged
-            if n_skipped:
-                notes.append(
-                    f"{n_skipped} candidate(s) left out because their audience was flagged "
-                    "(see the flags of each account)"
-                )
+    is_flagged = flagged(scores, n)
+    if params.skip_flagged:
+        n_skipped = int((plannable & is_flagged).sum())
+        plannable &= ~is_flagged
+        if n_skipped:
+            notes.append(
+                f"{n_skipped} candidate(s) left out because their audience was flagged "
+                "(see the flags of each account; include-flagged keeps them)"
+            )
     include = [key_pos[k] for k in params.include]
     for i in include:
         if kind_arr[i] not in {k.value for k in _PLANNABLE}:
@@ -576,25 +580,22 @@ def plan_arrays(
     else:
         greedy(cand, room_left, caps)
 
-    # phases
-    kol_pool = cand[kind_arr[cand] == Kind.KOL.value]
-    top_cut = np.quantile(pr[kol_pool], 1.0 - params.top_kol_share) if kol_pool.size else np.inf
+    idx = np.asarray(chosen, dtype=np.int64)
+    when, timing_note = timing(learned, idx, n)
+    phases = assign_phases(kind_arr[idx], pr[idx], when, top_share=params.top_kol_share)
+    if idx.size:
+        notes.append(timing_note)
+    chosen_rows = sub[[row_of[int(i)] for i in idx]]
+    warnings = row_warnings(chosen_rows, keys[idx], is_flagged[idx], est_all[idx])
     planned: list[PlannedAccount] = []
-    for i in chosen:
-        kind = Kind(kind_arr[i])
-        phase: Phase
-        if kind is Kind.OWN:
-            phase = "origin"
-        elif kind is Kind.KOL and pr[i] >= top_cut:
-            phase = "explosion"
-        else:
-            phase = "mass_spread"
+    for r, i in enumerate(chosen):
+        phase: Phase = phases[r]
         c = community.iloc[i]
         planned.append(
             PlannedAccount(
                 key=str(keys[i]),
                 name=str(accounts["name"].iloc[i]),
-                kind=kind,
+                kind=Kind(kind_arr[i]),
                 phase=phase,
                 day_from=PHASES[phase][0],
                 day_to=PHASES[phase][1],
@@ -605,6 +606,7 @@ def plan_arrays(
                 cost_estimated=bool(est_all[i]),
                 pagerank=float(pr[i]),
                 community=None if pd.isna(c) else int(c),
+                warnings=warnings[r],
             )
         )
     order = {p: k for k, p in enumerate(PHASES)}
@@ -616,9 +618,8 @@ def plan_arrays(
         )
     if not planned:
         notes.append("no account fits: raise the budget or widen the mix")
-    idx = np.asarray(chosen, dtype=np.int64)
     if idx.size >= 2:
-        ov = audience_overlap(sub[[row_of[int(i)] for i in idx]], np.arange(idx.size))
+        ov = audience_overlap(chosen_rows, np.arange(idx.size))
         ov["a"] = keys[idx[ov["a"].to_numpy()]]
         ov["b"] = keys[idx[ov["b"].to_numpy()]]
     else:
@@ -634,7 +635,7 @@ def plan_arrays(
         run_id=run_id,
         notes=notes,
         objective=objective,
-        forecast=_forecast(learned, idx, params.horizon_days),
+        forecast=_forecast(learned, idx, params.horizon_days, objective),
         stop_reason=stop[0],
         rule="gain per cost" if rule == "ratio" else "gain alone",
     )
@@ -701,19 +702,25 @@ def _objective(
 
 
 def _forecast(
-    learned: LearnedPlanner | None, chosen: npt.NDArray[np.int64], horizon: float
+    learned: LearnedPlanner | None,
+    chosen: npt.NDArray[np.int64],
+    horizon: float,
+    objective: str,
 ) -> dict[str, Any] | None:
-    """Moved users within the horizon with the 80% interval measured on the history."""
+    """Moved users within the horizon and per message, with intervals measured on the history."""
     if learned is None or chosen.size == 0:
         return None
-    f, _ = learned.forecast(chosen, horizon)
+    f, _ = learned.forecast(chosen, horizon, objective)
+    per_message = learned.per_message(chosen, objective)
     return {
         "horizon_days": horizon,
         "moved_users": f.as_dict(),
+        "per_message": None if per_message is None else per_message.as_dict(),
         "calibration": learned.calibration.as_dict(),
         "what": (
-            "distinct people expected to engage after the chosen accounts post, within the "
-            "horizon; low..high is an 80% interval set from the model's measured error on "
-            "time splits of this store's own history"
+            "moved_users: distinct people expected to engage after the chosen accounts post, "
+            "within the horizon; per_message: people engaging after one post of each chosen "
+            "account; low..high are 80% intervals set from the measured error of plans made "
+            "the same way on time splits of this store's own history"
         ),
     }

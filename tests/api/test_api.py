@@ -17,7 +17,8 @@ from kolgraph import __version__
 from kolgraph.api.app import create_app
 from kolgraph.api.schemas import PlanResponse
 from kolgraph.model import Kind
-from kolgraph.plan.planner import PHASES, KindRange, PlanParams, make_plan
+from kolgraph.plan.phases import PHASES
+from kolgraph.plan.planner import KindRange, PlanParams, make_plan
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.settings import Settings
 from kolgraph.store import RunResults, SQLiteStore
@@ -57,6 +58,7 @@ PLANNED_ACCOUNT_FIELDS = {
     "pagerank",
     "community",
     "marginal_engaged",
+    "warnings",
 }
 ACCOUNT_FIELDS = {
     "key",
@@ -356,6 +358,7 @@ def test_plan_happy_path(client: TestClient, world: World) -> None:
     accounts = plan["accounts"]
     assert accounts
     assert {frozenset(a) for a in accounts} == {frozenset(PLANNED_ACCOUNT_FIELDS)}
+    assert all(isinstance(a["warnings"], list) for a in accounts)
     kinds = [a["kind"] for a in accounts]
     assert kinds.count("kol") == 2
     assert kinds.count("own") == 1
@@ -386,6 +389,7 @@ def test_plan_matches_the_cli_json(client: TestClient, world: World) -> None:
         budget=900,
         mix={Kind.KOL: KindRange(1, None), Kind.MEDIA: KindRange(0, 1)},
         exclude=("demo:k3",),
+        skip_flagged=True,  # what the API does unless include_flagged
     )
     with SQLiteStore(world.db) as store:
         cli = PlanResponse.from_plan(make_plan(store, params, settings=world.settings))

@@ -47,6 +47,11 @@ def test_backtest_compares_every_method_on_the_same_test(demo_db: Path) -> None:
     for pt in res.forecast:
         assert pt["low"] <= pt["expected"] <= pt["high"]
     assert 0.0 <= res.coverage <= 1.0
+    assert res.per_message, "the chosen accounts posted in the test cascades"
+    for pt in res.per_message:
+        assert pt["low"] <= pt["expected"] <= pt["high"]
+        assert 0 < pt["posted"] <= pt["k"]
+    assert 0.0 <= res.message_coverage <= 1.0
 
 
 def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> None:
@@ -59,12 +64,17 @@ def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> N
             "reach",
             "frequency",
             "past-engagers",
+            "blend",
         }
         plan = make_plan(st, PlanParams(budget=5000, objective="engagement", horizon_days=7))
         assert plan.objective == "engagement"
         assert plan.forecast is not None
         f = plan.forecast["moved_users"]
         assert f["low"] <= f["expected"] <= f["high"] and f["calibrated_on"] > 0
+        m = plan.forecast["per_message"]
+        assert m is not None and m["low"] <= m["expected"] <= m["high"] and m["calibrated_on"] > 0
+        # one message from every chosen account: the sum of their measured rates, corrected
+        assert learned.message_rates is not None
         assert all(a.marginal_engaged is not None for a in plan.accounts)
         gains = [a.marginal_engaged for a in plan.accounts]
         assert sum(gains) > 0

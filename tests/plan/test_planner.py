@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from types import SimpleNamespace
+from typing import Any
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -9,6 +12,8 @@ import scipy.sparse as sp
 
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
+from kolgraph.plan.engagement import ACCOUNT_FEATURES
+from kolgraph.plan.flags import HIGH_OVERLAP_JACCARD
 from kolgraph.plan.planner import KindRange, PlanParams, plan_arrays
 from kolgraph.settings import Settings
 
@@ -145,16 +150,88 @@ def test_include_exclude_and_estimated_costs() -> None:
         plan_arrays(mat, acc, sc, PlanParams(budget=1000, include=("t:20",)), settings=SETTINGS)
 
 
-def test_phases() -> None:
+def test_phases_without_a_model_follow_kind_and_pagerank() -> None:
     mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
-    plan = plan_arrays(
-        mat, acc, sc, PlanParams(budget=10_000, top_kol_share=0.34), settings=SETTINGS
-    )
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=10_000), settings=SETTINGS)
     phase = {a.key: a.phase for a in plan.accounts}
-    assert phase["t:0"] == "explosion"  # the top KOL by PageRank
-    assert phase["t:3"] == "mass_spread"  # media
-    assert phase.get("t:2") == "mass_spread"  # a mid-tier KOL
+    # t:1 adds nobody after t:0; PageRank follows audience size: t:0 > t:3 > t:2
+    assert phase == {
+        "t:4": "origin",  # own accounts open
+        "t:0": "explosion",  # the highest PageRank acts first
+        "t:3": "mass_spread",
+        "t:2": "flattening",  # the latest quarter of four accounts: one
+    }
     assert set(plan.by_phase()) == {"origin", "explosion", "mass_spread", "flattening"}
+    assert any("phases from kind and PageRank" in n for n in plan.notes)
+
+
+def _ladder(n_kol: int = 9) -> tuple[sp.csr_matrix, pd.DataFrame, pd.DataFrame]:
+    """KOLs ``t:0..`` with disjoint audiences shrinking by one (PageRank falls), then an own."""
+    sizes = {v: n_kol + 1 - v for v in range(n_kol + 1)}
+    start = np.cumsum([100, *sizes.values()])
+    aud = {v: list(range(int(start[v]), int(start[v]) + sizes[v])) for v in sizes}
+    kinds = {v: "kol" for v in range(n_kol)} | {n_kol: "own"}
+    costs = {v: 1.0 for v in range(n_kol)}
+    return _world(aud, kinds, costs, int(start[-1]))
+
+
+@pytest.mark.parametrize("size", range(1, 11))
+def test_the_latest_quarter_flattens(size: int) -> None:
+    mat, acc, sc = _ladder()
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=100, max_accounts=size), settings=SETTINGS)
+    assert len(plan.accounts) == size
+    flat = plan.by_phase()["flattening"]
+    assert len(flat) == size // 4  # one from four accounts, two from eight
+    if size >= 4:
+        lowest = min(a.pagerank for a in plan.accounts if a.kind is not Kind.OWN)
+        assert lowest in {a.pagerank for a in flat}
+
+
+class _Timed:
+    """A stand-in engagement model: account features only, and an empty forecast."""
+
+    class _Forecast:
+        def as_dict(self) -> dict[str, float]:
+            return {}
+
+    def __init__(self, account_x: np.ndarray) -> None:
+        self.evidence = SimpleNamespace(account_x=account_x)
+        self.calibration = SimpleNamespace(as_dict=dict)
+
+    def forecast(
+        self, chosen: np.ndarray, horizon_days: float, objective: str | None = None
+    ) -> tuple[_Forecast, float]:
+        return self._Forecast(), 0.0
+
+    def per_message(self, chosen: np.ndarray, objective: str | None = None) -> None:
+        return None
+
+
+def test_phases_follow_measured_timing() -> None:
+    mat, acc, sc = _ladder()  # t:0..t:8 KOLs by falling PageRank, t:9 own
+    x = np.zeros((mat.shape[0], len(ACCOUNT_FEATURES)))
+    col = {name: j for j, name in enumerate(ACCOUNT_FEATURES)}
+    x[:10, col["v_cascades"]] = 1.0
+    x[:10, col["v_tail"]] = 1.0
+    x[:9, col["v_early_share"]] = np.arange(9) / 10  # the low-PageRank KOLs act early
+    x[9, col["v_early_share"]] = 0.05  # the own account only reposts, late
+    x[4, col["v_cascades"]] = 0.0  # t:4 never seen in a cascade: the median share
+    learned: Any = _Timed(x)
+    params = PlanParams(budget=100, objective="reach")
+    plan = plan_arrays(mat, acc, sc, params, settings=SETTINGS, learned=learned)
+    by = {p: sorted(a.key for a in accs) for p, accs in plan.by_phase().items()}
+    assert by == {
+        "origin": [],
+        "explosion": ["t:7", "t:8"],  # the earliest-acting fifth of the spreaders
+        "mass_spread": ["t:1", "t:2", "t:3", "t:4", "t:5", "t:6"],
+        "flattening": ["t:0", "t:9"],  # the latest quarter; the own account sustains
+    }
+    assert any("measured timing: 9 of 10 accounts" in n for n in plan.notes)
+    # without the model the same plan opens with the own account and explodes on PageRank
+    plain = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    by = {p: sorted(a.key for a in accs) for p, accs in plain.by_phase().items()}
+    assert by["origin"] == ["t:9"] and by["explosion"] == ["t:0", "t:1"]
+    assert by["flattening"] == ["t:7", "t:8"]
 
 
 def test_auto_kol_when_nothing_is_labelled() -> None:
@@ -189,14 +266,43 @@ def test_budget_must_be_positive() -> None:
         plan_arrays(mat, acc, sc, PlanParams(budget=0), settings=SETTINGS)
 
 
-def test_skip_flagged_leaves_flagged_accounts_out() -> None:
+def test_flagged_accounts_are_skipped_by_default_and_warn_when_kept() -> None:
     mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
     sc = sc.assign(flags=[["62% of followers are hollow"] if i == 2 else None for i in range(50)])
-    keep = plan_arrays(mat, acc, sc, PlanParams(budget=1000), settings=SETTINGS)
-    assert "t:2" in {a.key for a in keep.accounts}
-    skip = plan_arrays(mat, acc, sc, PlanParams(budget=1000, skip_flagged=True), settings=SETTINGS)
+    assert PlanParams(budget=1).skip_flagged is True
+    skip = plan_arrays(mat, acc, sc, PlanParams(budget=1000), settings=SETTINGS)
     assert "t:2" not in {a.key for a in skip.accounts}
-    assert any("flagged" in n for n in skip.notes)
+    assert any("left out because their audience was flagged" in n for n in skip.notes)
+    assert not any("flagged audience" in a.warnings for a in skip.accounts)
+    params = PlanParams(budget=1000, skip_flagged=False)  # --include-flagged
+    keep = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    warned = {a.key: a.warnings for a in keep.accounts}
+    assert warned["t:2"] == ("flagged audience",)
+    assert not any("flagged audience" in w for k, w in warned.items() if k != "t:2")
+    # an included flagged account is planned despite the default, and warns
+    params = PlanParams(budget=1000, include=("t:2",))
+    inc = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    assert next(a for a in inc.accounts if a.key == "t:2").warnings == ("flagged audience",)
+
+
+def test_flags_of_accounts_added_after_the_run_are_not_flags() -> None:
+    mat, acc, sc = _world(AUD, KINDS, COSTS, 50)
+    sc = sc.assign(flags=[np.nan if i == 2 else [] for i in range(50)])
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=1000), settings=SETTINGS)
+    assert "t:2" in {a.key for a in plan.accounts}
+
+
+def test_rows_warn_of_estimated_prices_and_high_overlap() -> None:
+    costs = {k: v for k, v in COSTS.items() if k != 2}  # t:2's price is estimated
+    mat, acc, sc = _world(AUD, KINDS, costs, 50)
+    params = PlanParams(budget=1000, include=("t:0", "t:1", "t:2", "t:3"))
+    plan = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    warned = {a.key: a.warnings for a in plan.accounts}
+    assert warned["t:0"] == ()  # chosen first: nothing before it to overlap
+    assert warned["t:1"] == ("high overlap with t:0 (Jaccard 0.90)",)  # 18 of 20 shared
+    assert warned["t:2"] == ("estimated price",)
+    assert warned["t:3"] == ()  # Jaccard with t:2 is 5/20 = 0.25, below the threshold
+    assert HIGH_OVERLAP_JACCARD == 0.3
 
 
 def test_every_plan_says_why_it_stopped() -> None:

@@ -17,8 +17,7 @@ from kolgraph.api.schemas import (
     PlanSummary,
 )
 from kolgraph.model import check_platform
-from kolgraph.plan.evaluate import evaluate_plan, keep_plan, reposts_frame
-from kolgraph.plan.planner import make_plan
+from kolgraph.plan.evaluate import evaluate_plan, make_and_keep, reposts_frame
 
 __all__ = ["router"]
 
@@ -40,11 +39,7 @@ PlanId = Annotated[str, Path(min_length=1, max_length=64, description="A plan id
 def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) -> PlanResponse:
     if request.platform is not None:
         check_platform(request.platform)
-    params = request.to_params()
-    plan = make_plan(store, params, settings=settings)
-    doc = PlanResponse.from_plan(plan)
-    keep_plan(store, plan.id, plan.run_id, params.as_dict(), doc.model_dump(mode="json"))
-    return doc
+    return make_and_keep(store, request.to_params(), settings=settings)[1]
 
 
 @router.get("", summary="The most recent kept plans")
@@ -67,6 +62,7 @@ def get_plan(plan_id: PlanId, store: StoreDep) -> PlanResponse:
     },
 )
 def evaluate(plan_id: PlanId, request: EvaluationRequest, store: StoreDep) -> EvaluationOut:
+    store.get_plan(plan_id)  # an unknown plan is a 404 whatever the reposts
     if request.platform is not None:
         check_platform(request.platform)
     rows = pd.DataFrame(

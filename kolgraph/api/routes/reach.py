@@ -1,4 +1,9 @@
-"""``POST /v1/reach``: unique reach and overlap of any set of accounts (audience sketches)."""
+"""``POST /v1/reach``: unique reach and overlap of any set of accounts.
+
+Counted exactly from the store's edges when the audiences are small enough (the
+same number a plan of those accounts reports), else estimated from the rank
+run's audience sketches; ``unique_reach.method`` and ``note`` say which and why.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,10 @@ class IntervalOut(BaseModel):
     low: float
     high: float
     exact: bool
+    method: str = Field(
+        description="'counted' (exact, from the store's current edges, as a plan counts) or "
+        "the sketch estimator: 'whole', 'ratio' or 'theta'."
+    )
 
 
 class PairOut(BaseModel):
@@ -45,13 +54,15 @@ class ReachResponse(BaseModel):
     overlap_rate: float
     pairs: list[PairOut]
     not_sketched: list[str] = Field(
-        description="Accounts below the sketch threshold, left out of the estimate."
+        description="Accounts below the sketch threshold, left out of a sketch estimate "
+        "(empty when counted)."
     )
+    note: str = Field(description="How the reach was obtained and, for an estimate, why.")
 
 
 @router.post(
     "",
-    summary="Unique reach of a set of accounts, with a confidence interval",
+    summary="Unique reach of a set of accounts: counted, or estimated with an interval",
     responses={422: {"description": "Unknown keys, no rank run, or no sketches in the run."}},
 )
 def reach(request: ReachRequest, store: StoreDep) -> ReachResponse:
@@ -61,9 +72,12 @@ def reach(request: ReachRequest, store: StoreDep) -> ReachResponse:
         run_id=rep.run_id,
         keys=rep.keys,
         audiences=rep.audiences,
-        unique_reach=IntervalOut(value=u.value, low=u.low, high=u.high, exact=u.exact),
+        unique_reach=IntervalOut(
+            value=u.value, low=u.low, high=u.high, exact=u.exact, method=u.method
+        ),
         summed_audience=rep.summed_audience,
         overlap_rate=rep.overlap_rate,
         pairs=[PairOut(**vars(p)) for p in rep.pairs],
         not_sketched=rep.not_sketched,
+        note=rep.note,
     )

@@ -1,0 +1,51 @@
+"""Forecast calibration: per-objective errors, the naive forecast, and their combination."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from kolgraph.plan.cascades import DAY, cascades_from_frame
+from kolgraph.plan.forecast import Calibration, combine, persistence
+
+
+def test_each_objective_is_corrected_by_its_own_measured_error() -> None:
+    # plans made with "reach" came out at twice the prediction, "engagement" at half
+    points = [("reach", 0, 1.0, 9.0, 19.0)] * 6 + [("engagement", 0, 1.0, 19.0, 9.0)] * 6
+    cal = Calibration.fit(points)
+    assert cal.forecast(9.0, 1.0, "reach").expected == pytest.approx(19.0)
+    assert cal.forecast(19.0, 1.0, "engagement").expected == pytest.approx(9.0)
+    # an objective with too few points of its own falls back to all of them
+    pooled = cal.forecast(9.0, 1.0, "frequency")
+    assert pooled.calibrated_on == 12
+
+
+def test_the_interval_holds_the_measured_spread() -> None:
+    ratios = [0.5, 0.8, 1.0, 1.0, 1.2, 1.5, 2.0, 0.7, 1.1, 1.3]
+    cal = Calibration.fit([("o", 0, 1.0, 99.0, 100.0 * r - 1.0) for r in ratios])
+    f = cal.forecast(99.0, 1.0, "o")
+    assert f.low <= f.expected <= f.high
+    inside = sum(f.low <= 100.0 * r - 1.0 <= f.high for r in ratios)
+    assert 7 <= inside <= 10
+
+
+def test_persistence_counts_what_the_accounts_moved_just_before() -> None:
+    # cascade 0 (10 days ago): 0 → 1 → 2; cascade 1 (2 days ago): 0 → 3
+    now = int(20 * DAY)
+    c = cascades_from_frame(
+        [0, 0, 0, 1, 1],
+        [0, 1, 2, 0, 3],
+        [int(10 * DAY), int(10 * DAY) + 1, int(10 * DAY) + 2, int(18 * DAY), int(18 * DAY) + 1],
+        4,
+    )
+    assert persistence(c, [0], now=now, days=5) == pytest.approx(1.0)  # only user 3
+    # the history starts 10 days back: 20 days ahead is twice what 10 days moved
+    assert persistence(c, [0], now=now, days=20) == pytest.approx(2 * 3.0)
+    assert persistence(c, [3], now=now, days=5) == 0.0
+
+
+def test_combine_is_the_geometric_mean_on_the_plus_one_scale() -> None:
+    assert combine(99.0, 99.0) == pytest.approx(99.0)
+    assert combine(3.0, 15.0) == pytest.approx(math.sqrt(4 * 16) - 1)
+    assert combine(0.0, 0.0) == 0.0
