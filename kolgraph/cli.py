@@ -792,16 +792,34 @@ def _forecast_cell(f: dict[str, Any]) -> str:
     )
 
 
+def _explanation(a: Any) -> list[str]:
+    """Engaged people an account adds, its cost per engaged person, and the evidence."""
+    g = a.marginal_engaged
+    if g is None:
+        return ["-", "-", "-"]
+    per = f"{a.cost / g:,.2f}" if g > 0 else "-"
+    if not a.evidence_cascades:
+        seen = "no past cascade"
+    else:
+        last = a.evidence_last_days
+        seen = f"{a.evidence_cascades:,} cascades" + (
+            "" if last is None else f", last {last:,.1f} d ago"
+        )
+    return [f"{g:,.1f}", per, seen]
+
+
 def _print_plan(plan: Any) -> None:
     from kolgraph.plan.phases import PHASES
 
     warned = any(a.warnings for a in plan.accounts)
+    explained = any(a.marginal_engaged is not None for a in plan.accounts)
     cols = ["phase", "days", "key", "name", "kind", "marginal reach", "audience", "cost"]
+    if explained:
+        cols += ["engaged +", "cost / engaged", "evidence"]
+    numeric = {"marginal reach", "audience", "cost", "engaged +", "cost / engaged"}
     t = Table(title=f"campaign plan: budget {plan.budget:,.0f}, spent {plan.spent:,.0f}")
     for col in cols + (["warnings"] if warned else []):
-        t.add_column(
-            col, justify="right" if col in {"marginal reach", "audience", "cost"} else "left"
-        )
+        t.add_column(col, justify="right" if col in numeric else "left")
     for a in plan.accounts:
         row = [
             a.phase.replace("_", " "),
@@ -813,6 +831,8 @@ def _print_plan(plan: Any) -> None:
             f"{a.audience:,}",
             f"{a.cost:,.0f}" + ("*" if a.cost_estimated else ""),
         ]
+        if explained:
+            row += _explanation(a)
         t.add_row(*row, *([", ".join(a.warnings) or "-"] if warned else []))
     out.print(t)
     s = Table(show_header=False, title="plan totals")

@@ -286,7 +286,24 @@ class PlannedAccountOut(BaseModel):
     pagerank: float
     community: int | None
     marginal_engaged: float | None = Field(
-        None, description="Expected engaged people it adds (engagement objective)."
+        None,
+        description="Expected engaged people it adds within the horizon (the engagement "
+        "model's units; null when the run has no engagement model).",
+    )
+    marginal_gain: float = Field(
+        0.0, description="What it added to the plan's objective, in the objective's units."
+    )
+    cost_per_engaged: float | None = Field(
+        None, description="cost / marginal_engaged (null when it adds no engaged people)."
+    )
+    overlap_before: float = Field(
+        0.0, description="Share of its audience already reached by the accounts chosen before it."
+    )
+    evidence_cascades: int | None = Field(
+        None, description="Past cascades it took part in: the evidence behind its probabilities."
+    )
+    evidence_last_days: float | None = Field(
+        None, description="Days from its last past cascade to the end of the history."
     )
     warnings: list[str] = Field(
         default_factory=list,
@@ -386,6 +403,15 @@ class PlanResponse(BaseModel):
                     pagerank=a.pagerank,
                     community=a.community,
                     marginal_engaged=a.marginal_engaged,
+                    marginal_gain=a.marginal_gain,
+                    cost_per_engaged=(
+                        round(a.cost / a.marginal_engaged, 4)
+                        if a.marginal_engaged and a.marginal_engaged > 0
+                        else None
+                    ),
+                    overlap_before=a.overlap_before,
+                    evidence_cascades=a.evidence_cascades,
+                    evidence_last_days=a.evidence_last_days,
                     warnings=list(a.warnings),
                 )
                 for a in plan.accounts

@@ -132,6 +132,9 @@ class LearnedPlanner:
     message_calibration: Calibration = field(default_factory=Calibration)
     #: the history's latest cascades, for the naive half of a forecast
     recent: Cascades | None = None
+    #: per account: cascades it took part in, and the time of its last adoption (-1: none)
+    cascade_counts: IntArray | None = None
+    last_seen: IntArray | None = None
 
     def slim(self) -> LearnedPlanner:
         """The same planner without the pair feature matrix (what a plan needs, compact).
@@ -162,6 +165,22 @@ class LearnedPlanner:
         if self.recent is not None:
             raw = combine(raw, persistence(self.recent, chosen, now=self.now, days=horizon_days))
         return self.calibration.forecast(raw, horizon_days, objective or self.objective), raw
+
+    def marginal_engaged(self, chosen: IntArray, horizon_days: float) -> FloatArray:
+        """Expected engaged people each account adds, in the order given (model units)."""
+        inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+        totals = [expected_engaged(inputs, chosen[: r + 1]) for r in range(chosen.size)]
+        return np.diff(np.concatenate([[0.0], totals]))
+
+    def evidence_of(self, chosen: IntArray) -> list[tuple[int, float | None]]:
+        """Per account: past cascades it took part in, and days from its last one to now."""
+        if self.cascade_counts is None or self.last_seen is None:
+            return [(0, None) for _ in chosen]
+        out: list[tuple[int, float | None]] = []
+        for v in chosen.tolist():
+            last = int(self.last_seen[v])
+            out.append((int(self.cascade_counts[v]), None if last < 0 else (self.now - last) / DAY))
+        return out
 
     def per_message(self, chosen: IntArray, objective: str | None = None) -> Forecast | None:
         """People engaged when every account in ``chosen`` posts one message (80% interval)."""
@@ -270,6 +289,13 @@ def _forecast_points(
     return out
 
 
+def _last_seen(history: Cascades) -> IntArray:
+    """Time of each account's last adoption, ``-1`` where it has none."""
+    out = np.full(history.n_nodes, -1, dtype=np.int64)
+    np.maximum.at(out, history.user, history.ts)
+    return out
+
+
 def _horizon(test: Cascades, now: int) -> float:
     return max(1 / 24, float(test.ts.max() - now) / DAY) if test.user.size else 1.0
 
@@ -371,6 +397,8 @@ def learn(
         message_rates=message_rates(history.before(at + 1)),
         message_calibration=Calibration.fit(message_points),
         recent=history.before(at + 1),
+        cascade_counts=np.bincount(history.user, minlength=history.n_nodes).astype(np.int64),
+        last_seen=_last_seen(history),
     )
 
 
@@ -414,6 +442,11 @@ class BacktestResult:
         return float(np.mean(inside)) if inside else float("nan")
 
     @property
+    def message_median_ratio(self) -> float:
+        r = [p["expected"] / p["measured"] for p in self.per_message if p["measured"] > 0]
+        return float(np.median(r)) if r else float("nan")
+
+    @property
     def median_ratio(self) -> float:
         r = [p["expected"] / p["measured"] for p in self.forecast if p["measured"] > 0]
         return float(np.median(r)) if r else float("nan")
@@ -431,7 +464,11 @@ class BacktestResult:
                 "median_expected_over_measured": self.median_ratio,
                 "points": self.forecast,
             },
-            "per_message": {"coverage_80": self.message_coverage, "points": self.per_message},
+            "per_message": {
+                "coverage_80": self.message_coverage,
+                "median_expected_over_measured": self.message_median_ratio,
+                "points": self.per_message,
+            },
             "counts": self.counts,
             "timings": self.timings,
             "importances": self.importances,

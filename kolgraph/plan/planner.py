@@ -178,6 +178,14 @@ class PlannedAccount:
     pagerank: float
     community: int | None
     marginal_engaged: float | None = None
+    #: what the account added to the plan's objective, in the objective's units
+    marginal_gain: float = 0.0
+    #: past cascades the account took part in (the evidence behind its probabilities), and
+    #: days from its last one to the model's now; ``None`` without an engagement model
+    evidence_cascades: int | None = None
+    evidence_last_days: float | None = None
+    #: share of its (target) audience already reached by the accounts chosen before it
+    overlap_before: float = 0.0
     #: short flags a strategist should see beside the row: ``"flagged audience"``,
     #: ``"estimated price"``, ``"high overlap with KEY (Jaccard 0.42)"``
     warnings: tuple[str, ...] = ()
@@ -205,10 +213,7 @@ class Plan:
     @property
     def value(self) -> float:
         """What the objective scored: expected engaged people, people reached, ..."""
-        gains = [a.marginal_engaged for a in self.accounts]
-        if gains and all(g is not None for g in gains):
-            return float(sum(g for g in gains if g is not None))
-        return float(self.unique_reach)
+        return float(sum(a.marginal_gain for a in self.accounts))
 
     @property
     def overlap_rate(self) -> float:
@@ -436,7 +441,7 @@ def plan_arrays(
 
     objective, obj, objective_notes = _objective(params, learned, audience, target, n)
     notes += objective_notes
-    engaged: dict[int, float] = {}
+    objective_gain: dict[int, float] = {}
 
     def reach_gain(i: int) -> int:
         r = row_of[i]
@@ -450,9 +455,11 @@ def plan_arrays(
         nonlocal spent
         r = row_of[i]
         if obj is not None:
-            engaged[i] = obj.gain(i)
+            objective_gain[i] = obj.gain(i)
             obj.take(i)
             g = reach_gain(i)
+        else:
+            objective_gain[i] = float(g)
         covered[sub.indices[sub.indptr[r] : sub.indptr[r + 1]]] = True
         chosen.append(i)
         gains[i] = g
@@ -587,6 +594,15 @@ def plan_arrays(
         notes.append(timing_note)
     chosen_rows = sub[[row_of[int(i)] for i in idx]]
     warnings = row_warnings(chosen_rows, keys[idx], is_flagged[idx], est_all[idx])
+    engaged: dict[int, float] = {}  # every plan explained in expected engaged people
+    if objective == "engagement":
+        engaged = objective_gain
+    elif learned is not None and idx.size:
+        extra = learned.marginal_engaged(idx, params.horizon_days)
+        engaged = {int(i): float(g) for i, g in zip(idx.tolist(), extra.tolist(), strict=True)}
+    evidence: list[tuple[int | None, float | None]] = (
+        list(learned.evidence_of(idx)) if learned is not None else [(None, None)] * idx.size
+    )
     planned: list[PlannedAccount] = []
     for r, i in enumerate(chosen):
         phase: Phase = phases[r]
@@ -601,11 +617,17 @@ def plan_arrays(
                 day_to=PHASES[phase][1],
                 marginal_reach=int(gains[i]),
                 marginal_engaged=round(engaged[i], 2) if i in engaged else None,
+                marginal_gain=round(objective_gain.get(i, 0.0), 4),
                 audience=int(audience_size[i]),
                 cost=float(cost_all[i]),
                 cost_estimated=bool(est_all[i]),
                 pagerank=float(pr[i]),
                 community=None if pd.isna(c) else int(c),
+                evidence_cascades=evidence[r][0],
+                evidence_last_days=_round(evidence[r][1]),
+                overlap_before=(
+                    round(1.0 - gains[i] / audience_size[i], 4) if audience_size[i] else 0.0
+                ),
                 warnings=warnings[r],
             )
         )
@@ -699,6 +721,10 @@ def _objective(
         k = params.max_accounts or 25
         return "blend", blend_objective(inputs, past, candidates, k=k), notes
     return "engagement", EngagementObjective(inputs), notes
+
+
+def _round(x: float | None, digits: int = 2) -> float | None:
+    return None if x is None else round(float(x), digits)
 
 
 def _forecast(

@@ -41,13 +41,20 @@ def backtest_table(result: BacktestResult, *, title: str = "backtest") -> Table:
 
 
 def calibration_line(result: BacktestResult) -> str:
-    """The forecast check in one line."""
+    """The forecast checks in one line."""
     n = len(result.forecast)
-    return (
+    line = (
         f"forecast of the default plan: measured value inside the 80% interval at "
         f"{result.coverage:.0%} of {n} (k, horizon) points; median expected / measured "
         f"{result.median_ratio:.2f}"
     )
+    if result.per_message:
+        line += (
+            f"; per message: inside at {result.message_coverage:.0%} of "
+            f"{len(result.per_message)} sizes, median expected / measured "
+            f"{result.message_median_ratio:.2f}"
+        )
+    return line
 
 
 def backtest_markdown(result: BacktestResult, *, title: str = "backtest") -> str:

@@ -58,6 +58,11 @@ PLANNED_ACCOUNT_FIELDS = {
     "pagerank",
     "community",
     "marginal_engaged",
+    "marginal_gain",
+    "cost_per_engaged",
+    "overlap_before",
+    "evidence_cascades",
+    "evidence_last_days",
     "warnings",
 }
 ACCOUNT_FIELDS = {
@@ -359,6 +364,12 @@ def test_plan_happy_path(client: TestClient, world: World) -> None:
     assert accounts
     assert {frozenset(a) for a in accounts} == {frozenset(PLANNED_ACCOUNT_FIELDS)}
     assert all(isinstance(a["warnings"], list) for a in accounts)
+    for a in accounts:  # the share already reached by earlier picks, from the same counts
+        assert 0.0 <= a["overlap_before"] <= 1.0
+        if a["audience"]:
+            assert a["overlap_before"] == pytest.approx(
+                1 - a["marginal_reach"] / a["audience"], abs=1e-4
+            )
     kinds = [a["kind"] for a in accounts]
     assert kinds.count("kol") == 2
     assert kinds.count("own") == 1

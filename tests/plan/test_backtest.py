@@ -80,6 +80,12 @@ def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> N
         assert sum(gains) > 0
         reach = make_plan(st, PlanParams(budget=5000, objective="reach"))
         assert reach.objective == "reach" and reach.forecast is not None
+        # a reach plan is explained in engaged people too, with the evidence behind each row
+        assert all(a.marginal_engaged is not None for a in reach.accounts)
+        assert all(a.marginal_gain == a.marginal_reach for a in reach.accounts)
+        assert any(a.evidence_cascades for a in reach.accounts)
+        for a in reach.accounts:
+            assert (a.evidence_last_days is None) == (not a.evidence_cascades)
         # a longer horizon forecasts more people for the same accounts
         idx = st.keys_to_index([a.key for a in plan.accounts])
         short, _ = learned.forecast(idx, 1.0)

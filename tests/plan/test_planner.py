@@ -206,6 +206,12 @@ class _Timed:
     def per_message(self, chosen: np.ndarray, objective: str | None = None) -> None:
         return None
 
+    def marginal_engaged(self, chosen: np.ndarray, horizon_days: float) -> np.ndarray:
+        return np.ones(chosen.size)
+
+    def evidence_of(self, chosen: np.ndarray) -> list[tuple[int, float | None]]:
+        return [(int(v), float(v) / 2) for v in chosen]
+
 
 def test_phases_follow_measured_timing() -> None:
     mat, acc, sc = _ladder()  # t:0..t:8 KOLs by falling PageRank, t:9 own
@@ -227,6 +233,14 @@ def test_phases_follow_measured_timing() -> None:
         "flattening": ["t:0", "t:9"],  # the latest quarter; the own account sustains
     }
     assert any("measured timing: 9 of 10 accounts" in n for n in plan.notes)
+    # every row carries the evidence behind it, in the model's account order
+    for a in plan.accounts:
+        i = int(a.key.split(":")[1])
+        assert (a.evidence_cascades, a.evidence_last_days) == (i, i / 2)
+        assert a.marginal_engaged == 1.0  # explained in engaged people though it plans reach
+        assert a.marginal_gain == a.marginal_reach  # the objective's own units
+        assert 0.0 <= a.overlap_before <= 1.0
+        assert a.overlap_before == pytest.approx(1 - a.marginal_reach / a.audience, abs=1e-4)
     # without the model the same plan opens with the own account and explodes on PageRank
     plain = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
     by = {p: sorted(a.key for a in accs) for p, accs in plain.by_phase().items()}
