@@ -47,7 +47,7 @@ from kolgraph.plan.cascades import (
     path_moved_users,
 )
 from kolgraph.plan.engagement import EngagementModel, Evidence, build_evidence, fit_engagement
-from kolgraph.plan.forecast import Calibration, Forecast, combine, persistence
+from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
     EngagementObjective,
@@ -162,9 +162,13 @@ class LearnedPlanner:
         """
         inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
         raw = expected_engaged(inputs, chosen)
-        if self.recent is not None:
-            raw = combine(raw, persistence(self.recent, chosen, now=self.now, days=horizon_days))
-        return self.calibration.forecast(raw, horizon_days, objective or self.objective), raw
+        naive = (
+            raw
+            if self.recent is None
+            else persistence(self.recent, chosen, now=self.now, days=horizon_days)
+        )
+        f = self.calibration.forecast(raw, horizon_days, objective or self.objective, naive=naive)
+        return f, raw
 
     def marginal_engaged(self, chosen: IntArray, horizon_days: float) -> FloatArray:
         """Expected engaged people each account adds, in the order given (model units)."""
@@ -269,13 +273,13 @@ def _forecast_points(
     now: int,
     horizon_days: float,
     params: BacktestParams,
-) -> list[tuple[int, float, float, float]]:
-    """(k, horizon days, predicted, measured) at each k and horizon share.
+) -> list[tuple[int, float, float, float, float]]:
+    """(k, horizon days, model, naive, measured) at each k and horizon share.
 
     ``chosen`` is one ranking (its first ``k`` at each ``k``) or a set per ``k``.
-    The prediction combines the model's expectation with what the same accounts
-    moved in the same span just before ``now`` in ``history``
-    (:func:`~kolgraph.plan.forecast.combine`).
+    ``model`` is the engagement model's expectation, ``naive`` what the same
+    accounts moved in the same span just before ``now`` in ``history``
+    (:func:`~kolgraph.plan.forecast.persistence`).
     """
     out = []
     for h in params.horizons:
@@ -284,8 +288,15 @@ def _forecast_points(
         window = _window(test, now, days)
         for k in params.ks:
             S = np.asarray(chosen[k] if isinstance(chosen, dict) else chosen[:k], dtype=np.int64)
-            pred = combine(expected_engaged(inputs, S), persistence(history, S, now=now, days=days))
-            out.append((k, days, pred, float(moved_users(window, S))))
+            out.append(
+                (
+                    k,
+                    days,
+                    expected_engaged(inputs, S),
+                    persistence(history, S, now=now, days=days),
+                    float(moved_users(window, S)),
+                )
+            )
     return out
 
 
@@ -322,8 +333,8 @@ def learn(
     share: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
     by_k: dict[int, dict[str, list[float]]] = {k: {o: [] for o in OBJECTIVES} for k in p.ks}
     raw_moved: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
-    points: list[tuple[str, int, float, float, float]] = []
-    message_points: list[tuple[str, int, float, float, float]] = []
+    points: list[Point] = []
+    message_points: list[Point] = []
     kind = "followers"
     for split, c in enumerate(p.inner_cuts):
         inner_train, inner_test = history.split(c)
@@ -347,10 +358,10 @@ def learn(
             for k in p.ks:
                 pred, meas, posted = measured_per_message(inner_test, sel[name][:k], rates)
                 if posted:
-                    message_points.append((name, split, 1.0, pred, meas))
+                    message_points.append((name, split, 1.0, pred, pred, meas))
             points += [
-                (name, split, days, pred, meas)
-                for _, days, pred, meas in _forecast_points(
+                (name, split, days, pred, naive, meas)
+                for _, days, pred, naive, meas in _forecast_points(
                     model,
                     ev,
                     inner_train,
@@ -559,10 +570,10 @@ def run_backtest(
         }
         path["kolgraph (auto)"] = [float(path_moved_users(test, auto[k], follows)) for k in p.ks]
     forecast = []
-    for k_, days, raw, measured in _forecast_points(
+    for k_, days, raw, naive, measured in _forecast_points(
         planner.model, planner.evidence, train, test, auto, now=cut, horizon_days=horizon, params=p
     ):
-        f = planner.calibration.forecast(raw, days, planner.objective)
+        f = planner.calibration.forecast(raw, days, planner.objective, naive=naive)
         forecast.append(
             {
                 "k": k_,

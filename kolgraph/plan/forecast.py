@@ -28,7 +28,7 @@ import numpy.typing as npt
 
 from kolgraph.plan.cascades import DAY, Cascades, moved_users
 
-__all__ = ["Calibration", "Forecast", "combine", "persistence"]
+__all__ = ["METHODS", "Calibration", "Forecast", "combine", "persistence", "raw_value"]
 
 
 def persistence(recent: Cascades, chosen: npt.ArrayLike, *, now: int, days: float) -> float:
@@ -77,24 +77,61 @@ class Forecast:
         }
 
 
+#: Ways to turn the model's and the naive forecast into one raw value (:func:`raw_value`).
+METHODS = ("model", "naive", "combined")
+Point = tuple[str, int, float, float, float, float]
+
+
+def raw_value(method: str, model: float, naive: float) -> float:
+    """The raw forecast a method makes from the model's and the naive value."""
+    if method == "naive":
+        return naive
+    if method == "combined":
+        return combine(model, naive)
+    return model
+
+
 @dataclass(frozen=True)
 class Calibration:
     r"""Predicted and measured values from plans made on splits inside the history.
 
-    Each point is ``(objective, split, horizon days, predicted, measured)``. A
-    forecast for a plan made with objective ``o`` at horizon :math:`H` uses the
+    Each point is ``(objective, split, horizon days, model, naive, measured)``: the
+    engagement model's value, the naive one (:func:`persistence`) and what was
+    measured. :meth:`fit` keeps the raw forecast (``model``, ``naive`` or their
+    geometric mean, ``combined``) whose corrected values erred least on splits it
+    was not corrected on (leave one split out, mean absolute log error): which
+    one is right differs between stores, and the store's own history says which.
+
+    A forecast for a plan made with objective ``o`` at horizon :math:`H` uses the
     points of ``o`` (all points when ``o`` has fewer than six) whose horizon is
     within a factor of two of :math:`H`, or, when there are fewer than six of
     them, the six nearest in :math:`\log H` (and says it extrapolated).
     """
 
-    points: tuple[tuple[str, int, float, float, float], ...] = ()
+    points: tuple[Point, ...] = ()
+    method: str = "model"
+    #: mean absolute log error of each method, left-out split by left-out split
+    errors: tuple[tuple[str, float], ...] = ()
 
     @classmethod
-    def fit(cls, points: list[tuple[str, int, float, float, float]]) -> Calibration:
-        return cls(
-            tuple((str(o), int(s), float(h), float(p), float(m)) for o, s, h, p, m in points)
+    def fit(cls, points: list[Point]) -> Calibration:
+        pts = tuple(
+            (str(o), int(s), float(h), float(p), float(q), float(m)) for o, s, h, p, q, m in points
         )
+        splits = sorted({pt[1] for pt in pts})
+        if len(splits) < 2:
+            return cls(pts, "model")
+        errors = []
+        for method in METHODS:
+            err = []
+            for s in splits:
+                train = cls(tuple(pt for pt in pts if pt[1] != s), method)
+                for o, _, h, p, q, m in (pt for pt in pts if pt[1] == s):
+                    f = train.forecast(p, h, o, naive=q)
+                    err.append(abs(math.log((m + 1.0) / (f.expected + 1.0))))
+            errors.append((method, float(np.mean(err))))
+        best = min(errors, key=lambda e: e[1])[0]
+        return cls(pts, best, tuple(errors))
 
     @property
     def n(self) -> int:
@@ -105,7 +142,9 @@ class Calibration:
         if len(pts) < 6:
             pts = list(self.points)
         h = np.array([pt[2] for pt in pts])
-        r = np.array([math.log((m + 1.0) / (p + 1.0)) for _, _, _, p, m in pts])
+        r = np.array(
+            [math.log((m + 1.0) / (raw_value(self.method, p, q) + 1.0)) for _, _, _, p, q, m in pts]
+        )
         dist = np.abs(np.log(h / horizon))
         near = dist <= math.log(2.0)
         if near.sum() >= 6:
@@ -114,18 +153,24 @@ class Calibration:
         return np.sort(r[take]), bool(dist[take].max() > math.log(2.0))
 
     def forecast(
-        self, predicted: float, horizon_days: float, objective: str | None = None
+        self,
+        predicted: float,
+        horizon_days: float,
+        objective: str | None = None,
+        *,
+        naive: float | None = None,
     ) -> Forecast:
-        """The corrected forecast of a raw model prediction at ``horizon_days``."""
+        """The corrected forecast from the model's value ``predicted`` (and the ``naive`` one)."""
+        raw = raw_value(self.method, predicted, predicted if naive is None else naive)
         if self.n == 0:
-            return Forecast(predicted, 0.0, math.inf, 0)
+            return Forecast(raw, 0.0, math.inf, 0)
         r, extrapolated = self._ratios(horizon_days, objective)
         n = r.size
 
         def q(level: float) -> float:
             return float(r[min(n - 1, max(0, math.ceil(level * (n + 1)) - 1))])
 
-        base = predicted + 1.0
+        base = raw + 1.0
         mid = float(np.median(r))
         return Forecast(
             expected=max(0.0, base * math.exp(mid) - 1.0),
@@ -140,4 +185,6 @@ class Calibration:
         return {
             "points": self.n,
             "horizon_days": [round(min(hs), 1), round(max(hs), 1)] if hs else None,
+            "method": self.method,
+            "left_out_log_error": {m: round(e, 3) for m, e in self.errors},
         }

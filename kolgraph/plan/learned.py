@@ -27,7 +27,18 @@ from kolgraph.plan.cascades import cascades_from_store
 if TYPE_CHECKING:
     from kolgraph.store.base import Store
 
-__all__ = ["ARTIFACT", "MIN_CASCADES", "backtest_store", "learn_from_store", "load_learned"]
+__all__ = [
+    "ARTIFACT",
+    "FORMAT",
+    "MIN_CASCADES",
+    "backtest_store",
+    "learn_from_store",
+    "load_learned",
+]
+
+#: version of the stored engagement model; a model in another format must be refitted
+FORMAT = 2
+_TAG = "kolgraph-engagement-model"
 
 ARTIFACT = "engagement_model"
 MIN_CASCADES = 50
@@ -63,19 +74,33 @@ def store_follows(store: Store) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.i
 
 
 def to_bytes(planner: LearnedPlanner) -> bytes:
-    """The planner without its feature matrices, pickled."""
-    return pickle.dumps(planner.slim(), protocol=pickle.HIGHEST_PROTOCOL)
+    """The planner without its feature matrices, pickled with its format version."""
+    return pickle.dumps((_TAG, FORMAT, planner.slim()), protocol=pickle.HIGHEST_PROTOCOL)
 
 
 def load_learned(store: Store, run_id: str) -> LearnedPlanner | None:
-    """The engagement model kept with run ``run_id``, or ``None`` if it has none."""
+    """The engagement model kept with run ``run_id``, or ``None`` if it has none.
+
+    Raises
+    ------
+    InputError
+        If the run keeps a model in another format (written by another version of
+        kolgraph): the fix is to refit it with ``kolgraph rank --only engagement``.
+    """
     try:
         blob = store.run_artifact(run_id, ARTIFACT)
     except NotFound:
         return None
-    planner = pickle.loads(blob)
-    if not isinstance(planner, LearnedPlanner):
-        return None
+    try:
+        tag, version, planner = pickle.loads(blob)
+    except (ValueError, TypeError, AttributeError, ImportError, pickle.UnpicklingError):
+        tag, version, planner = None, None, None
+    if tag != _TAG or version != FORMAT or not isinstance(planner, LearnedPlanner):
+        raise InputError(
+            f"the engagement model of run {run_id} was stored in another format than this "
+            f"version of kolgraph reads (format {FORMAT})",
+            hint="refit it: kolgraph rank --only engagement",
+        )
     return planner
 
 

@@ -242,7 +242,18 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     from kolgraph.plan.evaluate import new_plan_id
     from kolgraph.plan.learned import load_learned
 
-    learned = load_learned(store, run.id)  # also gives every objective's plan its forecast
+    try:  # the model also gives every objective's plan its forecast
+        learned = load_learned(store, run.id)
+    except InputError as exc:
+        if params.objective not in ("auto", "reach", "frequency"):
+            raise
+        learned = None
+        params = replace(
+            params, objective="reach" if params.objective == "auto" else params.objective
+        )
+        stale = [f"no forecast and objective {params.objective}: {exc.message} ({exc.hint})"]
+    else:
+        stale = []
     if learned is None and params.objective == "engagement":
         raise InputError(
             "the current rank run has no engagement model (the store needs at least 50 "
@@ -264,7 +275,7 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     ]
     best = max(plans, key=lambda p: (p.value, p is plans[0]))
     other = plans[1] if best is plans[0] else plans[0]
-    plan = replace(best, id=new_plan_id())
+    plan = replace(best, id=new_plan_id(), notes=stale + best.notes)
     plan.notes.append(
         f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against {other.value:,.0f} "
         f"by {other.rule} ({'the budget binds' if best is plans[0] else 'the counts bind'})"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 from kolgraph.plan.cascades import DAY, cascades_from_frame
@@ -12,7 +13,7 @@ from kolgraph.plan.forecast import Calibration, combine, persistence
 
 def test_each_objective_is_corrected_by_its_own_measured_error() -> None:
     # plans made with "reach" came out at twice the prediction, "engagement" at half
-    points = [("reach", 0, 1.0, 9.0, 19.0)] * 6 + [("engagement", 0, 1.0, 19.0, 9.0)] * 6
+    points = [("reach", 0, 1.0, 9.0, 9.0, 19.0)] * 6 + [("engagement", 0, 1.0, 19.0, 19.0, 9.0)] * 6
     cal = Calibration.fit(points)
     assert cal.forecast(9.0, 1.0, "reach").expected == pytest.approx(19.0)
     assert cal.forecast(19.0, 1.0, "engagement").expected == pytest.approx(9.0)
@@ -23,7 +24,7 @@ def test_each_objective_is_corrected_by_its_own_measured_error() -> None:
 
 def test_the_interval_holds_the_measured_spread() -> None:
     ratios = [0.5, 0.8, 1.0, 1.0, 1.2, 1.5, 2.0, 0.7, 1.1, 1.3]
-    cal = Calibration.fit([("o", 0, 1.0, 99.0, 100.0 * r - 1.0) for r in ratios])
+    cal = Calibration.fit([("o", 0, 1.0, 99.0, 99.0, 100.0 * r - 1.0) for r in ratios])
     f = cal.forecast(99.0, 1.0, "o")
     assert f.low <= f.expected <= f.high
     inside = sum(f.low <= 100.0 * r - 1.0 <= f.high for r in ratios)
@@ -49,3 +50,32 @@ def test_combine_is_the_geometric_mean_on_the_plus_one_scale() -> None:
     assert combine(99.0, 99.0) == pytest.approx(99.0)
     assert combine(3.0, 15.0) == pytest.approx(math.sqrt(4 * 16) - 1)
     assert combine(0.0, 0.0) == 0.0
+
+
+@pytest.mark.parametrize(
+    ("truth", "expected"),
+    [("model", "model"), ("naive", "naive")],
+)
+def test_fit_keeps_the_raw_forecast_that_erred_least_on_left_out_splits(
+    truth: str, expected: str
+) -> None:
+    # three splits; the measured value follows one forecaster, the other is noise
+    rng = np.random.default_rng(0)
+    points = []
+    for split in range(3):
+        for _ in range(20):
+            model, naive = float(rng.uniform(10, 1000)), float(rng.uniform(10, 1000))
+            measured = 2.0 * (model if truth == "model" else naive)
+            points.append(("o", split, 1.0, model, naive, measured))
+    cal = Calibration.fit(points)
+    assert cal.method == expected
+    errors = dict(cal.errors)
+    assert errors[expected] < min(e for m, e in errors.items() if m != expected)
+    # and its forecasts carry the measured factor of two
+    f = cal.forecast(100.0, 1.0, "o", naive=100.0)
+    assert f.expected == pytest.approx(201.0, rel=0.05)
+
+
+def test_one_split_cannot_choose_and_keeps_the_model() -> None:
+    cal = Calibration.fit([("o", 0, 1.0, 10.0, 50.0, 20.0)] * 6)
+    assert cal.method == "model" and cal.errors == ()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 
@@ -382,3 +383,31 @@ def test_when_counts_bind_gain_alone_beats_gain_per_cost() -> None:
     assert by_ratio.unique_reach == 4 and by_gain.unique_reach == 12
     assert {a.key for a in by_gain.accounts} == {"t:2", "t:3"}
     assert "maximum count" in by_gain.stop_reason
+
+
+def test_a_model_stored_in_another_format_is_a_clear_error_or_a_note(tmp_path: Path) -> None:
+    import pickle
+    import sqlite3
+
+    from kolgraph.errors import InputError
+    from kolgraph.plan import make_plan
+    from kolgraph.plan.learned import ARTIFACT
+    from kolgraph.rank.job import run_rank
+    from kolgraph.store import SQLiteStore
+
+    db = tmp_path / "old.db"
+    with SQLiteStore(db) as st:
+        st.add_follows([f"x:{i}" for i in range(1, 30)], ["x:0"] * 29)
+        run = run_rank(st).run.id
+    with sqlite3.connect(db) as con:  # what an older kolgraph kept: a bare pickled object
+        con.execute(
+            "INSERT INTO artifacts(run_id, name, data) VALUES (?, ?, ?)",
+            (run, ARTIFACT, pickle.dumps({"old": "model"})),
+        )
+    with SQLiteStore(db) as st:
+        with pytest.raises(InputError, match="another format") as err:
+            make_plan(st, PlanParams(budget=100, objective="engagement"))
+        assert "kolgraph rank --only engagement" in (err.value.hint or "")
+        plan = make_plan(st, PlanParams(budget=100))  # auto plans for reach and says why
+        assert plan.objective == "reach" and plan.forecast is None
+        assert any("another format" in n for n in plan.notes)
