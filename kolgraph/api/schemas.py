@@ -245,6 +245,12 @@ class PlanRequest(BaseModel):
         14.0, gt=0, le=3650, allow_inf_nan=False, description="Forecast horizon in days."
     )
     max_accounts: int | None = Field(None, ge=1, le=10_000, description="At most this many.")
+    min_gain: float = Field(
+        0.0,
+        ge=0,
+        allow_inf_nan=False,
+        description="Stop when the next account adds less than this to the objective.",
+    )
 
     def to_params(self) -> PlanParams:
         """The planner's parameters for this request."""
@@ -265,6 +271,7 @@ class PlanRequest(BaseModel):
             min_frequency=self.min_frequency,
             horizon_days=self.horizon_days,
             max_accounts=self.max_accounts,
+            min_gain=self.min_gain,
         )
 
 

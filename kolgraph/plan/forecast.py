@@ -112,6 +112,9 @@ class Calibration:
     method: str = "model"
     #: mean absolute log error of each method, left-out split by left-out split
     errors: tuple[tuple[str, float], ...] = ()
+    #: the chosen method's corrected forecasts of each left-out split against what was
+    #: measured there: their spread sets the interval (it includes the drift between splits)
+    held_out: tuple[Point, ...] = ()
 
     @classmethod
     def fit(cls, points: list[Point]) -> Calibration:
@@ -121,29 +124,35 @@ class Calibration:
         splits = sorted({pt[1] for pt in pts})
         if len(splits) < 2:
             return cls(pts, "model")
-        errors = []
+        errors, held_out = [], {}
         for method in METHODS:
-            err = []
+            res: list[Point] = []
             for s in splits:
                 train = cls(tuple(pt for pt in pts if pt[1] != s), method)
                 for o, _, h, p, q, m in (pt for pt in pts if pt[1] == s):
-                    f = train.forecast(p, h, o, naive=q)
-                    err.append(abs(math.log((m + 1.0) / (f.expected + 1.0))))
+                    e = train.forecast(p, h, o, naive=q).expected
+                    res.append((o, s, h, e, e, m))  # the corrected forecast against the measured
+            held_out[method] = tuple(res)
+            err = [abs(math.log((m + 1.0) / (e + 1.0))) for _, _, _, e, _, m in res]
             errors.append((method, float(np.mean(err))))
         best = min(errors, key=lambda e: e[1])[0]
-        return cls(pts, best, tuple(errors))
+        return cls(pts, best, tuple(errors), held_out[best])
 
     @property
     def n(self) -> int:
         return len(self.points)
 
-    def _ratios(self, horizon: float, objective: str | None) -> tuple[np.ndarray, bool]:
-        pts = [pt for pt in self.points if pt[0] == objective]
+    def _ratios(
+        self, horizon: float, objective: str | None, *, held_out: bool = False
+    ) -> tuple[np.ndarray, bool]:
+        source = self.held_out if held_out else self.points
+        method = "model" if held_out else self.method
+        pts = [pt for pt in source if pt[0] == objective]
         if len(pts) < 6:
-            pts = list(self.points)
+            pts = list(source)
         h = np.array([pt[2] for pt in pts])
         r = np.array(
-            [math.log((m + 1.0) / (raw_value(self.method, p, q) + 1.0)) for _, _, _, p, q, m in pts]
+            [math.log((m + 1.0) / (raw_value(method, p, q) + 1.0)) for _, _, _, p, q, m in pts]
         )
         dist = np.abs(np.log(h / horizon))
         near = dist <= math.log(2.0)
@@ -165,17 +174,20 @@ class Calibration:
         if self.n == 0:
             return Forecast(raw, 0.0, math.inf, 0)
         r, extrapolated = self._ratios(horizon_days, objective)
+        expected = (raw + 1.0) * math.exp(float(np.median(r)))
+        base = raw + 1.0
+        if self.held_out:  # the spread of forecasts made for splits they were not fitted on
+            r, _ = self._ratios(horizon_days, objective, held_out=True)
+            base = expected
         n = r.size
 
         def q(level: float) -> float:
             return float(r[min(n - 1, max(0, math.ceil(level * (n + 1)) - 1))])
 
-        base = raw + 1.0
-        mid = float(np.median(r))
         return Forecast(
-            expected=max(0.0, base * math.exp(mid) - 1.0),
-            low=max(0.0, base * math.exp(min(q(0.1), mid)) - 1.0),
-            high=max(0.0, base * math.exp(max(q(0.9), mid)) - 1.0),
+            expected=max(0.0, expected - 1.0),
+            low=max(0.0, min(base * math.exp(q(0.1)), expected) - 1.0),
+            high=max(0.0, max(base * math.exp(q(0.9)), expected) - 1.0),
             calibrated_on=n,
             extrapolated=extrapolated,
         )

@@ -598,3 +598,16 @@ def test_reads_do_not_wait_for_a_writer(own_world: World) -> None:
             reader.join()
     assert finished
     assert status == [200]
+
+
+def test_plan_takes_the_clis_stopping_options(client: TestClient) -> None:
+    capped = client.post("/v1/plans", json={"budget": 1000, "max_accounts": 2}).json()
+    assert len(capped["accounts"]) == 2
+    assert capped["stop_reason"] == "the account limit is reached"
+    picky = client.post("/v1/plans", json={"budget": 1000, "min_gain": 1e9}).json()
+    assert "below the minimum gain" in picky["stop_reason"]
+    assert len(picky["accounts"]) < len(
+        client.post("/v1/plans", json={"budget": 1000}).json()["accounts"]
+    )
+    bad = client.post("/v1/plans", json={"budget": 1000, "min_gain": -1})
+    assert bad.status_code == 422

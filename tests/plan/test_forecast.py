@@ -79,3 +79,20 @@ def test_fit_keeps_the_raw_forecast_that_erred_least_on_left_out_splits(
 def test_one_split_cannot_choose_and_keeps_the_model() -> None:
     cal = Calibration.fit([("o", 0, 1.0, 10.0, 50.0, 20.0)] * 6)
     assert cal.method == "model" and cal.errors == ()
+
+
+def test_intervals_widen_with_the_drift_between_splits() -> None:
+    # each split measured a different multiple of the prediction: 1x, 2x, 4x
+    rng = np.random.default_rng(1)
+    points = [
+        ("o", split, 1.0, p, p, factor * (p + 1.0) * float(rng.uniform(0.97, 1.03)) - 1.0)
+        for split, factor in enumerate((1.0, 2.0, 4.0))
+        for p in rng.uniform(50, 500, size=10).tolist()
+    ]
+    cal = Calibration.fit(points)
+    assert len(cal.held_out) == len(points)
+    f = cal.forecast(99.0, 1.0, "o")
+    assert f.expected == pytest.approx(2 * 100.0 - 1.0, rel=0.05)  # the median multiple
+    # left-out splits were forecast from the others' median: off by up to about 2x, so the
+    # interval spans well beyond the spread inside any one split (±3%)
+    assert f.low < 0.6 * f.expected and f.high > 1.6 * f.expected
