@@ -1,10 +1,12 @@
 r"""Forecasts with a measured error: an expected value and an 80% interval.
 
-A forecast is the engagement model's expected value times a correction learned
-from how the model did on time splits inside the training history: for each
-(predicted :math:`\hat y_i`, measured :math:`y_i`) at a horizon near the one asked
-for, the log ratio :math:`r_i = \log\frac{y_i + 1}{\hat y_i + 1}` is kept. The
-forecast of a new prediction :math:`\hat y` is
+A raw forecast :math:`\hat y` is the engagement model's expected value, the naive
+forecast (what the same accounts moved in the same span just before now,
+:func:`persistence`) or their geometric mean (:func:`combine`); :meth:`Calibration.fit`
+keeps whichever erred least on splits of the history it was not corrected on. The
+correction is learned from plans made on time splits inside the training history:
+for each (raw :math:`\hat y_i`, measured :math:`y_i`) at a horizon near the one
+asked for, the log ratio :math:`r_i = \log\frac{y_i + 1}{\hat y_i + 1}` is kept, and
 
 .. math::
 
@@ -13,8 +15,10 @@ forecast of a new prediction :math:`\hat y` is
     \text{high} = (\hat y + 1)\, e^{r_{(\lceil 0.9(n+1) \rceil)}} - 1
 
 with :math:`\tilde r` the median and :math:`r_{(j)}` the order statistics (split
-conformal quantiles, so the interval is meant to hold the measured value 80% of
-the time when the future behaves like the calibration split).
+conformal quantiles). The interval is widened to also hold the same quantiles of the
+*held-out* errors: each split forecast with a correction fitted on the other
+splits, which is the error a forecast of the future makes when the future drifts
+from the past as much as the splits drifted from each other.
 """
 
 from __future__ import annotations
@@ -54,6 +58,12 @@ def combine(model: float, naive: float) -> float:
     halves the log error of whichever is off when their errors differ in sign.
     """
     return math.sqrt((model + 1.0) * (naive + 1.0)) - 1.0
+
+
+def _q(sorted_r: np.ndarray, level: float) -> float:
+    """The split-conformal quantile: order statistic :math:`\\lceil level (n + 1) \rceil`."""
+    n = sorted_r.size
+    return float(sorted_r[min(n - 1, max(0, math.ceil(level * (n + 1)) - 1))])
 
 
 @dataclass(frozen=True)
@@ -175,19 +185,16 @@ class Calibration:
             return Forecast(raw, 0.0, math.inf, 0)
         r, extrapolated = self._ratios(horizon_days, objective)
         expected = (raw + 1.0) * math.exp(float(np.median(r)))
-        base = raw + 1.0
-        if self.held_out:  # the spread of forecasts made for splits they were not fitted on
-            r, _ = self._ratios(horizon_days, objective, held_out=True)
-            base = expected
+        low, high = (raw + 1.0) * math.exp(_q(r, 0.1)), (raw + 1.0) * math.exp(_q(r, 0.9))
         n = r.size
-
-        def q(level: float) -> float:
-            return float(r[min(n - 1, max(0, math.ceil(level * (n + 1)) - 1))])
-
+        if self.held_out:  # also the error of corrections fitted on other splits (the drift)
+            r, _ = self._ratios(horizon_days, objective, held_out=True)
+            low = min(low, expected * math.exp(_q(r, 0.1)))
+            high = max(high, expected * math.exp(_q(r, 0.9)))
         return Forecast(
             expected=max(0.0, expected - 1.0),
-            low=max(0.0, min(base * math.exp(q(0.1)), expected) - 1.0),
-            high=max(0.0, max(base * math.exp(q(0.9)), expected) - 1.0),
+            low=max(0.0, min(low, expected) - 1.0),
+            high=max(0.0, max(high, expected) - 1.0),
             calibrated_on=n,
             extrapolated=extrapolated,
         )
