@@ -91,6 +91,7 @@ class Objective(str, Enum):
     frequency = "frequency"
     past_engagers = "past-engagers"
     blend = "blend"
+    active_engagers = "active-engagers"
 
 
 class Engine(str, Enum):
@@ -904,8 +905,10 @@ def plan(
         typer.Option(
             help="engagement: expected engaged people; reach: unique audience; frequency: "
             "people reached at least --min-frequency times; past-engagers: distinct people "
-            "who engaged after the accounts before; auto: the best of them on this store's "
-            "own history (reach without timestamped cascades)."
+            "who engaged after the accounts before; blend: engagement and past engagers; "
+            "active-engagers: past engagers of accounts likely to act within the horizon; "
+            "auto: the best of them on this store's own history (reach without timestamped "
+            "cascades)."
         ),
     ] = Objective.auto,
     min_frequency: Annotated[

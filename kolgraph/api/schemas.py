@@ -231,14 +231,15 @@ class PlanRequest(BaseModel):
         description="Also plan with accounts whose audience the rank run flagged (they are "
         "left out by default; when kept, their rows carry the warning 'flagged audience').",
     )
-    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
-        Field(
-            "auto",
-            description="What the plan maximises: expected engaged people, unique reach, people "
-            "reached at least min_frequency times, distinct people who engaged after the accounts "
-            "before; auto: the one that did best on the store's own history (reach without "
-            "timestamped cascades).",
-        )
+    objective: Literal[
+        "auto", "engagement", "reach", "frequency", "past-engagers", "blend", "active-engagers"
+    ] = Field(
+        "auto",
+        description="What the plan maximises: expected engaged people, unique reach, people "
+        "reached at least min_frequency times, distinct people who engaged after the accounts "
+        "before, engagement and past engagers together (blend), past engagers of the accounts "
+        "likely to act within the horizon (active-engagers); auto: the one with the best worst "
+        "case on the store's own history (reach without timestamped cascades).",
     )
     min_frequency: int = Field(2, ge=1, le=100, description="For the frequency objective.")
     horizon_days: float = Field(

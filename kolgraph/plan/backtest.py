@@ -30,6 +30,7 @@ import numpy as np
 import numpy.typing as npt
 
 from kolgraph.errors import InputError
+from kolgraph.plan.activity import ACTIVE_TAUS, active_engagers_inputs, activity_per_day
 from kolgraph.plan.baselines import (
     audience_matrix,
     degree_discount,
@@ -70,13 +71,16 @@ __all__ = [
 IntArray = npt.NDArray[np.int64]
 FloatArray = npt.NDArray[np.float64]
 Follows = tuple[IntArray, IntArray] | None
-ObjectiveName = Literal["engagement", "reach", "frequency", "past-engagers", "blend"]
+ObjectiveName = Literal[
+    "engagement", "reach", "frequency", "past-engagers", "blend", "active-engagers"
+]
 OBJECTIVES: tuple[ObjectiveName, ...] = (
     "engagement",
     "reach",
     "frequency",
     "past-engagers",
     "blend",
+    "active-engagers",
 )
 #: days of cascades a stored planner keeps for forecasts (horizons beyond are scaled up)
 RECENT_DAYS = 90.0
@@ -132,6 +136,10 @@ class LearnedPlanner:
     message_calibration: Calibration = field(default_factory=Calibration)
     #: the history's latest cascades, for the naive half of a forecast
     recent: Cascades | None = None
+    #: half-life of activity (share of the history's span) for ``active-engagers``, and
+    #: each account's early appearances per day at ``now`` with it
+    active_tau: float = ACTIVE_TAUS[0]
+    activity: FloatArray | None = None
     #: per account: cascades it took part in, and the time of its last adoption (-1: none)
     cascade_counts: IntArray | None = None
     last_seen: IntArray | None = None
@@ -224,8 +232,14 @@ def _selections(
     horizon_days: float,
     params: BacktestParams,
     baselines: bool,
+    now: int,
+    active_taus: tuple[float, ...] = ACTIVE_TAUS,
 ) -> tuple[dict[str, list[int]], str, dict[str, float]]:
-    """Every method's picks (``max(ks)`` accounts, best first) from ``train`` alone."""
+    """Every method's picks (``max(ks)`` accounts, best first) from ``train`` alone.
+
+    ``active-engagers`` is computed for each half-life share in ``active_taus``, as
+    ``active-engagers@SHARE``.
+    """
     kmax = max(params.ks)
     t0 = time.perf_counter()
     inputs = model.probabilities(ev, horizon_days=horizon_days)
@@ -242,6 +256,10 @@ def _selections(
     past = ev.past_engagers()
     sel["past-engagers"] = greedy_select(ReachObjective(past), cand, k=kmax).accounts
     sel["blend"] = greedy_select(blend_objective(inputs, past, cand, k=kmax), cand, k=kmax).accounts
+    for tau in active_taus:
+        rate = activity_per_day(train, now=now, tau_share=tau, early=params.early)
+        obj = EngagementObjective(active_engagers_inputs(past, rate, horizon_days))
+        sel[f"active-engagers@{tau:g}"] = greedy_select(obj, cand, k=kmax).accounts
     sel["frequency"] = greedy_select(
         FrequencyObjective(A, params.min_frequency), cand, k=kmax
     ).accounts
@@ -268,35 +286,37 @@ def _forecast_points(
     ev: Evidence,
     history: Cascades,
     test: Cascades,
-    chosen: list[int] | dict[int, list[int]],
+    chosen: dict[str, list[int] | dict[int, list[int]]],
     *,
     now: int,
     horizon_days: float,
     params: BacktestParams,
-) -> list[tuple[int, float, float, float, float]]:
-    """(k, horizon days, model, naive, measured) at each k and horizon share.
+) -> list[tuple[str, int, float, float, float, float]]:
+    """(method, k, horizon days, model, naive, measured) at each k and horizon share.
 
-    ``chosen`` is one ranking (its first ``k`` at each ``k``) or a set per ``k``.
-    ``model`` is the engagement model's expectation, ``naive`` what the same
-    accounts moved in the same span just before ``now`` in ``history``
+    ``chosen`` maps each method to one ranking (its first ``k`` at each ``k``) or a
+    set per ``k``. ``model`` is the engagement model's expectation, ``naive`` what
+    the same accounts moved in the same span just before ``now`` in ``history``
     (:func:`~kolgraph.plan.forecast.persistence`).
     """
     out = []
     for h in params.horizons:
         days = h * horizon_days
-        inputs = model.probabilities(ev, horizon_days=days)
+        inputs = model.probabilities(ev, horizon_days=days)  # once per horizon, for all
         window = _window(test, now, days)
-        for k in params.ks:
-            S = np.asarray(chosen[k] if isinstance(chosen, dict) else chosen[:k], dtype=np.int64)
-            out.append(
-                (
-                    k,
-                    days,
-                    expected_engaged(inputs, S),
-                    persistence(history, S, now=now, days=days),
-                    float(moved_users(window, S)),
+        for name, picks in chosen.items():
+            for k in params.ks:
+                S = np.asarray(picks[k] if isinstance(picks, dict) else picks[:k], dtype=np.int64)
+                out.append(
+                    (
+                        name,
+                        k,
+                        days,
+                        expected_engaged(inputs, S),
+                        persistence(history, S, now=now, days=days),
+                        float(moved_users(window, S)),
+                    )
                 )
-            )
     return out
 
 
@@ -330,9 +350,10 @@ def learn(
     ``now`` (default: the last adoption).
     """
     p = (params or BacktestParams()).check()
-    share: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
-    by_k: dict[int, dict[str, list[float]]] = {k: {o: [] for o in OBJECTIVES} for k in p.ks}
-    raw_moved: dict[str, list[float]] = {o: [] for o in OBJECTIVES}
+    variants = [f"active-engagers@{t:g}" for t in ACTIVE_TAUS]
+    names = [o for o in OBJECTIVES if o != "active-engagers"] + variants
+    share: dict[str, list[float]] = {o: [] for o in names}
+    by_k: dict[int, dict[str, list[float]]] = {k: {o: [] for o in names} for k in p.ks}
     points: list[Point] = []
     message_points: list[Point] = []
     kind = "followers"
@@ -344,39 +365,63 @@ def learn(
         horizon = _horizon(inner_test, cut)
         model, ev = _fit(inner_train, follows, now=cut, params=p, folds=2)
         sel, kind, _ = _selections(
-            inner_train, follows, model, ev, horizon_days=horizon, params=p, baselines=False
+            inner_train,
+            follows,
+            model,
+            ev,
+            horizon_days=horizon,
+            params=p,
+            baselines=False,
+            now=cut,
         )
         for k in p.ks:
-            got = {o: float(moved_users(inner_test, sel[o][:k])) for o in OBJECTIVES}
+            got = {o: float(moved_users(inner_test, sel[o][:k])) for o in names}
             top = max(got.values())
-            for o in OBJECTIVES:
+            for o in names:
                 share[o].append(got[o] / top if top else 1.0)
                 by_k[k][o].append(got[o] / top if top else 1.0)
-                raw_moved[o].append(got[o])
         rates = message_rates(inner_train)
-        for name in OBJECTIVES:
+        for name in names:
             for k in p.ks:
                 pred, meas, posted = measured_per_message(inner_test, sel[name][:k], rates)
                 if posted:
                     message_points.append((name, split, 1.0, pred, pred, meas))
-            points += [
-                (name, split, days, pred, naive, meas)
-                for _, days, pred, naive, meas in _forecast_points(
-                    model,
-                    ev,
-                    inner_train,
-                    inner_test,
-                    sel[name],
-                    now=cut,
-                    horizon_days=horizon,
-                    params=p,
-                )
-            ]
+        points += [
+            (name, split, days, pred, naive, meas)
+            for name, _, days, pred, naive, meas in _forecast_points(
+                model,
+                ev,
+                inner_train,
+                inner_test,
+                {name: sel[name] for name in names},
+                now=cut,
+                horizon_days=horizon,
+                params=p,
+            )
+        ]
     if not points:
         raise InputError(
             f"only {history.n_cascades} cascades: too few to check the model on its own history",
             hint="import more cascades, or plan with --objective reach",
         )
+    # the half-life of activity: the one with the best worst case, then the best mean
+    chosen = max(variants, key=lambda o: (float(np.min(share[o])), float(np.mean(share[o]))))
+    tau = ACTIVE_TAUS[variants.index(chosen)]
+
+    def rename(name: str) -> str:
+        return "active-engagers" if name == chosen else name
+
+    share = {rename(o): v for o, v in share.items() if o == chosen or o not in variants}
+    by_k = {
+        k: {rename(o): v for o, v in per.items() if o == chosen or o not in variants}
+        for k, per in by_k.items()
+    }
+    points = [(rename(pt[0]), *pt[1:]) for pt in points if pt[0] == chosen or pt[0] not in variants]
+    message_points = [
+        (rename(pt[0]), *pt[1:])
+        for pt in message_points
+        if pt[0] == chosen or pt[0] not in variants
+    ]
     scores = {o: float(np.mean(v)) for o, v in share.items()}
     worst = {o: float(np.min(v)) for o, v in share.items()}
     calibration = Calibration.fit(points)
@@ -408,6 +453,8 @@ def learn(
         message_rates=message_rates(history.before(at + 1)),
         message_calibration=Calibration.fit(message_points),
         recent=history.before(at + 1),
+        active_tau=tau,
+        activity=activity_per_day(history, now=at, tau_share=tau, early=p.early),
         cascade_counts=np.bincount(history.user, minlength=history.n_nodes).astype(np.int64),
         last_seen=_last_seen(history),
     )
@@ -546,8 +593,17 @@ def run_backtest(
     learn_s = time.perf_counter() - t0
     ev = planner.evidence
     sel, kind, timing = _selections(
-        train, follows, planner.model, ev, horizon_days=horizon, params=p, baselines=True
+        train,
+        follows,
+        planner.model,
+        ev,
+        horizon_days=horizon,
+        params=p,
+        baselines=True,
+        now=cut,
+        active_taus=(planner.active_tau,),
     )
+    sel["active-engagers"] = sel.pop(f"active-engagers@{planner.active_tau:g}")
     # one objective for every size: chosen on all inner splits and sizes together (per-size
     # choices rest on a third of the evidence each and were less stable)
     auto = {k: sel[planner.objective][:k] for k in p.ks}
@@ -570,8 +626,15 @@ def run_backtest(
         }
         path["kolgraph (auto)"] = [float(path_moved_users(test, auto[k], follows)) for k in p.ks]
     forecast = []
-    for k_, days, raw, naive, measured in _forecast_points(
-        planner.model, planner.evidence, train, test, auto, now=cut, horizon_days=horizon, params=p
+    for _, k_, days, raw, naive, measured in _forecast_points(
+        planner.model,
+        planner.evidence,
+        train,
+        test,
+        {"auto": auto},
+        now=cut,
+        horizon_days=horizon,
+        params=p,
     ):
         f = planner.calibration.forecast(raw, days, planner.objective, naive=naive)
         forecast.append(

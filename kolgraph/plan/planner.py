@@ -48,6 +48,16 @@ __all__ = [
 
 _RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
 _PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN)
+#: what a plan can maximise (docs/planning.md); ``auto`` picks one on the store's history
+PLAN_OBJECTIVES = (
+    "auto",
+    "engagement",
+    "reach",
+    "frequency",
+    "past-engagers",
+    "blend",
+    "active-engagers",
+)
 
 
 @dataclass(frozen=True)
@@ -102,9 +112,9 @@ class PlanParams:
     top_kol_share: float = 0.2
     #: leave out accounts whose audience the rank run flagged (include-flagged: False)
     skip_flagged: bool = True
-    objective: Literal["auto", "engagement", "reach", "frequency", "past-engagers", "blend"] = (
-        "auto"
-    )
+    objective: Literal[
+        "auto", "engagement", "reach", "frequency", "past-engagers", "blend", "active-engagers"
+    ] = "auto"
     min_frequency: int = 2
     horizon_days: float = 14.0
     max_accounts: int | None = None
@@ -118,17 +128,10 @@ class PlanParams:
                 raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
         if not 0 < self.top_kol_share <= 1:
             raise InputError("top_kol_share must be in (0, 1]")
-        if self.objective not in (
-            "auto",
-            "engagement",
-            "reach",
-            "frequency",
-            "past-engagers",
-            "blend",
-        ):
+        if self.objective not in PLAN_OBJECTIVES:
             raise InputError(
                 f"unknown objective {self.objective!r}",
-                hint="use auto, engagement, reach, frequency or past-engagers",
+                hint="use one of " + ", ".join(PLAN_OBJECTIVES),
             )
         if not np.isfinite(self.horizon_days) or self.horizon_days <= 0:
             raise InputError(
@@ -727,6 +730,21 @@ def _objective(
         inputs = EngagementInputs(P, inputs.novel * share, inputs.pool * share)
     if name == "past-engagers":
         return "past-engagers", ReachObjective(past), notes
+    if name == "active-engagers":
+        from kolgraph.plan.activity import active_engagers_inputs
+
+        if learned.activity is None or learned.activity.shape[0] != n:
+            raise InputError(
+                "the engagement model has no activity rates for these accounts",
+                hint="refit it: kolgraph rank --only engagement",
+            )
+        return (
+            "active-engagers",
+            EngagementObjective(
+                active_engagers_inputs(past, learned.activity, params.horizon_days)
+            ),
+            notes,
+        )
     if name == "blend":
         candidates = np.arange(n)
         k = params.max_accounts or 25

@@ -7,13 +7,13 @@ from typing import Any
 
 from rich.table import Table
 
-from kolgraph.plan.backtest import BASELINES, BacktestResult
+from kolgraph.plan.backtest import BASELINES, OBJECTIVES, BacktestResult
 
 __all__ = ["backtest_markdown", "backtest_table", "calibration_line"]
 
 
 def _order(result: BacktestResult) -> list[str]:
-    head = ["kolgraph (auto)", "engagement", "reach", "frequency", "past-engagers", "blend"]
+    head = ["kolgraph (auto)", *OBJECTIVES]
     tail = ["hindsight (ceiling)"]
     return [m for m in head + list(BASELINES) + tail if m in result.moved]
 

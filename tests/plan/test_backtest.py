@@ -35,7 +35,14 @@ def test_backtest_compares_every_method_on_the_same_test(demo_db: Path) -> None:
     with SQLiteStore(demo_db) as st:
         res = backtest_store(st, params=BacktestParams(ks=(5, 10)))
     assert set(BASELINES) <= set(res.moved)
-    for name in ("kolgraph (auto)", "engagement", "reach", "frequency", "hindsight (ceiling)"):
+    for name in (
+        "kolgraph (auto)",
+        "engagement",
+        "reach",
+        "frequency",
+        "active-engagers",
+        "hindsight (ceiling)",
+    ):
         assert len(res.moved[name]) == 2
     for i, k in enumerate(res.ks):
         assert res.moved["kolgraph (auto)"][i] == res.moved[res.auto[k]][i]
@@ -65,7 +72,11 @@ def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> N
             "frequency",
             "past-engagers",
             "blend",
+            "active-engagers",
         }
+        assert learned.activity is not None and learned.activity.shape[0] == st.counts().accounts
+        active = make_plan(st, PlanParams(budget=5000, objective="active-engagers"))
+        assert active.objective == "active-engagers" and active.accounts
         plan = make_plan(st, PlanParams(budget=5000, objective="engagement", horizon_days=7))
         assert plan.objective == "engagement"
         assert plan.forecast is not None
