@@ -47,7 +47,13 @@ from kolgraph.plan.cascades import (
     moved_users,
     path_moved_users,
 )
-from kolgraph.plan.engagement import EngagementModel, Evidence, build_evidence, fit_engagement
+from kolgraph.plan.engagement import (
+    EngagementModel,
+    Evidence,
+    build_evidence,
+    fit_engagement,
+    forget_follow_keys,
+)
 from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
@@ -430,6 +436,7 @@ def learn(
     best = max(OBJECTIVES, key=lambda o: (worst[o], scores[o], o == "engagement"))
     at = int(history.ts.max()) if now is None else now
     final, final_ev = _fit(history, follows, now=at, params=p)
+    forget_follow_keys()
     notes = [
         f"objective {best!r} did best in the worst case on the store's own history "
         f"(share of the best objective's moved people over {len(share[best])} inner splits "

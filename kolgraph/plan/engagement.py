@@ -130,11 +130,28 @@ class Evidence:
 
 
 def _follow_keys(follows: tuple[IntArray, IntArray] | None, n: int) -> IntArray:
-    """Sorted keys ``followed * n + follower`` (``v * n + u``: ``u`` follows ``v``)."""
+    """Sorted keys ``followed * n + follower`` (``v * n + u``: ``u`` follows ``v``).
+
+    Learning asks for the same follow graph a dozen times (every split and fold);
+    the keys of the last graph asked for are kept (by the arrays' identity).
+    """
     if follows is None or follows[0].size == 0:
         return np.zeros(0, dtype=np.int64)
+    tag = (id(follows[0]), id(follows[1]), follows[0].size, n)
+    if _FOLLOW_KEYS and _FOLLOW_KEYS[0][0] == tag and _FOLLOW_KEYS[0][1] is follows:
+        return _FOLLOW_KEYS[0][2]
     src, dst = (np.asarray(a, dtype=np.int64) for a in follows)
-    return np.unique(dst * n + src)
+    keys = np.unique(dst * n + src)
+    _FOLLOW_KEYS[:] = [(tag, follows, keys)]
+    return keys
+
+
+_FOLLOW_KEYS: list[tuple[tuple[int, int, int, int], object, IntArray]] = []
+
+
+def forget_follow_keys() -> None:
+    """Drop the kept follow keys (their memory) once learning is done."""
+    _FOLLOW_KEYS.clear()
 
 
 def _isin_sorted(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
