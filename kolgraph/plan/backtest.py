@@ -57,6 +57,7 @@ from kolgraph.plan.engagement import (
 from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
+    EngagementInputs,
     EngagementObjective,
     FrequencyObjective,
     ReachObjective,
@@ -166,6 +167,24 @@ class LearnedPlanner:
             recent = recent.take(recent.start >= self.now - RECENT_DAYS * DAY)
         return replace(self, model=model, evidence=ev, recent=recent)
 
+    def inputs(self, horizon_days: float) -> EngagementInputs:
+        """The model's probabilities over ``horizon_days``, kept for the last horizon asked.
+
+        A plan asks for them several times (objective, explanations, forecast).
+        """
+        cache: dict[float, EngagementInputs] | None = self.__dict__.get("_inputs")
+        if cache is None or horizon_days not in cache:
+            cache = {
+                horizon_days: self.model.probabilities(self.evidence, horizon_days=horizon_days)
+            }
+            self.__dict__["_inputs"] = cache
+        return cache[horizon_days]
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state.pop("_inputs", None)  # recomputed after loading
+        return state
+
     def forecast(
         self, chosen: IntArray, horizon_days: float, objective: str | None = None
     ) -> tuple[Forecast, float]:
@@ -174,7 +193,7 @@ class LearnedPlanner:
         The interval comes from the measured error of plans made with ``objective``
         (default: the ``auto`` one) on the inner splits.
         """
-        inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+        inputs = self.inputs(horizon_days)
         raw = expected_engaged(inputs, chosen)
         naive = (
             raw
@@ -186,7 +205,7 @@ class LearnedPlanner:
 
     def marginal_engaged(self, chosen: IntArray, horizon_days: float) -> FloatArray:
         """Expected engaged people each account adds, in the order given (model units)."""
-        inputs = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+        inputs = self.inputs(horizon_days)
         totals = [expected_engaged(inputs, chosen[: r + 1]) for r in range(chosen.size)]
         return np.diff(np.concatenate([[0.0], totals]))
 

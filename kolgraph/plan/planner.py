@@ -717,7 +717,7 @@ def _objective(
             hint="import cascades and run `kolgraph rank`, or use --objective reach",
         )
     past = learned.evidence.past_engagers()
-    inputs = learned.model.probabilities(learned.evidence, horizon_days=params.horizon_days)
+    inputs = learned.inputs(params.horizon_days)
     if inputs.P.shape[0] != n or past.shape[0] != n:
         raise InputError(
             "the engagement model was learned on a different set of accounts",
