@@ -26,6 +26,7 @@ import scipy.sparse as sp
 
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
+from kolgraph.plan.backtest import OBJECTIVES
 from kolgraph.plan.flags import flagged, row_warnings
 from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
 from kolgraph.rank.graph import follower_matrix
@@ -49,15 +50,7 @@ __all__ = [
 _RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
 _PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN)
 #: what a plan can maximise (docs/planning.md); ``auto`` picks one on the store's history
-PLAN_OBJECTIVES = (
-    "auto",
-    "engagement",
-    "reach",
-    "frequency",
-    "past-engagers",
-    "blend",
-    "active-engagers",
-)
+PLAN_OBJECTIVES = ("auto", *OBJECTIVES)
 
 
 @dataclass(frozen=True)
