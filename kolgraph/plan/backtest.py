@@ -52,7 +52,7 @@ from kolgraph.plan.engagement import (
     Evidence,
     build_evidence,
     fit_engagement,
-    forget_follow_keys,
+    follow_keys,
 )
 from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
 from kolgraph.plan.messages import measured_per_message, message_rates
@@ -205,9 +205,12 @@ class LearnedPlanner:
 
     def marginal_engaged(self, chosen: IntArray, horizon_days: float) -> FloatArray:
         """Expected engaged people each account adds, in the order given (model units)."""
-        inputs = self.inputs(horizon_days)
-        totals = [expected_engaged(inputs, chosen[: r + 1]) for r in range(chosen.size)]
-        return np.diff(np.concatenate([[0.0], totals]))
+        obj = EngagementObjective(self.inputs(horizon_days))
+        out = np.zeros(chosen.size)
+        for r, v in enumerate(chosen.tolist()):  # each gain given the accounts before it
+            out[r] = obj.gain(v)
+            obj.take(v)
+        return out
 
     def evidence_of(self, chosen: IntArray) -> list[tuple[int, float | None]]:
         """Per account: past cascades it took part in, and days from its last one to now."""
@@ -235,7 +238,13 @@ def _candidates(history: Cascades, audience: Any) -> IntArray:
 
 
 def _fit(
-    train: Cascades, follows: Follows, *, now: int, params: BacktestParams, folds: int = 3
+    train: Cascades,
+    follows: Follows,
+    *,
+    now: int,
+    params: BacktestParams,
+    keys: IntArray,
+    folds: int = 3,
 ) -> tuple[EngagementModel, Evidence]:
     model = fit_engagement(
         train,
@@ -244,8 +253,9 @@ def _fit(
         kind=params.model,
         folds=folds,
         max_pairs=params.max_pairs,
+        keys=keys,
     )
-    return model, build_evidence(train, now=now, follows=follows, early=params.early)
+    return model, build_evidence(train, now=now, follows=follows, early=params.early, keys=keys)
 
 
 def _selections(
@@ -375,6 +385,7 @@ def learn(
     ``now`` (default: the last adoption).
     """
     p = (params or BacktestParams()).check()
+    keys = follow_keys(follows, history.n_nodes)  # once for every split and fold
     variants = [f"active-engagers@{t:g}" for t in ACTIVE_TAUS]
     names = [o for o in OBJECTIVES if o != "active-engagers"] + variants
     share: dict[str, list[float]] = {o: [] for o in names}
@@ -388,7 +399,7 @@ def learn(
             continue
         cut = int(inner_test.start.min())
         horizon = _horizon(inner_test, cut)
-        model, ev = _fit(inner_train, follows, now=cut, params=p, folds=2)
+        model, ev = _fit(inner_train, follows, now=cut, params=p, keys=keys, folds=2)
         sel, kind, _ = _selections(
             inner_train,
             follows,
@@ -454,8 +465,8 @@ def learn(
     # latest split can differ from the earlier ones: the mean alone hides such a shift)
     best = max(OBJECTIVES, key=lambda o: (worst[o], scores[o], o == "engagement"))
     at = int(history.ts.max()) if now is None else now
-    final, final_ev = _fit(history, follows, now=at, params=p)
-    forget_follow_keys()
+    final, final_ev = _fit(history, follows, now=at, params=p, keys=keys)
+    known = history.before(at + 1)  # what happened up to now
     notes = [
         f"objective {best!r} did best in the worst case on the store's own history "
         f"(share of the best objective's moved people over {len(share[best])} inner splits "
@@ -476,9 +487,9 @@ def learn(
         at,
         notes,
         scores_by_k=scores_by_k,
-        message_rates=message_rates(history.before(at + 1)),
+        message_rates=message_rates(known),
         message_calibration=Calibration.fit(message_points),
-        recent=history.before(at + 1),
+        recent=known,
         active_tau=tau,
         activity=activity_per_day(history, now=at, tau_share=tau, early=p.early),
         cascade_counts=np.bincount(history.user, minlength=history.n_nodes).astype(np.int64),

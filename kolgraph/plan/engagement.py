@@ -68,6 +68,7 @@ __all__ = [
     "Evidence",
     "build_evidence",
     "fit_engagement",
+    "follow_keys",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -129,29 +130,16 @@ class Evidence:
         return self.account_x[:, [0, 3]]
 
 
-def _follow_keys(follows: tuple[IntArray, IntArray] | None, n: int) -> IntArray:
+def follow_keys(follows: tuple[IntArray, IntArray] | None, n: int) -> IntArray:
     """Sorted keys ``followed * n + follower`` (``v * n + u``: ``u`` follows ``v``).
 
-    Learning asks for the same follow graph a dozen times (every split and fold);
-    the keys of the last graph asked for are kept (by the arrays' identity).
+    Learning needs them for every split and fold: compute them once and pass them
+    to :func:`build_evidence` and :func:`fit_engagement` as ``keys``.
     """
     if follows is None or follows[0].size == 0:
         return np.zeros(0, dtype=np.int64)
-    tag = (id(follows[0]), id(follows[1]), follows[0].size, n)
-    if _FOLLOW_KEYS and _FOLLOW_KEYS[0][0] == tag and _FOLLOW_KEYS[0][1] is follows:
-        return _FOLLOW_KEYS[0][2]
     src, dst = (np.asarray(a, dtype=np.int64) for a in follows)
-    keys = np.unique(dst * n + src)
-    _FOLLOW_KEYS[:] = [(tag, follows, keys)]
-    return keys
-
-
-_FOLLOW_KEYS: list[tuple[tuple[int, int, int, int], object, IntArray]] = []
-
-
-def forget_follow_keys() -> None:
-    """Drop the kept follow keys (their memory) once learning is done."""
-    _FOLLOW_KEYS.clear()
+    return np.unique(dst * n + src)
 
 
 def _isin_sorted(keys: IntArray, sorted_keys: IntArray) -> npt.NDArray[np.bool_]:
@@ -169,6 +157,7 @@ def build_evidence(
     follows: tuple[IntArray, IntArray] | None = None,
     early: int = 50,
     follow_pairs: bool = True,
+    keys: IntArray | None = None,
 ) -> Evidence:
     """Evidence pairs and features from the cascades of ``history`` as seen at ``now``.
 
@@ -187,6 +176,8 @@ def build_evidence(
     follow_pairs
         Also add pairs ``(v, u)`` where ``u`` follows an active ``v`` without any
         shared cascade yet.
+    keys
+        :func:`follow_keys` of ``follows``, when already computed.
     """
     n = history.n_nodes
     first = int(history.start.min()) if history.n_cascades else now
@@ -195,7 +186,7 @@ def build_evidence(
     # their length or the activity level of the time
     scale = 1e4 / max(1, history.n_cascades)
     tau = days / 4.0 * DAY
-    fkeys = _follow_keys(follows, n)
+    fkeys = follow_keys(follows, n) if keys is None else keys
     v, u, i, j = early_later_pairs(history, early=early)
     pair_key = v * n + u
     follows_pair = _isin_sorted(pair_key, fkeys)
@@ -421,6 +412,7 @@ def fit_engagement(
     kind: Literal["boosting", "logistic"] = "boosting",
     max_pairs: int = 600_000,
     seed: int = 0,
+    keys: IntArray | None = None,
 ) -> EngagementModel:
     """Fit :class:`EngagementModel` on time splits *inside* ``history``.
 
@@ -460,7 +452,7 @@ def fit_engagement(
         if hi < n_c:  # the window ends where the next cascade starts
             lab = lab.before(int(ordered.start[hi]))
         feat = ordered.take(np.arange(lo)).before(cut)
-        ev = build_evidence(feat, now=cut, follows=follows, early=early)
+        ev = build_evidence(feat, now=cut, follows=follows, early=early, keys=keys)
         y, moved = _labels(ev, lab, early=early)
         idx = np.arange(ev.n_pairs)
         cap = max_pairs // max(1, folds)
