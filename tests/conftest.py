@@ -2,18 +2,18 @@
 
 from __future__ import annotations
 
-import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from ci_env import in_ci
 from neo4j_server import HOW_TO_GET_JAVA, TEST_HOME, LocalNeo4j, missing_tools
 
 from kolgraph.model import Account, Kind
 from kolgraph.settings import Settings
-from kolgraph.store import SQLiteStore, Store, open_store
+from kolgraph.store import RepostBatch, SQLiteStore, Store, open_store
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 
@@ -29,7 +29,7 @@ def neo4j_server() -> Iterator[LocalNeo4j | None]:
     if Settings().neo4j_uri:
         yield None
         return
-    ci = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
+    ci = in_ci()
     missing = missing_tools()
     if missing:
         msg = f"{', '.join(missing)} not found: {HOW_TO_GET_JAVA}"
@@ -138,7 +138,7 @@ def build_tiny_graph(store: Store) -> TinyGraph:
     ]
     store.upsert_accounts(accounts)
     store.add_follows([s for s, _ in follows], [d for _, d in follows])
-    store.add_reposts(*(list(col) for col in zip(*reposts, strict=True)))  # type: ignore[arg-type]
+    store.add_reposts(RepostBatch.from_columns(*(list(c) for c in zip(*reposts, strict=True))))
     return TinyGraph(accounts=accounts, follows=follows, reposts=reposts)
 
 
@@ -146,3 +146,21 @@ def build_tiny_graph(store: Store) -> TinyGraph:
 def tiny(store: Store) -> TinyGraph:
     """The store fixture filled with :func:`build_tiny_graph`."""
     return build_tiny_graph(store)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """A test that reads ``../shared/data`` must carry ``@pytest.mark.slow``.
+
+    The edit-test loop (``-m 'not slow'``) then never waits on the real datasets; a test
+    that forgets the marker stops the run here, naming itself.
+    """
+    unmarked = [
+        item.nodeid
+        for item in items
+        if "shared_data" in getattr(item, "fixturenames", ())
+        and item.get_closest_marker("slow") is None
+    ]
+    if unmarked:
+        raise pytest.UsageError(
+            "tests that read ../shared/data must be marked slow: " + ", ".join(unmarked)
+        )
