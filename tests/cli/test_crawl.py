@@ -6,6 +6,7 @@ import json
 import os
 import re
 import signal
+import socket
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -84,7 +85,7 @@ def test_simulate_crawl_status_export_replay(served: tuple[str, Path], tmp_path:
 
     status = runner.invoke(app, ["crawl", "status", "--format", "json", *base])
     assert status.exit_code == 0, status.output
-    (info,) = json.loads(status.stdout)
+    (info,) = json.loads(status.stdout)["data"]
     assert info["crawl_id"] == report["crawl_id"] and info["platform"] == "weibo"
     assert info["stats"]["new_follows"] == report["new_follows"]
 
@@ -124,3 +125,13 @@ def test_crawl_errors_are_clear(tmp_path: Path) -> None:
     assert "KOLGRAPH_X_BEARER_TOKEN" in res.output
     res = runner.invoke(app, ["crawl", "replay", str(tmp_path / "nothing")])
     assert res.exit_code == 2 and "no crawl archive" in res.output
+
+
+def test_simulate_on_a_busy_port_is_a_clear_error() -> None:
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        result = CliRunner().invoke(app, ["simulate", "--port", str(port), "--accounts", "200"])
+    assert result.exit_code == 2, result.output
+    assert "error:" in result.output and str(port) in result.output

@@ -1,4 +1,4 @@
-"""``kolgraph crawl ...`` and ``kolgraph simulate``: the crawl command line.
+"""``kolgraph crawl PLATFORM|replay|status`` and ``kolgraph simulate``.
 
 Scripts depend on these names (see the README):
 
@@ -12,23 +12,34 @@ Scripts depend on these names (see the README):
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.logging import RichHandler
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from kolgraph.cli import DbOpt, OutFormat, StoreOpt, _open, _settings, console, handle_errors, out
+from kolgraph.cli.common import (
+    DbOpt,
+    FormatOpt,
+    OutFormat,
+    StoreOpt,
+    console,
+    handle_errors,
+    load_settings,
+    opened_store,
+    out,
+)
 from kolgraph.crawl.platforms import PLATFORM_NAMES
-from kolgraph.crawl.runner import CrawlBudget, CrawlReport, crawl, read_seeds, replay
 from kolgraph.errors import InputError
-from kolgraph.settings import Settings
-from kolgraph.store.crawlstate import CrawlState
+
+if TYPE_CHECKING:
+    from kolgraph.crawl.crawler import CrawlReport
+    from kolgraph.settings import Settings
 
 __all__ = ["crawl_app", "simulate"]
 
@@ -49,7 +60,7 @@ def _logging() -> None:
 
 
 def _crawl_settings(no_throttle: bool, rpm: int | None) -> Settings:
-    s = _settings()
+    s = load_settings()
     update: dict[str, object] = {}
     if no_throttle:  # no pacing at all, also after errors (retries still back off)
         update.update(crawl_rpm=0, crawl_min_delay=0.0, crawl_max_delay=0.001)
@@ -60,13 +71,22 @@ def _crawl_settings(no_throttle: bool, rpm: int | None) -> Settings:
     return s.model_copy(update=update) if update else s
 
 
-def _print_report(report: CrawlReport, fmt: OutFormat) -> None:
-    if fmt is OutFormat.json:
-        out.print_json(json.dumps(report.as_dict()))
-        return
-    t = Table(title=f"crawl {report.crawl_id}: {report.status}", title_justify="left")
+def _print_measures(title: str, rows: Iterable[tuple[str, object]]) -> None:
+    """A two-column table: measure, value."""
+    t = Table(title=title, title_justify="left")
     t.add_column("measure")
     t.add_column("value", justify="right")
+    for k, v in rows:
+        t.add_row(k, str(v))
+    out.print(t)
+
+
+def _print_report(report: CrawlReport, fmt: OutFormat) -> None:
+    if fmt is OutFormat.json:
+        from kolgraph.schemas.crawls import CrawlReportOut
+
+        out.print_json(data=CrawlReportOut.from_report(report).model_dump(mode="json"))
+        return
     rows: list[tuple[str, object]] = [
         ("pages this run", report.pages),
         ("new follow edges", report.new_follows),
@@ -86,9 +106,7 @@ def _print_report(report: CrawlReport, fmt: OutFormat) -> None:
     errors = report.http.get("errors") or {}
     if errors:
         rows.append(("errors met", ", ".join(f"{k} {v}" for k, v in sorted(errors.items()))))
-    for k, v in rows:
-        t.add_row(k, str(v))
-    out.print(t)
+    _print_measures(f"crawl {report.crawl_id}: {report.status}", rows)
 
 
 def _crawl_command(platform: str) -> None:
@@ -139,12 +157,14 @@ def _crawl_command(platform: str) -> None:
         rpm: Annotated[
             int | None, typer.Option(help="Requests per minute per host [env: KOLGRAPH_CRAWL_RPM].")
         ] = None,
-        format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = (
-            OutFormat.table
-        ),
+        format: FormatOpt = OutFormat.table,
         db: DbOpt = None,
         store: StoreOpt = None,
     ) -> None:
+        from kolgraph.crawl.budget import CrawlBudget
+        from kolgraph.crawl.runner import crawl
+        from kolgraph.crawl.seeds import read_seeds
+
         settings = _crawl_settings(no_throttle, rpm)
         ids = read_seeds(seeds, platform)
         budget = CrawlBudget(
@@ -165,7 +185,7 @@ def _crawl_command(platform: str) -> None:
             console=console,
             transient=True,
         )
-        with _open(db, store) as st, progress:
+        with opened_store(db, store) as st, progress:
             bar = progress.add_task(f"crawl {platform}", info="starting", total=None)
 
             def on_progress(r: CrawlReport, queued: int) -> None:
@@ -205,59 +225,40 @@ for _name in PLATFORM_NAMES:
 @handle_errors
 def replay_cmd(
     archive: Annotated[Path, typer.Argument(help="Archive file (*.jsonl.gz) or directory.")],
-    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = (
-        OutFormat.table
-    ),
+    format: FormatOpt = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """Re-parse a raw page archive into the store, without touching the network."""
+    from kolgraph.crawl.replay import replay
+    from kolgraph.schemas.crawls import ReplayOut
+
     _logging()
-    with _open(db, store) as st:
-        report = replay(st, archive, settings=_settings())
+    with opened_store(db, store) as st:
+        doc = ReplayOut.from_report(replay(st, archive, settings=load_settings()))
     if format is OutFormat.json:
-        out.print_json(json.dumps(report.as_dict()))
+        out.print_json(data=doc.model_dump(mode="json"))
         return
-    t = Table(title=f"replay {archive}", title_justify="left")
-    t.add_column("measure")
-    t.add_column("value", justify="right")
-    for k, v in report.as_dict().items():
-        t.add_row(k.replace("_", " "), str(v))
-    out.print(t)
+    _print_measures(
+        f"replay {archive}", ((k.replace("_", " "), v) for k, v in doc.model_dump().items())
+    )
 
 
 @crawl_app.command("status")
 @handle_errors
 def status_cmd(
     crawl_id: Annotated[str | None, typer.Argument(help="One crawl [default: all].")] = None,
-    format: Annotated[OutFormat, typer.Option("--format", help="table or json.")] = (
-        OutFormat.table
-    ),
+    format: FormatOpt = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
     """List crawls: tasks by status, pages, edges and errors so far."""
-    with _open(db, store) as st:
-        if not isinstance(st, CrawlState):
-            raise InputError("this store cannot hold crawl state")
-        crawls = [st.crawl_info(crawl_id)] if crawl_id else st.list_crawls()
+    with opened_store(db, store) as st:
+        crawls = [st.crawl.info(crawl_id)] if crawl_id else st.crawl.all()
     if format is OutFormat.json:
-        out.print_json(
-            json.dumps(
-                [
-                    {
-                        "crawl_id": c.crawl_id,
-                        "platform": c.platform,
-                        "params": c.params,
-                        "created": c.created,
-                        "updated": c.updated,
-                        "stats": c.stats,
-                        "tasks": c.tasks,
-                    }
-                    for c in crawls
-                ]
-            )
-        )
+        from kolgraph.schemas.crawls import CrawlsPage
+
+        out.print_json(data=CrawlsPage.from_infos(crawls).model_dump(mode="json"))
         return
     t = Table(title="crawls", title_justify="left")
     for col in ("crawl", "platform", "pending", "done", "failed", "pages", "follows", "reposts"):
@@ -305,6 +306,7 @@ def simulate(
     seeds_count: Annotated[int, typer.Option(help="How many ids --seeds-out writes.")] = 10,
 ) -> None:
     """Serve the Weibo, X and Bilibili simulator on HOST:PORT until stopped (Ctrl-C)."""
+    from kolgraph.crawl.simulator.app import PLATFORMS
     from kolgraph.crawl.simulator.network import SimNetwork
     from kolgraph.crawl.simulator.server import Simulator
 
@@ -314,6 +316,7 @@ def simulate(
     try:
         sim = Simulator(
             net,
+            PLATFORMS,
             host=host,
             port=port,
             fault_rate=fault_rate,

@@ -1,0 +1,74 @@
+"""The ``kolgraph`` command line.
+
+Scripts depend on these command names and options; keep them stable. Every
+command takes ``--db PATH`` (default from ``KOLGRAPH_DB``) and ``--store``.
+Errors print what went wrong, where, and how to fix it, and exit with code 2.
+
+Each command group lives in its own module and is registered below; the
+options, consoles and error handling they share are in
+:mod:`kolgraph.cli.common`.
+
+==============================  ==========================
+commands                        module
+==============================  ==========================
+``import ...``                  :mod:`kolgraph.cli.imports`
+``rank``, ``runs [diff]``       :mod:`kolgraph.cli.rank`
+``accounts``, ``communities``   :mod:`kolgraph.cli.read`
+``export ...``                  :mod:`kolgraph.cli.export`
+``plan``, ``plans``,            :mod:`kolgraph.cli.plan`
+``evaluate``, ``backtest``
+``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
+``serve``                       :mod:`kolgraph.cli.serve`
+``demo``                        :mod:`kolgraph.cli.demo`
+==============================  ==========================
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from kolgraph import __version__
+from kolgraph.cli import crawl, demo, export, imports, plan, rank, read, serve
+from kolgraph.cli.common import out
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="kolgraph",
+    help="Find the social accounts that really move a message, and plan campaigns through them.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+
+app.add_typer(imports.import_app, name="import")
+app.add_typer(rank.runs_app, name="runs")
+app.add_typer(export.export_app, name="export")
+app.command("rank")(rank.rank)
+app.command("accounts")(read.accounts)
+app.command("communities")(read.communities)
+app.command("plan")(plan.plan)
+app.command("plans")(plan.plans)
+app.command("evaluate")(plan.evaluate)
+app.command("backtest")(plan.backtest)
+app.command("serve")(serve.serve)
+app.command("demo")(demo.demo)
+app.add_typer(crawl.crawl_app, name="crawl")
+app.command("simulate")(crawl.simulate)
+
+
+@app.callback(invoke_without_command=True)
+def _root(
+    version: Annotated[bool, typer.Option("--version", help="Show the version and exit.")] = False,
+) -> None:
+    if version:
+        out.print(f"kolgraph {__version__}")
+        raise typer.Exit()
+
+
+def main() -> None:
+    """Entry point of the ``kolgraph`` console script."""
+    app()

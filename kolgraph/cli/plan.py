@@ -1,0 +1,283 @@
+"""``kolgraph plan``, ``plans``, ``evaluate`` and ``backtest``: campaigns, kept and checked."""
+
+from __future__ import annotations
+
+import json
+import sys
+from enum import Enum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+from rich.table import Table
+
+from kolgraph.cli.common import (
+    DbOpt,
+    FormatOpt,
+    OutFormat,
+    StoreOpt,
+    handle_errors,
+    load_settings,
+    opened_store,
+    out,
+    utc_minutes,
+)
+from kolgraph.cli.plan_print import print_evaluation, print_plan
+from kolgraph.errors import InputError
+from kolgraph.model import Kind
+
+if TYPE_CHECKING:
+    from kolgraph.plan import PlanParams
+
+__all__ = ["backtest", "evaluate", "plan", "plan_params", "plans"]
+
+
+class Objective(str, Enum):
+    """``plan --objective``: what the plan maximises."""
+
+    auto = "auto"
+    engagement = "engagement"
+    reach = "reach"
+    frequency = "frequency"
+    past_engagers = "past-engagers"
+    blend = "blend"
+    active_engagers = "active-engagers"
+
+
+def plan_params(
+    budget: float,
+    kol: str | None,
+    media: str | None,
+    own: str | None,
+    community: list[int] | None,
+    platform: str | None,
+    include: list[str] | None,
+    exclude: list[str] | None,
+    include_flagged: bool = False,
+    objective: str = "auto",
+    min_frequency: int = 2,
+    horizon: float = 14.0,
+    max_accounts: int | None = None,
+    min_gain: float = 0.0,
+) -> PlanParams:
+    """The plan options as :class:`~kolgraph.plan.PlanParams` (checked when the plan is made)."""
+    from kolgraph.plan import KindRange, PlanParams
+
+    mix = {}
+    for kind, text in ((Kind.KOL, kol), (Kind.MEDIA, media), (Kind.OWN, own)):
+        if text is not None:
+            mix[kind] = KindRange.parse(text, name=kind.value)
+    return PlanParams(
+        budget=budget,
+        mix=mix,
+        target_communities=tuple(community or ()),
+        platform=platform,
+        include=tuple(include or ()),
+        exclude=tuple(exclude or ()),
+        skip_flagged=not include_flagged,
+        objective=objective,  # type: ignore[arg-type]
+        min_frequency=min_frequency,
+        horizon_days=horizon,
+        max_accounts=max_accounts,
+        min_gain=min_gain,
+    )
+
+
+@handle_errors
+def plan(
+    budget: Annotated[
+        float, typer.Option(help="Campaign budget, in the currency of account costs.")
+    ],
+    kol: Annotated[str | None, typer.Option(help="KOL count range MIN..MAX, e.g. 3..10.")] = None,
+    media: Annotated[str | None, typer.Option(help="Media count range MIN..MAX.")] = None,
+    own: Annotated[str | None, typer.Option(help="Own-account count range MIN..MAX.")] = None,
+    community: Annotated[
+        list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")
+    ] = None,
+    platform: Annotated[str | None, typer.Option(help="Only accounts on this platform.")] = None,
+    include: Annotated[
+        list[str] | None, typer.Option(help="Account key that must be in the plan (repeatable).")
+    ] = None,
+    exclude: Annotated[
+        list[str] | None, typer.Option(help="Account key to leave out (repeatable).")
+    ] = None,
+    include_flagged: Annotated[
+        bool,
+        typer.Option(
+            "--include-flagged",
+            help="Also plan with accounts whose audience the rank run flagged (left out by "
+            "default; kept ones are marked 'flagged audience').",
+        ),
+    ] = False,
+    _skip_flagged: Annotated[
+        bool, typer.Option("--skip-flagged", hidden=True, help="The default now; no effect.")
+    ] = False,
+    objective: Annotated[
+        Objective,
+        typer.Option(
+            help="engagement: expected engaged people; reach: unique audience; frequency: "
+            "people reached at least --min-frequency times; past-engagers: distinct people "
+            "who engaged after the accounts before; blend: engagement and past engagers; "
+            "active-engagers: past engagers of accounts likely to act within the horizon; "
+            "auto: the best of them on this store's own history (reach without timestamped "
+            "cascades)."
+        ),
+    ] = Objective.auto,
+    min_frequency: Annotated[
+        int, typer.Option(min=1, help="Exposures that count for --objective frequency.")
+    ] = 2,
+    horizon: Annotated[
+        float, typer.Option(help="Forecast horizon in days (a hot topic lives 7-14).")
+    ] = 14.0,
+    max_accounts: Annotated[
+        int | None, typer.Option(help="At most this many accounts in the plan.")
+    ] = None,
+    min_gain: Annotated[
+        float, typer.Option(help="Stop when the next account adds less than this.")
+    ] = 0.0,
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Choose accounts under a budget for the objective, with phase roles and a forecast.
+
+    The plan is kept under the id it prints: evaluate the campaign later with
+    ``kolgraph evaluate ID --cascades FILE``.
+    """
+    from kolgraph.plan.evaluate import make_and_keep
+
+    params = plan_params(
+        budget,
+        kol,
+        media,
+        own,
+        community,
+        platform,
+        include,
+        exclude,
+        include_flagged,
+        objective.value,
+        min_frequency,
+        horizon,
+        max_accounts,
+        min_gain,
+    )
+    with opened_store(db, store) as st:
+        result, doc = make_and_keep(st, params, settings=load_settings())
+    if format is OutFormat.json:
+        sys.stdout.write(json.dumps(doc.model_dump(mode="json"), indent=2) + "\n")
+    else:
+        print_plan(result)
+
+
+@handle_errors
+def plans(
+    limit: Annotated[int, typer.Option(min=1, help="Show this many, newest first.")] = 20,
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """The most recent kept plans (every `kolgraph plan` and API plan is kept)."""
+    from kolgraph.schemas.plans import PlansPage
+
+    with opened_store(db, store) as st:
+        page = PlansPage.from_records(st.list_plans(limit))
+    rows = page.data
+    if format is OutFormat.json:
+        sys.stdout.write(json.dumps(page.model_dump(mode="json"), indent=2) + "\n")
+        return
+    if not rows:
+        out.print("no kept plans yet: make one with `kolgraph plan --budget ...`")
+        return
+    t = Table(title=f"kept plans (newest {len(rows)})")
+    for col in ("id", "created (UTC)", "objective", "accounts", "budget", "spent", "evaluated"):
+        t.add_column(col, justify="right" if col in {"accounts", "budget", "spent"} else "left")
+    for r in rows:
+        t.add_row(
+            r.id,
+            utc_minutes(r.created),
+            r.objective,
+            str(r.accounts),
+            f"{r.budget:,.0f}",
+            f"{r.spent:,.0f}",
+            "yes" if r.evaluated else "no",
+        )
+    out.print(t)
+
+
+@handle_errors
+def evaluate(
+    plan_id: Annotated[str, typer.Argument(help="The kept plan's id (`kolgraph plans`).")],
+    cascades: Annotated[
+        Path,
+        typer.Option(
+            "--cascades",
+            help="The campaign's reposts: CSV or TSV with a header src,dst,ts[,post] "
+            "(src reposted dst at ts: unix seconds or ISO 8601).",
+        ),
+    ],
+    platform: Annotated[
+        str | None, typer.Option(help="Platform of keys written without a platform: prefix.")
+    ] = None,
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Compare a campaign that ran with its kept plan: engaged people predicted vs actual.
+
+    The evaluation is kept with the plan; nothing is stored when it fails.
+    """
+    from kolgraph.model import check_platform
+    from kolgraph.plan.evaluate import evaluate_plan, read_campaign_reposts
+    from kolgraph.schemas.evaluation import EvaluationOut
+
+    if platform is not None:
+        check_platform(platform)
+    with opened_store(db, store) as st:
+        st.get_plan(plan_id)  # an unknown id is reported before the file is read
+        reposts = read_campaign_reposts(cascades, platform=platform)
+        ev = evaluate_plan(st, plan_id, reposts)
+    if format is OutFormat.json:
+        doc = EvaluationOut.from_evaluation(ev).model_dump(mode="json")
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+    else:
+        print_evaluation(ev)
+
+
+@handle_errors
+def backtest(
+    k: Annotated[str, typer.Option(help="Plan sizes to compare, comma-separated.")] = "10,25,50",
+    train_share: Annotated[
+        float, typer.Option(help="Share of cascades (by start time) to plan from.")
+    ] = 0.7,
+    markdown: Annotated[
+        Path | None, typer.Option(help="Also write the table as markdown to this file.")
+    ] = None,
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Plan on the past, count who moved after: kolgraph's objectives against baselines."""
+    from kolgraph.plan.backtest import BacktestParams
+    from kolgraph.plan.learned import backtest_store
+    from kolgraph.plan.report import backtest_markdown, backtest_table, calibration_line
+    from kolgraph.schemas.backtest import BacktestOut
+
+    try:
+        ks = tuple(int(x) for x in k.split(",") if x.strip())
+    except ValueError:
+        raise InputError(f"--k {k!r} is not a list of numbers", hint="e.g. --k 10,25,50") from None
+    params = BacktestParams(ks=ks, train_share=train_share).check()
+    status = out.status("backtest: fitting on the past, planning, counting moved users")
+    with opened_store(db, store) as st, status:
+        result = backtest_store(st, params=params)
+    if markdown is not None:
+        markdown.write_text(backtest_markdown(result), encoding="utf-8")
+    if format is OutFormat.json:
+        doc = BacktestOut.from_result(result).model_dump(mode="json")
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    out.print(backtest_table(result))
+    out.print(calibration_line(result))
+    for note in result.notes:
+        out.print(f"[dim]note: {note}[/]")
