@@ -1,4 +1,16 @@
-"""Stores: the embedded SQLite default and Neo4j, behind one contract."""
+"""Stores: the embedded SQLite default and Neo4j, behind one contract.
+
+- :mod:`~kolgraph.store.base`: the contract (:class:`Store`) and the records
+  that cross it; :mod:`~kolgraph.store.batches` (edges in),
+  :mod:`~kolgraph.store.scores` (the score table out),
+  :mod:`~kolgraph.store.crawlstate` (crawl state, :attr:`Store.crawl`);
+- :mod:`~kolgraph.store.rows`: conversions both backends share;
+- ``sqlite*.py`` and ``neo4j*.py``: the two backends, one module per role;
+- :mod:`~kolgraph.store.cypher`: the named Cypher files; :mod:`~kolgraph.store.bulk`:
+  CSV files for ``neo4j-admin database import``.
+
+:func:`open_store` opens the configured one.
+"""
 
 from __future__ import annotations
 
@@ -17,14 +29,18 @@ from kolgraph.store.base import (
     Store,
     StoreCounts,
 )
+from kolgraph.store.batches import RepostBatch
+from kolgraph.store.crawlstate import CrawlState
 from kolgraph.store.sqlite import SQLiteStore
 
 __all__ = [
     "AccountQuery",
     "AccountRecord",
     "CommunityRecord",
+    "CrawlState",
     "GraphArrays",
     "OverlapRecord",
+    "RepostBatch",
     "RunInfo",
     "RunResults",
     "SQLiteStore",

@@ -4,12 +4,14 @@ The rest of kolgraph depends on :class:`Store` only. Writes are idempotent
 (re-adding an edge or account changes no counts); edges are handed to rank
 jobs as dense numpy arrays (:class:`GraphArrays`); rank results are written
 under a run id and published atomically, so a reader sees either the previous
-run or the complete new one, never a mix.
+run or the complete new one, never a mix. A store's crawl state
+(:attr:`Store.crawl`) lives in the same database and shares its transactions.
 """
 
 from __future__ import annotations
 
 import abc
+import json
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -19,9 +21,10 @@ import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.model import Account, EdgeType, Kind
+from kolgraph.store.batches import RepostBatch
+from kolgraph.store.crawlstate import CrawlState
 
 __all__ = [
-    "EXTRA_SCORES",
     "AccountQuery",
     "AccountRecord",
     "CommunityRecord",
@@ -30,14 +33,10 @@ __all__ = [
     "PlanRecord",
     "RunInfo",
     "RunResults",
+    "RunSummary",
+    "SortKey",
     "Store",
     "StoreCounts",
-    "aligned_scores",
-    "check_reposts",
-    "community_density",
-    "community_rows",
-    "extra_score_columns",
-    "extra_score_rows",
 ]
 
 IntArray = npt.NDArray[np.int32]
@@ -46,6 +45,8 @@ SortKey = Literal["pagerank", "followers", "audience", "cost", "key"]
 
 @dataclass(frozen=True, slots=True)
 class StoreCounts:
+    """How many accounts, follow edges and repost edges a store holds."""
+
     accounts: int
     follows: int
     reposts: int
@@ -107,64 +108,46 @@ class PlanRecord:
     evaluation: dict[str, Any] | None = None
 
 
+@dataclass(frozen=True, slots=True)
+class RunSummary:
+    """What a run reports when it is published (kept in its :class:`RunInfo`)."""
+
+    counts: dict[str, int]
+    timings: dict[str, float]
+    quality: dict[str, float]
+
+    def as_json(self) -> dict[str, str]:
+        """``counts``, ``timings`` and ``quality`` as the JSON text both stores keep."""
+        return {
+            "counts": json.dumps(self.counts),
+            "timings": json.dumps(self.timings),
+            "quality": json.dumps(self.quality),
+        }
+
+
 @dataclass(frozen=True)
 class RunResults:
     """What a rank job writes for one run.
 
-    ``scores`` has one row per dense node index (column ``index``) and the
-    columns ``pagerank``, ``community``, ``audience``, ``tier``, optionally
-    ``engagement``, ``anomaly``, ``spread`` (floats, NaN when not computed) and
-    ``flags`` (a list of reason strings per account, or None). ``communities``
-    has ``community, size, internal_edges, top`` (``top`` a list of indices) and
-    optionally ``external_edges``, ``density`` and ``bridges`` (a list of indices)
-    as :func:`kolgraph.rank.communities.community_summary` computes them
-    (see :func:`community_rows` for the values used when they are absent);
-    ``overlaps`` has ``a, b, shared, jaccard`` (dense indices, ``a < b``).
-    ``artifacts`` are named binary blobs kept with the run (audience sketches,
-    learned edge probabilities), read back with :meth:`Store.run_artifact`.
+    ``scores`` has one row per ranked account: ``index`` (dense index) and the
+    columns of :data:`kolgraph.store.scores.SCORE_COLUMNS`: ``pagerank``
+    (float), ``community`` (int), ``audience`` (int), ``tier`` (str) and,
+    optionally, ``engagement``, ``anomaly``, ``spread`` (floats, NaN when not
+    computed) and ``flags`` (a list of reason strings per account, or None).
+    ``communities`` has ``community, size, internal_edges, top`` (``top`` a list
+    of indices) and optionally ``external_edges``, ``density`` and ``bridges``
+    (a list of indices) as :func:`kolgraph.rank.communities.community_summary`
+    computes them (see :func:`kolgraph.store.rows.community_rows` for the values
+    used when they are absent); ``overlaps`` has ``a, b, shared, jaccard``
+    (dense indices, ``a < b``). ``artifacts`` are named binary blobs kept with
+    the run (audience sketches, learned edge probabilities), read back with
+    :meth:`Store.run_artifact`.
     """
 
     scores: pd.DataFrame
     communities: pd.DataFrame
     overlaps: pd.DataFrame
     artifacts: dict[str, bytes] = field(default_factory=dict)
-
-
-#: Optional per-account results beside PageRank and community (floats).
-EXTRA_SCORES = ("engagement", "anomaly", "spread")
-
-
-def extra_score_columns(scores: pd.DataFrame) -> list[list[Any]]:
-    """Columns ``engagement, anomaly, spread, flags`` of ``scores`` as Python lists.
-
-    Floats are native ``float`` with None for NaN; flags are lists of strings or
-    None (an empty or missing list is None). A column absent from ``scores`` is
-    all None. Built column by column (no per-row Python work for the floats).
-    """
-    n = len(scores)
-    cols: list[list[Any]] = []
-    for name in EXTRA_SCORES:
-        if name in scores:
-            v = scores[name].to_numpy(dtype=np.float64)
-            nan = np.isnan(v)
-            if nan.any():
-                obj = v.astype(object)  # native floats
-                obj[nan] = None
-                cols.append(obj.tolist())
-            else:
-                cols.append(v.tolist())
-        else:
-            cols.append([None] * n)
-    if "flags" in scores:
-        cols.append([list(f) if f else None for f in scores["flags"].tolist()])
-    else:
-        cols.append([None] * n)
-    return cols
-
-
-def extra_score_rows(scores: pd.DataFrame) -> list[list[Any]]:
-    """``[engagement, anomaly, spread, flags]`` per row of ``scores`` (None when absent)."""
-    return [list(r) for r in zip(*extra_score_columns(scores), strict=True)] if len(scores) else []
 
 
 @dataclass(frozen=True, slots=True)
@@ -216,52 +199,6 @@ class CommunityRecord:
         return self.external_edges / touching if touching else 0.0
 
 
-def community_density(size: int, internal_edges: int) -> float:
-    """``internal_edges / (size * (size - 1))`` (0 below two members), at most 1."""
-    return min(1.0, internal_edges / (size * (size - 1))) if size >= 2 else 0.0
-
-
-def community_rows(
-    communities: pd.DataFrame,
-) -> list[tuple[int, int, int, int | None, float, list[int], list[int] | None]]:
-    """``(community, size, internal_edges, external_edges, density, top, bridges)``
-    per row of :attr:`RunResults.communities`, as native Python values.
-
-    Optional columns that are absent give ``external_edges`` and ``bridges`` None
-    and a ``density`` derived from ``size`` and ``internal_edges``; both stores
-    write what this returns.
-    """
-    c = communities
-    n = len(c)
-    external = c["external_edges"].tolist() if "external_edges" in c else [None] * n
-    density = c["density"].tolist() if "density" in c else [None] * n
-    bridges = c["bridges"].tolist() if "bridges" in c else [None] * n
-    rows = []
-    for cid, size, internal, ext, dens, top, br in zip(
-        c["community"].tolist(),
-        c["size"].tolist(),
-        c["internal_edges"].tolist(),
-        external,
-        density,
-        c["top"].tolist(),
-        bridges,
-        strict=True,
-    ):
-        size, internal = int(size), int(internal)
-        rows.append(
-            (
-                int(cid),
-                size,
-                internal,
-                None if ext is None or ext != ext else int(ext),
-                community_density(size, internal) if dens is None or dens != dens else float(dens),
-                [int(i) for i in top],
-                None if br is None else [int(i) for i in br],
-            )
-        )
-    return rows
-
-
 @dataclass(frozen=True, slots=True)
 class OverlapRecord:
     a: str
@@ -283,73 +220,6 @@ class AccountQuery:
     offset: int = 0
 
 
-def check_reposts(
-    src: Sequence[str],
-    dst: Sequence[str],
-    post_id: Sequence[str],
-    ts: Sequence[int],
-    action: Sequence[str],
-    weight: Sequence[float] | None,
-) -> tuple[npt.NDArray[np.int64], list[float]]:
-    """Validate :meth:`Store.add_reposts` columns; return timestamps and weights.
-
-    Raises
-    ------
-    InputError
-        Columns of different lengths, timestamps that are not 64-bit integers or
-        weights that are not numbers.
-    """
-    from kolgraph.errors import InputError
-
-    n = len(src)
-    if weight is None:
-        weight = [1.0] * n
-    if not (len(dst) == len(post_id) == len(ts) == len(action) == len(weight) == n):
-        raise InputError("add_reposts: columns have different lengths")
-    try:
-        t = np.asarray(ts, dtype=np.int64) if n else np.zeros(0, dtype=np.int64)
-        w = [float(x) for x in weight]
-    except (TypeError, ValueError, OverflowError) as exc:
-        raise InputError(
-            f"add_reposts: timestamps must be 64-bit integers and weights numbers ({exc})"
-        ) from exc
-    return t, w
-
-
-def aligned_scores(n: int, rows: pd.DataFrame) -> pd.DataFrame:
-    """Scores in dense index order from rows ``idx, pagerank, community, audience, tier``
-    (and, when present, ``engagement, anomaly, spread, flags``).
-
-    Accounts without a row get NaN / NA / None. Both stores build
-    :meth:`Store.current_scores` with this, so the frames are identical.
-    """
-    out = pd.DataFrame(
-        {
-            "pagerank": np.full(n, np.nan),
-            "community": pd.array([pd.NA] * n, dtype="Int64"),
-            "audience": np.full(n, np.nan),
-            "tier": pd.Series([None] * n, dtype=object),
-            **{name: np.full(n, np.nan) for name in EXTRA_SCORES},
-            "flags": pd.Series([None] * n, dtype=object),
-        }
-    )
-    if len(rows):
-        idx = rows["idx"].to_numpy(dtype=np.int64)
-        out.loc[idx, "pagerank"] = rows["pagerank"].to_numpy(dtype=float)
-        out.loc[idx, "community"] = rows["community"].astype("Int64").to_numpy()
-        out.loc[idx, "audience"] = rows["audience"].to_numpy(dtype=float)
-        out.loc[idx, "tier"] = rows["tier"].to_numpy()
-        for name in EXTRA_SCORES:
-            if name in rows:
-                out.loc[idx, name] = pd.to_numeric(rows[name], errors="coerce").to_numpy(float)
-        if "flags" in rows:
-            flags = out["flags"].to_numpy(dtype=object, copy=True)
-            for i, f in zip(idx.tolist(), rows["flags"].tolist(), strict=True):
-                flags[i] = list(f) if isinstance(f, (list, tuple)) and f else None
-            out["flags"] = flags
-    return out
-
-
 class Store(abc.ABC):
     """Interface of a kolgraph store. See the module docstring for guarantees."""
 
@@ -360,6 +230,15 @@ class Store(abc.ABC):
     def close(self) -> None:
         """Release connections and file handles."""
 
+    @property
+    @abc.abstractmethod
+    def crawl(self) -> CrawlState:
+        """The crawl state kept in this store (see :mod:`kolgraph.store.crawlstate`).
+
+        It uses the store's connection (driver) and transactions, so a crawled
+        page's edges and its checkpoint are committed together.
+        """
+
     def __enter__(self) -> Store:
         return self
 
@@ -368,15 +247,21 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def clear(self) -> None:
-        """Delete everything (accounts, edges, runs). Used by tests and the demo."""
+        """Delete everything (accounts, edges, runs, plans, crawls); for tests and the demo."""
 
     # writes ------------------------------------------------------------------
     @abc.abstractmethod
     def upsert_accounts(self, accounts: Iterable[Account]) -> int:
         """Insert or update accounts; return how many were new.
 
-        Fields that are ``None`` or empty on the incoming account leave the
-        stored value alone, so a bare edge import never erases a name or cost.
+        Fields that are ``None`` or empty on the incoming account (and the
+        default kind ``user``) leave the stored value alone, so a bare edge
+        import never erases a name, kind or cost.
+
+        Raises
+        ------
+        InputError
+            A key that is not ``"platform:id"``.
         """
 
     @abc.abstractmethod
@@ -384,22 +269,26 @@ class Store(abc.ABC):
         """Add follower → followed edges by node key; return how many were new.
 
         Accounts that do not exist yet are created with kind ``user``.
+
+        Raises
+        ------
+        InputError
+            ``src`` and ``dst`` of different lengths, or a key that is not
+            ``"platform:id"`` (nothing is written then).
         """
 
     @abc.abstractmethod
-    def add_reposts(
-        self,
-        src: Sequence[str],
-        dst: Sequence[str],
-        post_id: Sequence[str],
-        ts: Sequence[int],
-        action: Sequence[str],
-        weight: Sequence[float] | None = None,
-    ) -> int:
+    def add_reposts(self, batch: RepostBatch) -> int:
         """Add reposter → author edges; return how many were new.
 
-        An edge is identified by ``(src, dst, post_id, ts, action)``; ``weight``
-        (default 1) counts repeated interactions that a dump aggregates.
+        An edge is identified by ``(src, dst, post_id, ts, action)`` (see
+        :class:`~kolgraph.store.batches.RepostBatch`, checked when it was built);
+        accounts that do not exist yet are created with kind ``user``.
+
+        Raises
+        ------
+        InputError
+            A key that is not ``"platform:id"`` (nothing is written then).
         """
 
     # reads for jobs ------------------------------------------------------------
@@ -444,13 +333,29 @@ class Store(abc.ABC):
 
     # runs --------------------------------------------------------------------
     @abc.abstractmethod
-    def start_run(self, run_id: str, params: dict[str, Any]) -> RunInfo: ...
+    def start_run(self, run_id: str, params: dict[str, Any]) -> RunInfo:
+        """Record a new run with status ``running`` and its parameters.
+
+        Raises
+        ------
+        InputError
+            If a run with this id exists.
+        """
 
     @abc.abstractmethod
     def write_results(self, run_id: str, results: RunResults) -> None:
-        """Write a run's results; invisible to readers until :meth:`publish_run`."""
+        """Write a run's results; invisible to readers until :meth:`publish_run`.
 
-    @abc.abstractmethod
+        Writing again replaces what the run had written.
+
+        Raises
+        ------
+        NotFound
+            If there is no such run.
+        StoreError
+            If the run is no longer running.
+        """
+
     def publish_run(
         self,
         run_id: str,
@@ -459,47 +364,91 @@ class Store(abc.ABC):
         timings: dict[str, float],
         quality: dict[str, float],
     ) -> RunInfo:
-        """Make ``run_id`` the current run in one atomic step."""
+        """Make ``run_id`` the current run in one atomic step (the previous one
+        becomes ``superseded``) and record its counts, timings and quality.
+
+        Returns the published run; raises like :meth:`write_results` when the
+        run does not exist or is not running (published runs are final).
+        """
+        self._publish(run_id, RunSummary(counts=counts, timings=timings, quality=quality))
+        return self.get_run(run_id)
+
+    @abc.abstractmethod
+    def _publish(self, run_id: str, summary: RunSummary) -> None:
+        """The backend's part of :meth:`publish_run`: the atomic switch and its bookkeeping."""
 
     @abc.abstractmethod
     def fail_run(self, run_id: str, error: str) -> None:
-        """Mark a run failed; the current run stays what it was."""
+        """Mark a running run failed and drop its results; the current run stays
+        what it was. A run that is no longer running is left as it is.
+        """
 
     @abc.abstractmethod
-    def current_run(self) -> RunInfo | None: ...
+    def current_run(self) -> RunInfo | None:
+        """The published run readers see, or None before the first publish."""
 
     @abc.abstractmethod
-    def get_run(self, run_id: str) -> RunInfo: ...
+    def get_run(self, run_id: str) -> RunInfo:
+        """A run of any status.
+
+        Raises
+        ------
+        NotFound
+            If there is no such run.
+        """
 
     @abc.abstractmethod
-    def list_runs(self, limit: int = 20) -> list[RunInfo]: ...
+    def list_runs(self, limit: int = 20) -> list[RunInfo]:
+        """The ``limit`` most recently started runs, newest first."""
 
     # reads for users -------------------------------------------------------------
     @abc.abstractmethod
-    def get_account(self, key: str) -> AccountRecord: ...
+    def get_account(self, key: str) -> AccountRecord:
+        """An account with its scores in the current run.
+
+        Raises
+        ------
+        NotFound
+            If there is no account with this key.
+        """
 
     @abc.abstractmethod
     def list_accounts(self, query: AccountQuery) -> tuple[list[AccountRecord], int]:
-        """One page of accounts and the total number matching the filters."""
+        """One page of accounts and the total number matching the filters.
+
+        Accounts without a value for the sort key come last; ties keep dense
+        index order.
+        """
 
     @abc.abstractmethod
     def list_communities(
         self, limit: int = 100, offset: int = 0
     ) -> tuple[list[CommunityRecord], int]:
-        """Communities of the current run, largest first."""
+        """One page of the current run's communities, largest first, and their
+        number (``([], 0)`` without a current run)."""
 
     @abc.abstractmethod
     def current_scores(self) -> pd.DataFrame:
-        """Scores of the current run in dense index order (empty if none).
+        """Scores of the current run, one row per account in dense index order.
 
-        Columns: ``pagerank, community, audience, tier`` (NaN / None for
-        accounts added after the run).
+        Returns
+        -------
+        pandas.DataFrame
+            The columns of :data:`kolgraph.store.scores.SCORE_COLUMNS`, in
+            order: ``pagerank`` (float64), ``community`` (Int64), ``audience``
+            (float64: followers in the stored graph), ``tier`` (object:
+            ``"head"``, ``"mid"`` or ``"tail"``), ``engagement``, ``anomaly``,
+            ``spread`` (float64, NaN where the run did not compute them) and
+            ``flags`` (object: a list of str, or None). Accounts added after
+            the run have every value missing (NaN, ``<NA>``, None); without a
+            current run the frame has these columns and no rows.
         """
 
     @abc.abstractmethod
     def run_scores(self, run_id: str) -> pd.DataFrame:
-        """Scores of a kept run (current or recent) in dense index order, like
-        :meth:`current_scores`.
+        """Scores of a kept run (current or recent), one row per account in dense
+        index order: the columns ``pagerank, community, audience, tier,
+        engagement, anomaly, spread, flags`` of :meth:`current_scores`.
 
         Raises
         ------
@@ -521,7 +470,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def overlaps(self, keys: Sequence[str]) -> list[OverlapRecord]:
-        """Stored exact overlaps (current run) among ``keys``."""
+        """Stored exact overlaps (current run) between pairs of ``keys``
+        (keys not in the store are ignored)."""
 
     # plans ------------------------------------------------------------------------------
     @abc.abstractmethod

@@ -16,19 +16,20 @@ nodes that the retried page then uses.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable
 from dataclasses import asdict
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
-from kolgraph.errors import InputError, NotFound
-from kolgraph.model import Account, Kind
+from kolgraph.model import Kind
 from kolgraph.store import cypher
-from kolgraph.store.base import check_reposts
 from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow, now_iso
+from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
+from kolgraph.store.rows import account_row
+
+if TYPE_CHECKING:
+    from neo4j import ManagedTransaction
 
 __all__ = ["Neo4jCrawlState"]
 
-T = TypeVar("T")
 #: ``$kinds`` of ``update_accounts``: labels are chosen by comparison with these
 KINDS = {k.value: k.value for k in Kind}
 
@@ -50,105 +51,69 @@ def _task_row(props: dict[str, Any]) -> TaskRow:
 
 
 class Neo4jCrawlState(CrawlState):
-    """The crawl-state half of :class:`~kolgraph.store.neo4j.Neo4jStore` (a mixin)."""
+    """The crawl state of a :class:`~kolgraph.store.neo4j.Neo4jStore`.
 
-    batch_size: int
+    It uses the store's database (:class:`~kolgraph.store.neo4j_db.Neo4jDatabase`):
+    its driver, transactions and account indices.
+    """
 
-    def _q(self, name: str, *, read: bool = False, **params: Any) -> Any:
-        raise NotImplementedError
-
-    def _write_tx(self, work: Callable[[Any], T]) -> T:
-        raise NotImplementedError
-
-    def _ensure_ids(self, keys: Iterable[str]) -> tuple[dict[str, int], int]:
-        raise NotImplementedError
+    def __init__(self, db: Neo4jDatabase) -> None:
+        self._db = db
 
     def _crawl_info(self, crawl_id: str) -> CrawlInfo:
-        records = self._q("crawl_get", read=True, crawl_id=crawl_id).records
+        records = self._db.execute("crawl_get", read=True, crawl_id=crawl_id).records
         if not records:
-            raise NotFound(
-                f"no crawl {crawl_id!r} in this store",
-                hint="`kolgraph crawl status` lists the crawls",
-            )
+            raise CrawlInfo.unknown(crawl_id)
         c = records[0]["crawl"]
-        return CrawlInfo(
-            crawl_id=c["id"],
-            platform=c["platform"],
-            params=json.loads(c["params"]),
-            created=c["created"],
-            updated=c["updated"],
-            stats=json.loads(c["stats"]),
-            tasks={t["status"]: int(t["n"]) for t in records[0]["tasks"]},
+        stored = [c[k] for k in ("id", "platform", "params", "created", "updated", "stats")]
+        return CrawlInfo.from_stored(
+            stored, {t["status"]: int(t["n"]) for t in records[0]["tasks"]}
         )
 
-    def crawl_begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
-        self._q(
+    def begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
+        self._db.execute(
             "crawl_begin",
             crawl_id=crawl_id,
             platform=platform,
-            params=json.dumps(params, sort_keys=True, default=str),
+            params=CrawlInfo.stored_params(params),
             now=now_iso(),
             empty_stats="{}",
         )
         return self._crawl_info(crawl_id)
 
-    def crawl_info(self, crawl_id: str) -> CrawlInfo:
+    def info(self, crawl_id: str) -> CrawlInfo:
         return self._crawl_info(crawl_id)
 
-    def list_crawls(self) -> list[CrawlInfo]:
-        ids = [r["id"] for r in self._q("crawl_list", read=True).records]
+    def all(self) -> list[CrawlInfo]:
+        ids = [r["id"] for r in self._db.execute("crawl_list", read=True).records]
         return [self._crawl_info(i) for i in ids]
 
-    def crawl_tasks(self, crawl_id: str, *, status: str | None = None) -> list[TaskRow]:
-        records = self._q("crawl_tasks", read=True, crawl_id=crawl_id, status=status).records
+    def tasks(self, crawl_id: str, *, status: str | None = None) -> list[TaskRow]:
+        records = self._db.execute(
+            "crawl_tasks", read=True, crawl_id=crawl_id, status=status
+        ).records
         return [_task_row(dict(r["task"])) for r in records]
 
-    def crawl_commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
+    def commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
         # validate everything before the first write (accounts are created in a
         # transaction of their own, so a late error would leave them behind)
-        if len(batch.follow_src) != len(batch.follow_dst):
-            raise InputError("add_follows: src and dst have different lengths")
-        ts_arr, weights = check_reposts(
-            batch.repost_src,
-            batch.repost_dst,
-            batch.repost_post,
-            batch.repost_ts,
-            batch.repost_action,
-            None,
-        )
+        src, dst = batch.follow_columns()
         keys = [a.key for a in batch.accounts]
-        keys += [*batch.follow_src, *batch.follow_dst, *batch.repost_src, *batch.repost_dst]
-        ids, _ = self._ensure_ids(keys) if keys else ({}, 0)
+        keys += [*src, *dst, *batch.reposts.src, *batch.reposts.dst]
+        ids, _ = self._db.ensure_ids(keys) if keys else ({}, 0)
         accounts = [account_row(a) for a in batch.accounts]
-        follows = [
-            [ids[s], ids[d]] for s, d in zip(batch.follow_src, batch.follow_dst, strict=True)
-        ]
-        ts = ts_arr.tolist()
-        reposts = [
-            [ids[s], ids[d], str(p), ts[i], str(a), weights[i]]
-            for i, (s, d, p, a) in enumerate(
-                zip(
-                    batch.repost_src,
-                    batch.repost_dst,
-                    batch.repost_post,
-                    batch.repost_action,
-                    strict=True,
-                )
-            )
-        ]
+        follows = [[ids[s], ids[d]] for s, d in batch.follows]
+        reposts = repost_rows(batch.reposts, ids)
         task = _task_props(batch.task)
         new_tasks = [_task_props(t) for t in batch.new_tasks]
-        size = self.batch_size
+        size = self._db.batch_size
 
-        def work(tx: Any) -> tuple[int, int]:
+        def work(tx: ManagedTransaction) -> tuple[int, int]:
             # first: lock the crawl node and read its totals (concurrent pages of one
             # crawl serialize here, so no page's totals are lost)
             rec = tx.run(cypher.load("crawl_stats_get"), crawl_id=crawl_id).single()
             if rec is None:
-                raise NotFound(
-                    f"no crawl {crawl_id!r} in this store",
-                    hint="start it with crawl_begin (the crawl command does)",
-                )
+                raise CrawlInfo.unknown(crawl_id, committing=True)
             before: dict[str, int] = json.loads(rec["stats"])
             for lo in range(0, len(accounts), size):
                 tx.run(cypher.load("update_accounts"), rows=accounts[lo : lo + size], kinds=KINDS)
@@ -174,18 +139,7 @@ class Neo4jCrawlState(CrawlState):
             ).consume()
             return nf, nr
 
-        return self._write_tx(work)
+        return self._db.write_tx(work)
 
-    def crawl_delete(self, crawl_id: str) -> None:
-        self._q("crawl_delete", crawl_id=crawl_id)
-
-
-def account_row(a: Account) -> dict[str, Any]:
-    """An account as an ``update_accounts`` row (None leaves a stored value alone)."""
-    return {
-        "key": a.key,
-        "name": a.name or None,
-        "kind": a.kind.value if a.kind is not Kind.USER else None,
-        "followers": a.followers,
-        "cost": a.cost,
-    }
+    def delete(self, crawl_id: str) -> None:
+        self._db.execute("crawl_delete", crawl_id=crawl_id)

@@ -3,7 +3,7 @@
 Two tables, created on first use (they are additive, so older databases
 need no upgrade): ``crawls`` (one row per crawl with its parameters and
 running totals) and ``crawl_tasks`` (the frontier: one row per task with its
-cursor and progress). :meth:`SQLiteCrawlState.crawl_commit` writes a page's
+cursor and progress). :meth:`SQLiteCrawlState.commit` writes a page's
 accounts, edges and task changes inside one ``BEGIN IMMEDIATE`` transaction.
 """
 
@@ -11,13 +11,12 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
-from kolgraph.errors import NotFound
-from kolgraph.model import Account
 from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow, now_iso
+from kolgraph.store.sqlite_db import SQLiteDatabase
 
 __all__ = ["SQLiteCrawlState"]
 
@@ -58,10 +57,6 @@ _TASK_COLS = (
 )
 
 
-def _task_row(r: Sequence[Any]) -> TaskRow:
-    return TaskRow(*r)
-
-
 def _task_values(crawl_id: str, t: TaskRow) -> tuple[Any, ...]:
     return (
         crawl_id,
@@ -85,40 +80,16 @@ def _task_values(crawl_id: str, t: TaskRow) -> tuple[Any, ...]:
 
 
 class SQLiteCrawlState(CrawlState):
-    """The crawl-state half of :class:`~kolgraph.store.sqlite.SQLiteStore`.
+    """The crawl state of a :class:`~kolgraph.store.sqlite.SQLiteStore`.
 
-    A mixin: it uses the store's transactions (``_write`` / ``_read``) and
-    its row writers (``_write_accounts``, ``_write_follows``, ``_write_reposts``),
-    so a page's edges and its checkpoint share one transaction.
+    It uses the store's database (:class:`~kolgraph.store.sqlite_db.SQLiteDatabase`):
+    its transactions and its row writers, so a page's edges and its checkpoint
+    share one transaction.
     """
 
-    _crawl_ready: bool = False
-
-    def _write(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _read(self) -> AbstractContextManager[sqlite3.Connection]:
-        raise NotImplementedError
-
-    def _write_accounts(self, con: sqlite3.Connection, accounts: Sequence[Account]) -> int:
-        raise NotImplementedError
-
-    def _write_follows(
-        self, con: sqlite3.Connection, src: Sequence[str], dst: Sequence[str]
-    ) -> int:
-        raise NotImplementedError
-
-    def _write_reposts(
-        self,
-        con: sqlite3.Connection,
-        src: Sequence[str],
-        dst: Sequence[str],
-        post_id: Sequence[str],
-        ts: Sequence[int],
-        action: Sequence[str],
-        weight: Sequence[float] | None,
-    ) -> int:
-        raise NotImplementedError
+    def __init__(self, db: SQLiteDatabase) -> None:
+        self._db = db
+        self._crawl_ready = False
 
     def _crawl_schema(self, con: sqlite3.Connection) -> None:
         for statement in _CRAWL_SCHEMA:
@@ -127,47 +98,37 @@ class SQLiteCrawlState(CrawlState):
     @contextmanager
     def _crawl_write(self) -> Iterator[sqlite3.Connection]:
         fresh = not self._crawl_ready
-        with self._write() as con:
+        with self._db.write() as con:
             if fresh:
                 self._crawl_schema(con)
             yield con
         # only once committed: a rolled-back transaction takes the new tables with it
         self._crawl_ready = True
 
-    def _info(self, con: sqlite3.Connection, crawl_id: str) -> CrawlInfo:
+    @staticmethod
+    def _info(con: sqlite3.Connection, crawl_id: str) -> CrawlInfo:
         row = con.execute(
             "SELECT crawl_id, platform, params, created, updated, stats FROM crawls "
             "WHERE crawl_id = ?",
             (crawl_id,),
         ).fetchone()
         if row is None:
-            raise NotFound(
-                f"no crawl {crawl_id!r} in this store",
-                hint="`kolgraph crawl status` lists the crawls",
-            )
+            raise CrawlInfo.unknown(crawl_id)
         tasks = dict(
             con.execute(
                 "SELECT status, COUNT(*) FROM crawl_tasks WHERE crawl_id = ? GROUP BY status",
                 (crawl_id,),
             ).fetchall()
         )
-        return CrawlInfo(
-            crawl_id=row[0],
-            platform=row[1],
-            params=json.loads(row[2]),
-            created=row[3],
-            updated=row[4],
-            stats=json.loads(row[5]),
-            tasks=tasks,
-        )
+        return CrawlInfo.from_stored(row, tasks)
 
-    def crawl_begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
+    def begin(self, crawl_id: str, platform: str, params: dict[str, Any]) -> CrawlInfo:
         with self._crawl_write() as con:
             now = now_iso()
             con.execute(
                 "INSERT OR IGNORE INTO crawls(crawl_id, platform, params, created, updated) "
                 "VALUES (?, ?, ?, ?, ?)",
-                (crawl_id, platform, json.dumps(params, sort_keys=True, default=str), now, now),
+                (crawl_id, platform, CrawlInfo.stored_params(params), now, now),
             )
             return self._info(con, crawl_id)
 
@@ -176,14 +137,14 @@ class SQLiteCrawlState(CrawlState):
         if not self._crawl_ready:
             with self._crawl_write():
                 pass
-        with self._read() as con:
+        with self._db.read() as con:
             yield con
 
-    def crawl_info(self, crawl_id: str) -> CrawlInfo:
+    def info(self, crawl_id: str) -> CrawlInfo:
         with self._crawl_read() as con:
             return self._info(con, crawl_id)
 
-    def list_crawls(self) -> list[CrawlInfo]:
+    def all(self) -> list[CrawlInfo]:
         with self._crawl_read() as con:
             ids = [
                 r[0]
@@ -191,7 +152,7 @@ class SQLiteCrawlState(CrawlState):
             ]
             return [self._info(con, i) for i in ids]
 
-    def crawl_tasks(self, crawl_id: str, *, status: str | None = None) -> list[TaskRow]:
+    def tasks(self, crawl_id: str, *, status: str | None = None) -> list[TaskRow]:
         with self._crawl_read() as con:
             sql = f"SELECT {_TASK_COLS} FROM crawl_tasks WHERE crawl_id = ?"
             args: tuple[Any, ...] = (crawl_id,)
@@ -199,29 +160,18 @@ class SQLiteCrawlState(CrawlState):
                 sql += " AND status = ?"
                 args += (status,)
             sql += " ORDER BY depth, priority DESC, seq"
-            return [_task_row(r) for r in con.execute(sql, args)]
+            return [TaskRow(*r) for r in con.execute(sql, args)]
 
-    def crawl_commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
+    def commit(self, crawl_id: str, batch: CrawlBatch) -> tuple[int, int]:
         placeholders = ", ".join("?" * 17)
         with self._crawl_write() as con:
             row = con.execute("SELECT stats FROM crawls WHERE crawl_id = ?", (crawl_id,)).fetchone()
             if row is None:
-                raise NotFound(
-                    f"no crawl {crawl_id!r} in this store",
-                    hint="start it with crawl_begin (the crawl command does)",
-                )
+                raise CrawlInfo.unknown(crawl_id, committing=True)
             if batch.accounts:
-                self._write_accounts(con, batch.accounts)
-            nf = self._write_follows(con, batch.follow_src, batch.follow_dst)
-            nr = self._write_reposts(
-                con,
-                batch.repost_src,
-                batch.repost_dst,
-                batch.repost_post,
-                batch.repost_ts,
-                batch.repost_action,
-                None,
-            )
+                self._db.write_accounts(con, batch.accounts)
+            nf = self._db.write_follows(con, *batch.follow_columns())
+            nr = self._db.write_reposts(con, batch.reposts)
             con.execute(
                 f"INSERT OR REPLACE INTO crawl_tasks(crawl_id, {_TASK_COLS}) "
                 f"VALUES ({placeholders})",
@@ -239,7 +189,7 @@ class SQLiteCrawlState(CrawlState):
             )
             return nf, nr
 
-    def crawl_delete(self, crawl_id: str) -> None:
+    def delete(self, crawl_id: str) -> None:
         with self._crawl_write() as con:
             con.execute("DELETE FROM crawl_tasks WHERE crawl_id = ?", (crawl_id,))
             con.execute("DELETE FROM crawls WHERE crawl_id = ?", (crawl_id,))

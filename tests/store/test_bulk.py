@@ -23,11 +23,12 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from kolgraph.demo import generate_demo, load_demo
+from kolgraph.demo import load_demo
 from kolgraph.errors import InputError, StoreError
 from kolgraph.model import Account, EdgeType, Kind
-from kolgraph.store import SQLiteStore, Store
+from kolgraph.store import RepostBatch, SQLiteStore, Store
 from kolgraph.store.bulk import export_neo4j_import
+from kolgraph.synth import generate_demo
 
 MISSING = object()  # an empty unquoted field: the importer sets no property
 
@@ -60,7 +61,9 @@ def fill(store: Store, accounts: list[Account] = ACCOUNTS) -> None:
     store.add_follows([s for s, _ in FOLLOWS], [d for _, d in FOLLOWS])
     cols = list(zip(*REPOSTS, strict=True))
     store.add_reposts(
-        list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]), list(cols[5])
+        RepostBatch.from_columns(
+            list(cols[0]), list(cols[1]), list(cols[2]), list(cols[3]), list(cols[4]), list(cols[5])
+        )
     )
 
 
@@ -342,7 +345,7 @@ def test_safe_keys_are_written_bare_and_multiline_stays_off(tmp_path: Path) -> N
     ]
     s.upsert_accounts(plain)
     s.add_follows(["x:3", "x:4"], ["x:1", "x:1"])
-    s.add_reposts(["x:4"], ["x:1"], ["p"], [5], ["repost"], [1.0])
+    s.add_reposts(RepostBatch.from_columns(["x:4"], ["x:1"], ["p"], [5], ["repost"], [1.0]))
     result = export_neo4j_import(s, tmp_path / "bulk", container_dir="/data/import/kg")
     assert not result.multiline_fields
     assert "--multiline-fields" not in result.command
@@ -356,7 +359,7 @@ def test_safe_keys_are_written_bare_and_multiline_stays_off(tmp_path: Path) -> N
 def test_any_line_break_turns_multiline_on(tmp_path: Path, name: str, post_id: str) -> None:
     s = SQLiteStore(tmp_path / "k.db")
     s.upsert_accounts([Account("x", "1", name=name)])
-    s.add_reposts(["x:2"], ["x:1"], [post_id], [5], ["repost"], [1.0])
+    s.add_reposts(RepostBatch.from_columns(["x:2"], ["x:1"], [post_id], [5], ["repost"], [1.0]))
     result = export_neo4j_import(s, tmp_path / "bulk")
     assert result.multiline_fields and "--multiline-fields=true" in result.command
     _, rows = read_group(result.files["reposts"])

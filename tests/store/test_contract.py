@@ -16,8 +16,10 @@ import pytest
 
 from kolgraph.errors import InputError, KolgraphError, NotFound
 from kolgraph.model import Account, EdgeType, Kind
-from kolgraph.store import AccountQuery, RunResults, Store
+from kolgraph.store import AccountQuery, RepostBatch, RunResults, Store
 from kolgraph.store.base import PlanRecord
+from kolgraph.store.crawlstate import CrawlState
+from kolgraph.store.scores import SCORE_COLUMNS
 
 if TYPE_CHECKING:
     from conftest import TinyGraph
@@ -135,14 +137,14 @@ def test_upsert_accounts_none_and_empty_fields_keep_stored_values(store: Store) 
 def test_edges_never_erase_account_fields(store: Store) -> None:
     store.upsert_accounts([Account("x", "1", name="Alice", kind=Kind.KOL, cost=9.5)])
     store.add_follows(["x:2"], ["x:1"])
-    store.add_reposts(["x:2"], ["x:1"], ["p"], [1], ["repost"])
+    store.add_reposts(RepostBatch.from_columns(["x:2"], ["x:1"], ["p"], [1], ["repost"]))
     rec = store.get_account("x:1")
     assert (rec.name, rec.kind, rec.cost) == ("Alice", Kind.KOL, 9.5)
 
 
 def test_edges_create_missing_accounts_as_users(store: Store) -> None:
     store.add_follows(["weibo:7"], ["x:8"])
-    store.add_reposts(["bili:5"], ["x:8"], ["p"], [3], ["repost"])
+    store.add_reposts(RepostBatch.from_columns(["bili:5"], ["x:8"], ["p"], [3], ["repost"]))
     assert store.counts().accounts == 3
     for key, platform, account_id in [
         ("weibo:7", "weibo", "7"),
@@ -168,14 +170,20 @@ def test_add_follows_is_idempotent(store: Store) -> None:
 
 def test_add_reposts_is_idempotent_and_keyed_by_all_five_fields(store: Store) -> None:
     cols = (["x:1", "x:1"], ["x:2", "x:2"], ["p1", "p1"], [10, 10], ["repost", "repost"])
-    assert store.add_reposts(*cols) == 1
-    assert store.add_reposts(*cols) == 0
-    assert store.add_reposts(["x:1"], ["x:2"], ["p1"], [10], ["reply"]) == 1
-    assert store.add_reposts(["x:1"], ["x:2"], ["p2"], [10], ["repost"]) == 1
-    assert store.add_reposts(["x:1"], ["x:2"], ["p1"], [11], ["repost"]) == 1
+    assert store.add_reposts(RepostBatch.from_columns(*cols)) == 1
+    assert store.add_reposts(RepostBatch.from_columns(*cols)) == 0
+    assert (
+        store.add_reposts(RepostBatch.from_columns(["x:1"], ["x:2"], ["p1"], [10], ["reply"])) == 1
+    )
+    assert (
+        store.add_reposts(RepostBatch.from_columns(["x:1"], ["x:2"], ["p2"], [10], ["repost"])) == 1
+    )
+    assert (
+        store.add_reposts(RepostBatch.from_columns(["x:1"], ["x:2"], ["p1"], [11], ["repost"])) == 1
+    )
     counts = store.counts()
     assert (counts.accounts, counts.follows, counts.reposts) == (2, 0, 4)
-    assert store.add_reposts([], [], [], [], []) == 0
+    assert store.add_reposts(RepostBatch.from_columns([], [], [], [], [])) == 0
     assert store.add_follows([], []) == 0
 
 
@@ -184,7 +192,7 @@ def test_mismatched_columns_and_bad_keys_are_input_errors(store: Store) -> None:
     with pytest.raises(InputError):
         store.add_follows(["x:1", "x:2"], ["x:3"])
     with pytest.raises(InputError):
-        store.add_reposts(["x:1"], ["x:2"], ["p"], [1, 2], ["repost"])
+        store.add_reposts(RepostBatch.from_columns(["x:1"], ["x:2"], ["p"], [1, 2], ["repost"]))
     with pytest.raises(InputError):
         store.add_follows(["x:3", "no-platform"], ["x:4", "x:5"])
     counts = store.counts()
@@ -224,7 +232,7 @@ def test_graph_arrays_refresh_after_new_edges_and_clear(store: Store, tiny: Tiny
     first = store.graph_arrays()
     assert first.n_follows == len(tiny.follows)
     store.add_follows(["x:2", "x:9"], ["x:3", "x:1"])
-    store.add_reposts(["x:9"], ["x:3"], ["p9"], [999], ["repost"], [3.0])
+    store.add_reposts(RepostBatch.from_columns(["x:9"], ["x:3"], ["p9"], [999], ["repost"], [3.0]))
     second = store.graph_arrays()
     assert second.n_nodes == first.n_nodes + 1
     assert second.n_follows == first.n_follows + 2
@@ -526,6 +534,28 @@ def test_current_scores_empty_without_a_run(store: Store, tiny: TinyGraph) -> No
     assert {"pagerank", "community", "audience", "tier"} <= set(scores.columns)
 
 
+def test_score_frames_have_the_score_columns(store: Store, tiny: TinyGraph) -> None:
+    want = {name: col.dtype for name, col in SCORE_COLUMNS.items()}
+    frames = [store.current_scores()]  # no run yet: no rows, same columns
+    base = tiny_results(store)
+    scores = base.scores.assign(spread=np.arange(len(base.scores), dtype=float))
+    publish(store, "r1", RunResults(scores, base.communities, base.overlaps))
+    frames += [store.current_scores(), store.run_scores("r1")]
+    for frame in frames:
+        assert list(frame.columns) == list(SCORE_COLUMNS)
+        assert {c: str(t) for c, t in frame.dtypes.items()} == want
+    assert len(frames[0]) == 0 and len(frames[1]) == len(frames[2]) == 6
+
+
+def test_crawl_state_is_a_part_of_the_store(store: Store) -> None:
+    assert isinstance(store.crawl, CrawlState)
+    assert not isinstance(store, CrawlState)
+    assert store.crawl is store.crawl
+    store.crawl.begin("c", "x", {})
+    store.clear()
+    assert store.crawl.all() == []
+
+
 def test_overlaps_returns_stored_pairs_among_keys(store: Store, tiny: TinyGraph) -> None:
     publish(store, "r1", tiny_results(store))
     got = store.overlaps(["x:1", "x:2", "x:4"])
@@ -542,7 +572,14 @@ def test_overlaps_returns_stored_pairs_among_keys(store: Store, tiny: TinyGraph)
 def test_iter_edges_streams_keys_and_details(store: Store) -> None:
     store.add_follows(["t:1", "t:2", "t:3"], ["t:2", "t:3", "t:1"])
     store.add_reposts(
-        ["t:3", "t:1"], ["t:1", "t:2"], ["p1", "p2"], [100, 200], ["repost", "reply"], [1.0, 2.5]
+        RepostBatch.from_columns(
+            ["t:3", "t:1"],
+            ["t:1", "t:2"],
+            ["p1", "p2"],
+            [100, 200],
+            ["repost", "reply"],
+            [1.0, 2.5],
+        )
     )
     batches = list(store.iter_edges(EdgeType.FOLLOW, batch_size=2))
     assert [len(b) for b in batches] == [2, 1]

@@ -1,11 +1,12 @@
 """Every call of a named Cypher query passes exactly the parameters the file uses.
 
-A static check over the modules that talk to Neo4j: for each ``_q("name", ...)``,
-``_df("name", ...)``, ``query("name", ...)`` and ``tx.run(cypher.load("name"), ...)``,
-the keyword arguments must equal the file's ``$parameters`` (when the call spreads a
-``**mapping``, the explicit keywords must at least be parameters of the file). This catches
-the bug a Neo4j-less machine cannot: a query that would fail at run time on a missing or
-misspelt parameter.
+A static check over the modules that talk to Neo4j: for each ``execute("name", ...)``,
+``execute_batches("name", rows, ...)``, ``repeat("name", column, ...)``, ``frame("name",
+...)``, ``query("name", ...)`` and ``tx.run(cypher.load("name"), ...)``, the keyword
+arguments must equal the file's ``$parameters`` (``execute_batches`` passes ``$rows``
+itself; when the call spreads a ``**mapping``, the explicit keywords must at least be
+parameters of the file). This catches the bug a Neo4j-less machine cannot: a query that
+would fail at run time on a missing or misspelt parameter.
 """
 
 from __future__ import annotations
@@ -19,13 +20,14 @@ import pytest
 from kolgraph.store import cypher
 
 ROOT = Path(__file__).resolve().parents[2]
-MODULES = [
-    ROOT / "kolgraph" / "store" / "neo4j.py",
-    ROOT / "kolgraph" / "store" / "neo4j_crawl.py",
-    ROOT / "kolgraph" / "rank" / "gds.py",
-]
-DIRECT = {"_q", "_df", "query"}
-RESERVED = {"read"}  # keyword of _q / query itself, not a query parameter
+#: Modules that run named queries: every ``neo4j*.py`` / ``gds*.py`` module of the package.
+MODULES = sorted(
+    p for p in (ROOT / "kolgraph").rglob("*.py") if p.name.startswith(("neo4j", "gds"))
+)
+DIRECT = {"execute", "execute_batches", "repeat", "frame", "query"}
+RESERVED = {"read"}  # keyword of execute / query itself, not a query parameter
+#: Parameters a helper passes itself.
+IMPLIED = {"execute_batches": {"rows"}}
 
 
 def _params(name: str) -> set[str]:
@@ -60,6 +62,7 @@ def _calls() -> list[tuple[str, int, str, set[str], bool]]:
             if name is None:
                 continue
             kws = {k.arg for k in node.keywords if k.arg is not None} - RESERVED
+            kws |= IMPLIED.get(fname, set())
             spread = any(k.arg is None for k in node.keywords)
             found.append((path.name, node.lineno, name, kws, spread))
     return found
@@ -69,6 +72,7 @@ CALLS = _calls()
 
 
 def test_calls_were_found() -> None:
+    assert {p.name for p in MODULES} >= {"neo4j.py", "neo4j_crawl.py", "neo4j_runs.py"}
     assert len(CALLS) > 30
     assert {c[2] for c in CALLS} >= {"load_follows", "publish_run", "gds/project"}
 

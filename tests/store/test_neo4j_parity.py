@@ -13,9 +13,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from kolgraph.demo import generate_demo, load_demo
+from kolgraph.demo import load_demo
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import AccountQuery, SQLiteStore, Store
+from kolgraph.synth import generate_demo
 
 pytestmark = pytest.mark.neo4j
 

@@ -17,11 +17,12 @@ import pandas as pd
 import pytest
 from neo4j_server import LocalNeo4j, missing_tools
 
-from kolgraph.demo import generate_demo, load_demo
+from kolgraph.demo import load_demo
 from kolgraph.errors import StoreError
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import SQLiteStore
 from kolgraph.store.neo4j import Neo4jStore
+from kolgraph.synth import generate_demo
 
 pytestmark = pytest.mark.neo4j
 

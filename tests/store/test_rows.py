@@ -1,98 +1,80 @@
-"""Row building shared by the stores: the column-wise helpers match the per-row definition."""
+"""Rows shared by the stores: stored values to records and back."""
 
 from __future__ import annotations
 
 import json
-import math
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
-from kolgraph.store import RunResults, SQLiteStore
-from kolgraph.store.base import EXTRA_SCORES, extra_score_columns, extra_score_rows
+from kolgraph.errors import NotFound
+from kolgraph.model import Account, Kind
+from kolgraph.store.base import PlanRecord, RunSummary
+from kolgraph.store.rows import (
+    account_record,
+    account_row,
+    community_rows,
+    no_account,
+    plan_record,
+    plan_values,
+    run_info,
+)
 
 
-def _rows_reference(scores: pd.DataFrame) -> list[list[Any]]:
-    """Per row, the obvious way: None for NaN or absent, native floats, flags lists."""
-    out = []
-    for i in range(len(scores)):
-        row: list[Any] = []
-        for name in EXTRA_SCORES:
-            x = float(scores[name].iloc[i]) if name in scores else math.nan
-            row.append(None if math.isnan(x) else x)
-        f = scores["flags"].iloc[i] if "flags" in scores else None
-        row.append(list(f) if f else None)
-        out.append(row)
-    return out
+def test_account_row_leaves_unknown_fields_to_the_store() -> None:
+    assert account_row(Account("x", "1")) == {
+        "key": "x:1",
+        "name": None,
+        "kind": None,
+        "followers": None,
+        "cost": None,
+    }
+    row = account_row(Account("x", "2", name="N", kind=Kind.KOL, followers=5, cost=1.5))
+    assert (row["name"], row["kind"], row["followers"], row["cost"]) == ("N", "kol", 5, 1.5)
 
 
-def _frame(n: int) -> pd.DataFrame:
-    rng = np.random.default_rng(3)
-    spread = np.full(n, np.nan)
-    spread[::3] = rng.uniform(0, 10, len(spread[::3]))
-    flags: list[Any] = [None] * n
-    flags[1] = ["hollow followers"]
-    flags[2] = []
-    flags[4] = ("a", "b")
-    return pd.DataFrame(
-        {
-            "engagement": rng.uniform(0, 1, n),
-            "anomaly": np.where(np.arange(n) % 2 == 0, np.nan, -np.inf),
-            "spread": spread,
-            "flags": flags,
-        }
+def test_account_record_fills_missing_name_kind_and_flags() -> None:
+    fields = {"key": "x:1", "platform": "x", "account_id": "1", "name": None, "kind": None}
+    fields |= {"followers": None, "cost": None}
+    rec = account_record(fields, [None] * 8, None)
+    assert (rec.name, rec.kind, rec.flags, rec.pagerank, rec.run_id) == (
+        "",
+        Kind.USER,
+        (),
+        None,
+        None,
     )
-
-
-@pytest.mark.parametrize("drop", [[], ["flags"], ["engagement", "spread"], list(EXTRA_SCORES)])
-def test_extra_score_columns_match_rows(drop: list[str]) -> None:
-    s = _frame(8).drop(columns=drop)
-    assert extra_score_rows(s) == _rows_reference(s)
-    cols = extra_score_columns(s)
-    assert [list(r) for r in zip(*cols, strict=True)] == _rows_reference(s)
-    for col in cols[:3]:
-        assert all(v is None or type(v) is float for v in col)
-    assert extra_score_rows(s.iloc[:0]) == []
-
-
-def test_sqlite_score_rows_as_written(tmp_path: Any) -> None:
-    store = SQLiteStore(tmp_path / "k.db")
-    store.add_follows([f"x:{i}" for i in range(8)], [f"x:{(i + 1) % 8}" for i in range(8)])
-    n = 8
-    s = _frame(n)
-    s.insert(0, "index", np.arange(n))
-    s.insert(1, "pagerank", np.linspace(0.2, 0.05, n))
-    s.insert(2, "community", np.array([0, 0, 1, 1, 2, 2, 3, 3]))
-    s.insert(3, "audience", np.arange(n) * 2)
-    s.insert(4, "tier", ["head"] + ["mid"] * 3 + ["tail"] * 4)
-    store.start_run("r1", {})
-    store.write_results(
-        "r1", RunResults(scores=s, communities=pd.DataFrame(), overlaps=pd.DataFrame())
+    scored = account_record(fields, [0.5, 2, 10, "head", 0.1, None, 3.0, ["odd"]], "r1")
+    assert (scored.community, scored.audience, scored.flags, scored.run_id) == (
+        2,
+        10,
+        ("odd",),
+        "r1",
     )
-    got = (
-        store._con()
-        .execute(
-            "SELECT account, pagerank, community, audience, tier, engagement, anomaly, spread, "
-            "flags FROM scores WHERE run_id = 'r1' ORDER BY account"
-        )
-        .fetchall()
+    with pytest.raises(ValueError):
+        account_record(fields, [0.5], "r1")  # one value per score column
+
+
+def test_run_and_plan_fields_round_trip() -> None:
+    summary = RunSummary(counts={"accounts": 3}, timings={"total": 0.5}, quality={"q": 1.0})
+    info = run_info({"id": "r", "status": "published", "started": 1, **summary.as_json()})
+    assert (info.counts, info.timings, info.quality) == (
+        summary.counts,
+        summary.timings,
+        summary.quality,
     )
-    want = [
-        (
-            i + 1,
-            float(s["pagerank"][i]),
-            int(s["community"][i]),
-            int(s["audience"][i]),
-            s["tier"][i],
-            *row[:3],
-            None if row[3] is None else json.dumps(row[3]),
-        )
-        for i, row in enumerate(_rows_reference(s))
-    ]
-    assert got == want
-    assert store._con().execute(
-        "SELECT typeof(community), typeof(audience) FROM scores WHERE run_id = 'r1' LIMIT 1"
-    ).fetchone() == ("integer", "integer")
-    store.close()
+    assert info.finished is None and info.params == {} and info.error is None
+    plan = PlanRecord(id="p", run_id=None, created=2.0, params={"a": 1}, body={"b": [2]})
+    stored = plan_values(plan)
+    assert json.loads(stored["body"]) == {"b": [2]} and stored["evaluation"] is None
+    assert plan_record(stored) == plan
+
+
+def test_community_rows_derive_what_older_frames_lack() -> None:
+    frame = pd.DataFrame({"community": [0], "size": [3], "internal_edges": [3], "top": [[2, 1]]})
+    assert community_rows(frame) == [(0, 3, 3, None, 0.5, [2, 1], None)]
+
+
+def test_not_found_errors_say_how_to_find_one() -> None:
+    err = no_account("x:9")
+    assert isinstance(err, NotFound) and "x:9" in err.message and err.hint

@@ -13,8 +13,15 @@ import pytest
 
 from kolgraph.errors import InputError, StoreError
 from kolgraph.model import Account, Kind
-from kolgraph.store import AccountQuery, GraphArrays, RunResults, SQLiteStore, StoreCounts
-from kolgraph.store.sqlite import SCHEMA_VERSION
+from kolgraph.store import (
+    AccountQuery,
+    GraphArrays,
+    RepostBatch,
+    RunResults,
+    SQLiteStore,
+    StoreCounts,
+)
+from kolgraph.store.sqlite_schema import SCHEMA_VERSION
 
 RANKS = {"x:1": 0.5, "x:2": 0.3, "x:3": 0.2}
 
@@ -41,7 +48,7 @@ def make_results(
 def _fill(store: SQLiteStore) -> None:
     store.upsert_accounts([Account("x", "1", name="Alice", kind=Kind.KOL)])
     store.add_follows(["x:2", "x:3", "x:3"], ["x:1", "x:1", "x:2"])
-    store.add_reposts(["x:2"], ["x:1"], ["p"], [10], ["repost"], [2.0])
+    store.add_reposts(RepostBatch.from_columns(["x:2"], ["x:1"], ["p"], [10], ["repost"], [2.0]))
 
 
 def _publish(store: SQLiteStore, run_id: str, results: RunResults) -> None:
@@ -168,11 +175,11 @@ def test_second_graph_arrays_loads_the_snapshot(db: Path, monkeypatch: pytest.Mo
     def no_build(*args: object, **kwargs: object) -> None:
         raise AssertionError("graph_arrays rebuilt a snapshot that was current")
 
-    monkeypatch.setattr(store, "_build_snapshot", no_build)
+    monkeypatch.setattr(store.snapshot, "build", no_build)
     _assert_same(store.graph_arrays(), first)
     # another store on the same file reuses it too
     other = SQLiteStore(db)
-    monkeypatch.setattr(other, "_build_snapshot", no_build)
+    monkeypatch.setattr(other.snapshot, "build", no_build)
     _assert_same(other.graph_arrays(), first)
 
 
@@ -182,13 +189,13 @@ def test_snapshot_refresh_is_incremental(db: Path, monkeypatch: pytest.MonkeyPat
     store.graph_arrays()
     store.add_follows(["x:4"], ["x:1"])
     calls: list[Any] = []
-    real = store._build_snapshot
+    real = store.snapshot.build
 
     def spy(con: Any, base: Any, f_max: int, r_max: int) -> Any:
         calls.append((base[0] if base else None, base[1] if base else None, f_max, r_max))
         return real(con, base, f_max, r_max)
 
-    monkeypatch.setattr(store, "_build_snapshot", spy)
+    monkeypatch.setattr(store.snapshot, "build", spy)
     g = store.graph_arrays()
     assert calls == [(3, 1, 4, 1)]  # started from the 3-follow snapshot, appended one row
     assert g.n_follows == 4 and g.n_nodes == 4
@@ -252,9 +259,13 @@ def test_clear_by_another_store_resets_keys(db: Path) -> None:
 def test_bad_repost_columns_are_rejected_before_writing(db: Path) -> None:
     store = SQLiteStore(db)
     with pytest.raises(InputError, match="64-bit"):
-        store.add_reposts(["x:1"], ["x:2"], ["p"], [2**70], ["repost"])  # too large for SQLite
+        store.add_reposts(
+            RepostBatch.from_columns(["x:1"], ["x:2"], ["p"], [2**70], ["repost"])
+        )  # too large for SQLite
     with pytest.raises(InputError):
-        store.add_reposts(["x:1"], ["x:2"], ["p"], [1], ["repost"], ["heavy"])
+        store.add_reposts(
+            RepostBatch.from_columns(["x:1"], ["x:2"], ["p"], [1], ["repost"], ["heavy"])
+        )
     assert store.counts() == StoreCounts(0, 0, 0)
 
 
@@ -262,7 +273,8 @@ def test_failed_write_does_not_poison_the_key_cache(db: Path) -> None:
     a = SQLiteStore(db)
     b = SQLiteStore(db)
     with pytest.raises(sqlite3.Error):  # fails inside the transaction, after ids were assigned
-        a.add_reposts(["x:1"], ["x:2"], [object()], [1], ["repost"])  # type: ignore[list-item]
+        bad = RepostBatch.from_columns(["x:1"], ["x:2"], [object()], [1], ["repost"])  # type: ignore[list-item]
+        a.add_reposts(bad)
     assert a.counts().accounts == 0
     b.add_follows(["y:1", "y:2"], ["y:2", "y:3"])  # takes the ids the failed write used
     assert a.keys_to_index(["x:1", "y:1"]).tolist() == [-1, 0]
