@@ -40,10 +40,13 @@ from typing import Any
 
 from _table import print_table  # bench/_table.py (bench/ is on sys.path)
 
+from kolgraph.crawl.budget import CrawlBudget
 from kolgraph.crawl.http import HttpClient
 from kolgraph.crawl.platforms import get_platform
-from kolgraph.crawl.runner import CrawlBudget, crawl, replay
+from kolgraph.crawl.replay import replay
+from kolgraph.crawl.runner import crawl
 from kolgraph.crawl.simulator import local_settings
+from kolgraph.crawl.simulator.app import PLATFORMS as SIM_PLATFORMS
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.settings import Settings
@@ -69,11 +72,11 @@ def _fmt(v: Any) -> str:
 
 
 class _Timed:
-    """Wrap a store's crawl_commit to time it (a benchmark probe, not product code)."""
+    """Wrap a store's crawl-state commit to time it (a benchmark probe, not product code)."""
 
     def __init__(self, store: SQLiteStore) -> None:
         self.seconds = 0.0
-        self._inner = store.crawl_commit
+        self._inner = store.crawl.commit
 
         def timed(*args: Any, **kw: Any) -> tuple[int, int]:
             t = time.perf_counter()
@@ -82,7 +85,7 @@ class _Timed:
             finally:
                 self.seconds += time.perf_counter() - t
 
-        store.crawl_commit = timed  # type: ignore[method-assign]
+        store.crawl.commit = timed  # type: ignore[method-assign]
 
 
 def _crawl(
@@ -111,7 +114,7 @@ def _crawl(
     )
     wall = time.perf_counter() - t
     edges = report.new_follows + report.new_reposts
-    tasks = store.crawl_tasks(report.crawl_id)
+    tasks = store.crawl.tasks(report.crawl_id)
     store.close()
     row = {
         "platform": platform,
@@ -189,7 +192,7 @@ def main() -> None:
         f"5 seeds, depth 2, 5 posts per account; throttling off"
     )
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory() as d, Simulator(net, retry_after=0.0) as sim:
+    with tempfile.TemporaryDirectory() as d, Simulator(net, SIM_PLATFORMS, retry_after=0.0) as sim:
         tmp = Path(d)
         for platform in PLATFORMS:
             row, arch, _ = _crawl(platform, sim, seeds, budget, tmp, "crawl", archive=True)
@@ -198,7 +201,9 @@ def main() -> None:
             rows.append(row2)
             rows.append(_fetch_only(platform, sim, arch))
             rows.append(_replay(platform, arch, tmp))
-        with Simulator(net, fault_rate=0.10, seed=3, retry_after=0.0, stall=0.3) as faulty:
+        with Simulator(
+            net, SIM_PLATFORMS, fault_rate=0.10, seed=3, retry_after=0.0, stall=0.3
+        ) as faulty:
             row, _, _ = _crawl(
                 "weibo",
                 faulty,

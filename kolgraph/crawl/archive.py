@@ -27,7 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from kolgraph.crawl.base import Task, TaskKind
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import InputError
 
 __all__ = ["Archive", "ArchiveRecord", "archive_files", "read_archive"]

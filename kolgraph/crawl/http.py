@@ -41,7 +41,6 @@ from typing import Any
 import httpx
 
 from kolgraph import __version__
-from kolgraph.crawl.base import Fetched
 from kolgraph.errors import (
     AccessDenied,
     BadPage,
@@ -54,10 +53,29 @@ from kolgraph.errors import (
 )
 from kolgraph.settings import Settings, get_settings
 
-__all__ = ["AdaptiveThrottle", "HttpClient", "HttpStats", "get_http", "parse_retry_after"]
+__all__ = [
+    "AdaptiveThrottle",
+    "Fetched",
+    "HttpClient",
+    "HttpStats",
+    "get_http",
+    "parse_retry_after",
+]
 
 USER_AGENT = f"kolgraph/{__version__} (+https://github.com/kolgraph/kolgraph)"
 RETRY_STATUSES = frozenset({408, 429, *range(500, 600)})
+
+
+@dataclass(frozen=True, slots=True)
+class Fetched:
+    """A fetched page: where it came from, its HTTP status, decoded JSON and raw body."""
+
+    url: str
+    status: int
+    payload: Any
+    text: str
+    elapsed: float
+
 
 Check = Callable[[Fetched], None]
 
@@ -394,18 +412,9 @@ class HttpClient:
         raise that instead of retrying."""
         if check is None:
             return
-        text = body.decode(resp.encoding or "utf-8", errors="replace")
-        try:
-            payload = json.loads(text)
-        except json.JSONDecodeError:
+        page = _json_page(resp, body.decode(resp.encoding or "utf-8", errors="replace"), elapsed)
+        if page is None:
             return
-        page = Fetched(
-            url=str(resp.request.url),
-            status=resp.status_code,
-            payload=payload,
-            text=text,
-            elapsed=elapsed,
-        )
         try:
             check(page)
         except QuotaExceeded:
@@ -427,25 +436,15 @@ class HttpClient:
         status = resp.status_code
         text = body.decode(resp.encoding or "utf-8", errors="replace")
         if status in auth_statuses:
-            if check is not None:
+            page = None if check is None else _json_page(resp, text, elapsed)
+            if check is not None and page is not None:
+                # the platform's own code may say more (e.g. "slow down")
                 try:
-                    payload = json.loads(text)
-                except json.JSONDecodeError:
-                    pass
-                else:  # the platform's own code may say more (e.g. "slow down")
-                    page = Fetched(
-                        url=str(resp.request.url),
-                        status=status,
-                        payload=payload,
-                        text=text,
-                        elapsed=elapsed,
-                    )
-                    try:
-                        check(page)
-                    except (RateLimited, AccessDenied, NotFound):
-                        raise
-                    except KolgraphError:
-                        pass  # not a shape the check knows: report the status below
+                    check(page)
+                except (RateLimited, AccessDenied, NotFound):
+                    raise
+                except KolgraphError:
+                    pass  # not a shape the check knows: report the status below
             raise AccessDenied(
                 f"{where}: HTTP {status} {text[:200]!r}",
                 hint=auth_hint or "check the platform credentials in your settings",
@@ -469,6 +468,21 @@ class HttpClient:
         return Fetched(
             url=str(resp.request.url), status=status, payload=payload, text=text, elapsed=elapsed
         )
+
+
+def _json_page(resp: httpx.Response, text: str, elapsed: float) -> Fetched | None:
+    """The answer as a :class:`Fetched` page if its body is JSON, else ``None``."""
+    try:
+        payload = json.loads(text)
+    except json.JSONDecodeError:
+        return None
+    return Fetched(
+        url=str(resp.request.url),
+        status=resp.status_code,
+        payload=payload,
+        text=text,
+        elapsed=elapsed,
+    )
 
 
 @lru_cache(maxsize=1)

@@ -22,8 +22,9 @@ from __future__ import annotations
 import hashlib
 import hmac
 
-from kolgraph.crawl.base import Profile
+from kolgraph.crawl.page import Profile
 from kolgraph.model import Account, Kind, node_key
+from kolgraph.settings import Settings
 
 __all__ = ["KeyMapper"]
 
@@ -47,8 +48,20 @@ class KeyMapper:
         self.kol_followers = int(kol_followers)
         self._pinned: dict[str, str] = {}
 
+    @classmethod
+    def from_settings(cls, platform: str, settings: Settings) -> KeyMapper:
+        """The mapper of ``platform`` with the salt and KOL threshold of ``settings``
+        (``KOLGRAPH_USER_ID_SALT``, ``KOLGRAPH_CRAWL_KOL_FOLLOWERS``)."""
+        salt = settings.user_id_salt
+        return cls(
+            platform,
+            salt=None if salt is None else salt.get_secret_value(),
+            kol_followers=settings.crawl_kol_followers,
+        )
+
     @property
     def hashing(self) -> bool:
+        """Whether ordinary users' ids are hashed (a salt is set)."""
         return self._salt is not None
 
     def kind(self, profile: Profile) -> Kind:
@@ -102,6 +115,11 @@ class KeyMapper:
         )
         self._pinned[account_id] = key  # one key per id for the rest of the crawl
         return key
+
+    def profile_key(self, account_id: str, profile: Profile | None) -> str:
+        """The store key of ``account_id``, classified by its profile when there is one
+        (an account a page lists without describing it counts as a user)."""
+        return self.key(account_id, Kind.USER if profile is None else self.kind(profile))
 
     def account(self, profile: Profile) -> Account:
         """The :class:`~kolgraph.model.Account` to store for a profile."""

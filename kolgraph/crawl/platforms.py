@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import importlib
 
-from kolgraph.crawl.base import Platform
+from kolgraph.crawl.adapter import Platform
 from kolgraph.errors import InputError
 
 __all__ = ["PLATFORM_NAMES", "get_platform"]
@@ -13,7 +13,7 @@ PLATFORM_NAMES = ("weibo", "x", "bilibili")
 
 
 def get_platform(name: str) -> Platform:
-    """The :class:`~kolgraph.crawl.base.Platform` of ``name`` (weibo, x or bilibili)."""
+    """The :class:`~kolgraph.crawl.adapter.Platform` of ``name`` (weibo, x or bilibili)."""
     if name not in PLATFORM_NAMES:
         raise InputError(
             f"no crawler for platform {name!r}",

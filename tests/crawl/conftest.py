@@ -8,6 +8,7 @@ import pytest
 
 from kolgraph.crawl.http import HttpClient
 from kolgraph.crawl.simulator import local_settings
+from kolgraph.crawl.simulator.app import PLATFORMS
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.settings import Settings
@@ -30,7 +31,7 @@ def sim_network() -> SimNetwork:
 @pytest.fixture
 def simulator(sim_network: SimNetwork) -> Iterator[Simulator]:
     """A fault-free simulator serving :func:`sim_network` on a free port."""
-    with Simulator(sim_network, retry_after=0.0, stall=0.5) as sim:
+    with Simulator(sim_network, PLATFORMS, retry_after=0.0, stall=0.5) as sim:
         yield sim
 
 

@@ -13,7 +13,7 @@ from typing import Any, Literal
 import pytest
 
 from kolgraph.crawl.archive import Archive, archive_files, read_archive, task_from_dict
-from kolgraph.crawl.base import Task, TaskKind
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import InputError
 
 TASKS = [

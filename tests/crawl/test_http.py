@@ -25,8 +25,7 @@ from urllib.parse import urlsplit
 import httpx
 import pytest
 
-from kolgraph.crawl.base import Fetched
-from kolgraph.crawl.http import AdaptiveThrottle, HttpClient, parse_retry_after
+from kolgraph.crawl.http import AdaptiveThrottle, Fetched, HttpClient, parse_retry_after
 from kolgraph.crawl.simulator import local_settings
 from kolgraph.errors import (
     AccessDenied,

@@ -8,8 +8,8 @@ import re
 
 import pytest
 
-from kolgraph.crawl.base import Profile
 from kolgraph.crawl.keys import KeyMapper
+from kolgraph.crawl.page import Profile
 from kolgraph.model import Kind
 
 HASHED = re.compile(r"x:h[0-9a-f]{20}")

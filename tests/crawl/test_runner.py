@@ -15,7 +15,11 @@ from pathlib import Path
 import pytest
 
 from kolgraph.crawl.archive import read_archive
-from kolgraph.crawl.runner import CrawlBudget, crawl, crawl_id_for, read_seeds, replay
+from kolgraph.crawl.budget import CrawlBudget
+from kolgraph.crawl.replay import replay
+from kolgraph.crawl.runner import crawl, crawl_id_for
+from kolgraph.crawl.seeds import read_seeds
+from kolgraph.crawl.simulator.app import PLATFORMS as SIM_PLATFORMS
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.errors import AccessDenied, InputError
@@ -75,21 +79,24 @@ def test_depth_one_crawl_collects_exactly_the_seeds_lists(
     assert got == want_reposters
     # every account one hop away was profiled; the seeds' declared followers are complete
     assert report.coverage == 1.0
-    info = db.crawl_info(report.crawl_id)
+    info = db.crawl.info(report.crawl_id)
     assert info.tasks == {"done": sum(report.tasks.values())}
     assert info.stats["pages"] == report.pages
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("platform", PLATFORMS)
 def test_faults_at_ten_percent_give_the_same_edges(
     settings_for: Callable[..., Settings], platform: str, sim_network: SimNetwork, tmp_path: Path
 ) -> None:
     seeds = sim_network.top_accounts(3)
     budget = CrawlBudget(depth=1)
-    with Simulator(sim_network, retry_after=0.0) as clean:
+    with Simulator(sim_network, SIM_PLATFORMS, retry_after=0.0) as clean:
         a = _store(tmp_path, "clean")
         ra = crawl(a, platform, seeds, settings=settings_for(), base_url=clean.url, budget=budget)
-    with Simulator(sim_network, fault_rate=0.10, seed=11, retry_after=0.0, stall=0.8) as faulty:
+    with Simulator(
+        sim_network, SIM_PLATFORMS, fault_rate=0.10, seed=11, retry_after=0.0, stall=0.8
+    ) as faulty:
         b = _store(tmp_path, "faulty")
         rb = crawl(
             b,
@@ -120,7 +127,7 @@ def test_quarantine_logs_a_clear_line(
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     with (
-        Simulator(sim_network, fault_rate=0.3, faults=("malformed",), seed=2) as sim,
+        Simulator(sim_network, SIM_PLATFORMS, fault_rate=0.3, faults=("malformed",), seed=2) as sim,
         caplog.at_level(logging.WARNING, logger="kolgraph.crawl"),
     ):
         report = crawl(
@@ -138,6 +145,7 @@ def test_quarantine_logs_a_clear_line(
 
 
 # ----------------------------------------------------------------------------- resume
+@pytest.mark.slow
 def test_budget_stop_and_rerun_equals_one_run(
     settings_for: Callable[..., Settings],
     simulator: Simulator,
@@ -180,7 +188,7 @@ def test_expired_credentials_stop_with_state_saved(
     settings_for: Callable[..., Settings], sim_network: SimNetwork, tmp_path: Path
 ) -> None:
     seeds = sim_network.top_accounts(2)
-    with Simulator(sim_network) as sim:
+    with Simulator(sim_network, SIM_PLATFORMS) as sim:
         whole = _store(tmp_path, "whole")
         crawl(whole, "x", seeds, settings=settings_for(), base_url=sim.url)
         st = _store(tmp_path, "st")
@@ -203,7 +211,7 @@ def test_expired_credentials_stop_with_state_saved(
             )
         assert err.value.hint and "KOLGRAPH_X_BEARER_TOKEN" in err.value.hint
         assert edges(st) == before  # nothing lost
-        assert st.crawl_info(partial.crawl_id).tasks.get("pending", 0) > 0
+        assert st.crawl.info(partial.crawl_id).tasks.get("pending", 0) > 0
         crawl(st, "x", seeds, settings=settings_for(), base_url=sim.url)
     assert edges(st) == edges(whole)
 
@@ -240,6 +248,7 @@ def _crawl_cmd(url: str, seeds: Path, db: Path, archive: Path) -> list[str]:
     ]
 
 
+@pytest.mark.slow
 def test_kill_nine_three_times_then_resume_equals_an_uninterrupted_crawl(
     settings_for: Callable[..., Settings], sim_network: SimNetwork, tmp_path: Path
 ) -> None:
@@ -258,7 +267,7 @@ def test_kill_nine_three_times_then_resume_equals_an_uninterrupted_crawl(
     db = tmp_path / "killed.db"
     kills = 0
     # a little latency per response stretches the crawl to a few seconds so kills land mid-run
-    with Simulator(sim_network, latency=0.002) as sim:
+    with Simulator(sim_network, SIM_PLATFORMS, latency=0.002) as sim:
         cmd = _crawl_cmd(sim.url, seeds_file, db, tmp_path / "archive")
         for _ in range(3):
             before = _pages(db) if db.exists() else 0
@@ -300,7 +309,7 @@ def test_kill_nine_three_times_then_resume_equals_an_uninterrupted_crawl(
                 "base_url": sim.url,
             },
         )
-        tasks = {t.key: (t.status, t.seen) for t in killed.crawl_tasks(cid)}
+        tasks = {t.key: (t.status, t.seen) for t in killed.crawl.tasks(cid)}
         assert len(tasks) > 300
         assert set(tasks.values()) <= {(s, n) for s, n in tasks.values() if s in ("done", "gone")}
         # the archive holds at least every page the store saw (pages of killed
@@ -309,7 +318,7 @@ def test_kill_nine_three_times_then_resume_equals_an_uninterrupted_crawl(
             (r["task"]["kind"], r["task"]["target"], r["task"]["page"])
             for r in read_archive(tmp_path / "archive")
         }
-        assert len(archived) == killed.crawl_info(cid).stats["pages"]
+        assert len(archived) == killed.crawl.info(cid).stats["pages"]
         assert len(list((tmp_path / "archive").glob("*.jsonl.gz"))) == 4  # one per session
     finally:
         killed.close()
@@ -451,11 +460,11 @@ def test_retry_failed_puts_given_up_tasks_back(
 ) -> None:
     seeds = sim_network.top_accounts(2)
     budget = CrawlBudget(max_attempts=2)
-    with Simulator(sim_network) as clean:
+    with Simulator(sim_network, SIM_PLATFORMS) as clean:
         whole = _store(tmp_path, "whole")
         crawl(whole, "x", seeds, settings=settings_for(), base_url=clean.url, budget=budget)
         st = _store(tmp_path, "st")
-        with Simulator(sim_network, fault_rate=1.0, faults=("malformed",)) as broken:
+        with Simulator(sim_network, SIM_PLATFORMS, fault_rate=1.0, faults=("malformed",)) as broken:
             first = crawl(
                 st,
                 "x",

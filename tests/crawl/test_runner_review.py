@@ -7,7 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from kolgraph.crawl.runner import CrawlBudget, crawl, replay
+from kolgraph.crawl.budget import CrawlBudget
+from kolgraph.crawl.replay import replay
+from kolgraph.crawl.runner import crawl
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.errors import InputError
@@ -186,7 +188,7 @@ def test_x_post_seed_without_a_time_is_refused_before_crawling(
             base_url=simulator.url,
             budget=CrawlBudget(depth=0),
         )
-    assert st.list_crawls() == []  # refused before the crawl began
+    assert st.crawl.all() == []  # refused before the crawl began
 
 
 # ----------------------------------------------------------------------------- budgets
@@ -216,7 +218,7 @@ def test_a_zero_budget_fetches_none_of_those_pages(
         budget=budget,
     )
     assert report.status == "done"
-    assert {t.kind for t in st.crawl_tasks(report.crawl_id)} <= kinds
+    assert {t.kind for t in st.crawl.tasks(report.crawl_id)} <= kinds
     follows, reposts = edges(st)
     if "followers" not in kinds:
         assert not follows
@@ -229,26 +231,9 @@ def test_a_negative_wall_time_is_refused() -> None:
         CrawlBudget(wall_time=-1)
 
 
-# ----------------------------------------------------------------------------- command line
-def test_simulate_on_a_busy_port_is_a_clear_error() -> None:
-    import socket
-
-    from typer.testing import CliRunner
-
-    from kolgraph.cli import app
-
-    with socket.socket() as busy:
-        busy.bind(("127.0.0.1", 0))
-        busy.listen()
-        port = busy.getsockname()[1]
-        result = CliRunner().invoke(app, ["simulate", "--port", str(port), "--accounts", "200"])
-    assert result.exit_code == 2, result.output
-    assert "error:" in result.output and str(port) in result.output
-
-
 # ----------------------------------------------------------------------------- seeds
 def test_a_prefixed_post_seed_is_checked_like_a_bare_one(tmp_path: Path) -> None:
-    from kolgraph.crawl.runner import read_seeds
+    from kolgraph.crawl.seeds import read_seeds
 
     f = tmp_path / "s.txt"
     f.write_text("weibo:post:12/345@1700000000\n")
@@ -261,13 +246,13 @@ def test_a_prefixed_post_seed_is_checked_like_a_bare_one(tmp_path: Path) -> None
 def test_many_seeds_are_added_in_linear_time(tmp_path: Path) -> None:
     import time
 
+    from kolgraph.crawl.crawler import Crawler
     from kolgraph.crawl.keys import KeyMapper
     from kolgraph.crawl.platforms import get_platform
-    from kolgraph.crawl.runner import Crawler
 
     st = SQLiteStore(tmp_path / "s.db")
     try:
-        st.crawl_begin("c", "weibo", {})
+        st.crawl.begin("c", "weibo", {})
         crawler = Crawler(
             st,
             get_platform("weibo"),
@@ -292,11 +277,11 @@ def test_crawl_tables_survive_a_first_transaction_that_rolled_back(tmp_path: Pat
     try:
         row = TaskRow(key="profile:1", kind="profile", target="1", depth=0, priority=0, seq=0)
         with pytest.raises(NotFound):
-            st.crawl_commit("nope", CrawlBatch(task=row))
-        info = st.crawl_begin("c", "weibo", {})
+            st.crawl.commit("nope", CrawlBatch(task=row))
+        info = st.crawl.begin("c", "weibo", {})
         assert info.crawl_id == "c"
-        st.crawl_commit("c", CrawlBatch(task=row))
-        assert [t.key for t in st.crawl_tasks("c")] == ["profile:1"]
+        st.crawl.commit("c", CrawlBatch(task=row))
+        assert [t.key for t in st.crawl.tasks("c")] == ["profile:1"]
     finally:
         st.close()
 

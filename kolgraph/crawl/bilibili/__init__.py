@@ -82,9 +82,10 @@ Limits and coverage
 
 from __future__ import annotations
 
-from kolgraph.crawl.base import Platform, TaskKind
+from kolgraph.crawl.adapter import Platform
 from kolgraph.crawl.bilibili.client import PAGE_CAP, BilibiliClient, make_client
 from kolgraph.crawl.bilibili.parse import parse
+from kolgraph.crawl.task import TaskKind
 
 __all__ = ["PLATFORM", "BilibiliClient", "make_client", "parse"]
 
@@ -92,7 +93,5 @@ PLATFORM = Platform(
     name="bilibili",
     make_client=make_client,
     parse=parse,
-    account_tasks=(TaskKind.FOLLOWERS, TaskKind.FOLLOWING, TaskKind.POSTS),
-    post_tasks=(TaskKind.REPOSTS,),
     max_pages={TaskKind.FOLLOWERS: PAGE_CAP, TaskKind.FOLLOWING: PAGE_CAP},
 )

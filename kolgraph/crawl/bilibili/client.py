@@ -1,15 +1,15 @@
 """Bilibili's HTTP client: one request per task, business codes mapped to typed errors.
 
 The client only builds requests and checks the JSON envelope's ``code``;
-turning the payload into a :class:`~kolgraph.crawl.base.Page` is
+turning the payload into a :class:`~kolgraph.crawl.page.Page` is
 :mod:`kolgraph.crawl.bilibili.parse`'s job. See :mod:`kolgraph.crawl.bilibili`
 for the endpoints, credentials and limits.
 """
 
 from __future__ import annotations
 
-from kolgraph.crawl.base import Fetched, Task, TaskKind
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import (
     AccessDenied,
     BadPage,
@@ -31,6 +31,8 @@ __all__ = [
     "BilibiliClient",
     "check_envelope",
     "make_client",
+    "page_number",
+    "task_label",
 ]
 
 API_HOST = "https://api.bilibili.com"
@@ -80,9 +82,22 @@ _AUTH_HINT = (
 _REFERER = "https://www.bilibili.com/"
 
 
-def _where(task: Task) -> str:
+def task_label(task: Task) -> str:
+    """The task as error messages name it: ``bilibili KIND TARGET (CURSOR)``."""
     cursor = "first page" if task.cursor is None else f"cursor {task.cursor!r}"
     return f"bilibili {task.kind.value} {task.target} ({cursor})"
+
+
+def page_number(task: Task) -> int | None:
+    """The relation-list page ``task`` asks for (1 for the first page); ``None``
+    when its cursor is not a page number >= 1."""
+    if task.cursor is None:
+        return 1
+    try:
+        pn = int(task.cursor)
+    except ValueError:
+        return None
+    return pn if pn >= 1 else None
 
 
 def check_envelope(task: Task, fetched: Fetched) -> None:
@@ -123,7 +138,7 @@ def check_envelope(task: Task, fetched: Fetched) -> None:
     if not isinstance(code, int) or isinstance(code, bool) or code == 0:
         return
     message = payload.get("message") or payload.get("msg") or ""
-    what = f"{_where(task)}: code {code} {message!r}"
+    what = f"{task_label(task)}: code {code} {message!r}"
     if code == PAGE_LIMIT_CODE and task.kind in (TaskKind.FOLLOWERS, TaskKind.FOLLOWING):
         return
     if code in RATE_LIMIT_CODES:
@@ -173,10 +188,7 @@ class BilibiliClient:
         try:
             host, path = ENDPOINTS[kind]
         except KeyError:
-            raise InputError(
-                f"bilibili has no {kind.value} list",
-                hint=f"Bilibili tasks are {', '.join(k.value for k in ENDPOINTS)}",
-            ) from None
+            raise _no_list(kind) from None
         return f"{self.base_url or host}{path}"
 
     def cookie(self) -> str:
@@ -212,10 +224,7 @@ class BilibiliClient:
             if task.cursor:
                 params["offset"] = task.cursor
             return params
-        raise InputError(
-            f"bilibili has no {kind.value} list",
-            hint=f"Bilibili tasks are {', '.join(k.value for k in ENDPOINTS)}",
-        )
+        raise _no_list(kind)
 
     def fetch(self, task: Task) -> Fetched:
         """Fetch the page ``task`` asks for.
@@ -245,16 +254,18 @@ class BilibiliClient:
         )
 
 
+def _no_list(kind: TaskKind) -> InputError:
+    return InputError(
+        f"bilibili has no {kind.value} list",
+        hint=f"Bilibili tasks are {', '.join(k.value for k in ENDPOINTS)}",
+    )
+
+
 def _page_number(task: Task) -> int:
-    if task.cursor is None:
-        return 1
-    try:
-        pn = int(task.cursor)
-    except ValueError:
-        pn = 0
-    if pn < 1:
+    pn = page_number(task)
+    if pn is None:
         raise InputError(
-            f"{_where(task)}: a relation-list cursor is a page number >= 1",
+            f"{task_label(task)}: a relation-list cursor is a page number >= 1",
             hint="the crawl state holds a cursor this adapter did not write; "
             "delete the crawl and start it again",
         )
@@ -262,5 +273,5 @@ def _page_number(task: Task) -> int:
 
 
 def make_client(http: HttpClient, settings: Settings, base_url: str | None) -> BilibiliClient:
-    """The :attr:`~kolgraph.crawl.base.Platform.make_client` of Bilibili."""
+    """The :attr:`~kolgraph.crawl.adapter.Platform.make_client` of Bilibili."""
     return BilibiliClient(http, settings, base_url)

@@ -1,4 +1,4 @@
-"""Pure parsers of Bilibili's JSON pages: payload in, :class:`~kolgraph.crawl.base.Page` out.
+"""Pure parsers of Bilibili's JSON pages: payload in, :class:`~kolgraph.crawl.page.Page` out.
 
 No I/O: every function takes the task the page was fetched for and the
 decoded JSON, and raises :class:`~kolgraph.errors.ParseError` naming the
@@ -13,8 +13,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind, Verified
-from kolgraph.crawl.bilibili.client import PAGE_CAP, PAGE_LIMIT_CODE, RELATION_PAGE_SIZE
+from kolgraph.crawl.bilibili.client import (
+    PAGE_CAP,
+    PAGE_LIMIT_CODE,
+    RELATION_PAGE_SIZE,
+    page_number,
+    task_label,
+)
+from kolgraph.crawl.page import Page, Post, Profile, Repost, Verified
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import ParseError
 
 __all__ = [
@@ -36,8 +43,7 @@ class _Where:
     """Names a place in a page for error messages."""
 
     def __init__(self, task: Task) -> None:
-        cursor = "first page" if task.cursor is None else f"cursor {task.cursor!r}"
-        self.prefix = f"bilibili {task.kind.value} {task.target} ({cursor})"
+        self.prefix = task_label(task)
 
     def error(self, path: str, problem: str) -> ParseError:
         return ParseError(f"{self.prefix}: {path} {problem}", hint=_HINT)
@@ -201,13 +207,8 @@ def parse_relations(task: Task, payload: Any) -> Page:
 
 
 def _page(task: Task, where: _Where) -> int:
-    if task.cursor is None:
-        return 1
-    try:
-        pn = int(task.cursor)
-    except ValueError:
-        pn = 0
-    if pn < 1:
+    pn = page_number(task)
+    if pn is None:
         raise where.error("the task's cursor", "is not a page number >= 1")
     return pn
 

@@ -36,11 +36,11 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from typing import Any
 
 from kolgraph.crawl.simulator.network import SimNetwork, SimPost
-from kolgraph.crawl.simulator.server import Route, SimRequest, SimResponse
+from kolgraph.crawl.simulator.routes import Handler, Route, SimRequest, SimResponse
 
 __all__ = ["FEED_PAGE_SIZE", "REPOST_PAGE_SIZE", "REPOST_SOFT_CAP", "SIM", "BilibiliSim"]
 
@@ -54,8 +54,6 @@ REPOST_SOFT_CAP = 28 * REPOST_PAGE_SIZE
 _REPOST_ID_FACTOR = 100_000
 _NOFACE = "https://i0.hdslb.com/bfs/face/member/noface.jpg"
 _FOLLOW_EPOCH = 1_700_000_000
-
-Handler = Callable[[SimNetwork, SimRequest, "re.Match[str]"], SimResponse]
 
 
 # ------------------------------------------------------------------------ envelopes
@@ -376,7 +374,8 @@ def _repost_detail(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimRes
 
 # ----------------------------------------------------------------------- platform
 class BilibiliSim:
-    """Bilibili for the :class:`~kolgraph.crawl.simulator.server.Simulator`."""
+    """Bilibili for the :class:`~kolgraph.crawl.simulator.server.Simulator` (a
+    :class:`~kolgraph.crawl.simulator.routes.SimPlatform`)."""
 
     name = "bilibili"
 

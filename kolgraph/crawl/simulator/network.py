@@ -1,6 +1,6 @@
 """The synthetic network a platform simulator serves.
 
-Built from :func:`kolgraph.demo.generate_demo`, so it has planted
+Built from :func:`kolgraph.synth.generate_demo`, so it has planted
 communities, KOLs, media, brand accounts and repost cascades. Every platform
 serves the same network in its own response format; ids are numeric strings
 (``"1000000000"`` + position) and post ids are numeric too.
@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from kolgraph.demo import generate_demo
+from kolgraph.synth import generate_demo
 
 __all__ = ["SimNetwork", "SimPost"]
 

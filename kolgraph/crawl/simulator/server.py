@@ -1,8 +1,9 @@
 """A local HTTP server that plays the platforms, with injectable faults.
 
-:class:`Simulator` serves every registered platform's endpoints (see each
-adapter's ``sim.py``) from one :class:`~kolgraph.crawl.simulator.network.SimNetwork`
-on 127.0.0.1. With ``fault_rate > 0`` each platform request fails, with that
+:class:`Simulator` serves the endpoints of the platforms it is given (each
+adapter's ``sim.py``; :data:`kolgraph.crawl.simulator.app.PLATFORMS` holds
+them all) from one :class:`~kolgraph.crawl.simulator.network.SimNetwork` on
+127.0.0.1. With ``fault_rate > 0`` each platform request fails, with that
 probability, in one of the ways real platforms fail:
 
 ``429``
@@ -27,107 +28,24 @@ fault counters (never faulted).
 
 from __future__ import annotations
 
-import json
 import random
-import re
 import socket
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Protocol
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from kolgraph.crawl.simulator.network import SimNetwork
+from kolgraph.crawl.simulator.routes import Route, SimPlatform, SimRequest, SimResponse
 from kolgraph.errors import InputError
 
-__all__ = [
-    "DEFAULT_FAULTS",
-    "FAULT_KINDS",
-    "Route",
-    "SimPlatform",
-    "SimRequest",
-    "SimResponse",
-    "Simulator",
-]
+__all__ = ["DEFAULT_FAULTS", "FAULT_KINDS", "Simulator"]
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "truncated", "malformed", "expired")
 DEFAULT_FAULTS = ("429", "500", "503", "timeout", "truncated", "malformed")
-
-
-@dataclass(frozen=True, slots=True)
-class SimRequest:
-    """A request as a route sees it: query values are the first of each name."""
-
-    method: str
-    path: str
-    query: dict[str, str]
-    headers: dict[str, str]
-
-    def int_arg(self, name: str, default: int) -> int:
-        try:
-            return int(self.query.get(name, default))
-        except ValueError:
-            return default
-
-
-@dataclass(slots=True)
-class SimResponse:
-    """A JSON (``body``) or raw (``raw``) answer."""
-
-    status: int = 200
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
-    raw: bytes | None = None
-
-    def encode(self) -> bytes:
-        if self.raw is not None:
-            return self.raw
-        return json.dumps(self.body, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-Handler = Callable[[SimNetwork, SimRequest, "re.Match[str]"], SimResponse]
-
-
-@dataclass(frozen=True, slots=True)
-class Route:
-    """``GET`` requests whose path fully matches ``pattern`` go to ``handler``."""
-
-    pattern: re.Pattern[str]
-    handler: Handler
-
-
-class SimPlatform(Protocol):
-    """What an adapter's ``sim.py`` provides to the simulator."""
-
-    name: str
-
-    def routes(self) -> Iterable[Route]:
-        """The platform's endpoints."""
-        ...
-
-    def authorized(self, req: SimRequest) -> bool:
-        """Whether the request carries acceptable credentials (the literal
-        credential ``expired`` must be refused)."""
-        ...
-
-    def rate_limited(self, retry_after: float) -> SimResponse:
-        """How the platform says "too many requests"."""
-        ...
-
-    def expired(self) -> SimResponse:
-        """How the platform answers a request with expired credentials."""
-        ...
-
-
-def _platforms() -> list[SimPlatform]:
-    from kolgraph.crawl.bilibili.sim import SIM as BILIBILI
-    from kolgraph.crawl.weibo.sim import SIM as WEIBO
-    from kolgraph.crawl.x.sim import SIM as X
-
-    return [WEIBO, X, BILIBILI]
 
 
 class Simulator:
@@ -137,6 +55,9 @@ class Simulator:
     ----------
     network
         The network to serve.
+    platforms
+        The platforms to play (each a :class:`~kolgraph.crawl.simulator.routes.SimPlatform`,
+        e.g. :data:`kolgraph.crawl.simulator.app.PLATFORMS` for all of them).
     host, port
         Where to listen; port 0 picks a free port (see :attr:`url`).
     fault_rate
@@ -156,6 +77,7 @@ class Simulator:
     def __init__(
         self,
         network: SimNetwork,
+        platforms: Iterable[SimPlatform],
         *,
         host: str = "127.0.0.1",
         port: int = 0,
@@ -165,7 +87,6 @@ class Simulator:
         retry_after: float = 1.0,
         stall: float = 5.0,
         latency: float = 0.0,
-        platforms: Iterable[SimPlatform] | None = None,
     ) -> None:
         if not 0.0 <= fault_rate <= 1.0:
             raise InputError(f"fault rate must be in [0, 1], got {fault_rate}")
@@ -185,9 +106,7 @@ class Simulator:
         self._lock = threading.Lock()
         self.counts: Counter[str] = Counter()
         self._routes: list[tuple[SimPlatform, Route]] = [
-            (p, r)
-            for p in (platforms if platforms is not None else _platforms())
-            for r in p.routes()
+            (p, r) for p in platforms for r in p.routes()
         ]
         self._server = ThreadingHTTPServer((host, port), self._handler_class())
         self._server.daemon_threads = True

@@ -75,7 +75,8 @@ Limits and coverage
 
 from __future__ import annotations
 
-from kolgraph.crawl.base import Platform, TaskKind
+from kolgraph.crawl.adapter import Platform
+from kolgraph.crawl.task import TaskKind
 from kolgraph.crawl.weibo.client import WeiboClient
 from kolgraph.crawl.weibo.parse import FANS_MAX_PAGES, FOLLOWS_MAX_PAGES, REPOSTS_MAX_PAGES, parse
 
@@ -85,8 +86,6 @@ PLATFORM = Platform(
     name="weibo",
     make_client=WeiboClient,
     parse=parse,
-    account_tasks=(TaskKind.FOLLOWERS, TaskKind.FOLLOWING, TaskKind.POSTS),
-    post_tasks=(TaskKind.REPOSTS,),
     max_pages={
         TaskKind.FOLLOWERS: FANS_MAX_PAGES,
         TaskKind.FOLLOWING: FOLLOWS_MAX_PAGES,

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from kolgraph.crawl.base import Fetched, Task, TaskKind
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import AccessDenied, InputError, NotFound, RateLimited
 from kolgraph.settings import Settings
 

@@ -1,6 +1,6 @@
-"""Turn m.weibo.cn JSON pages into :class:`~kolgraph.crawl.base.Page` objects.
+"""Turn m.weibo.cn JSON pages into :class:`~kolgraph.crawl.page.Page` objects.
 
-Pure functions, no I/O: each takes the :class:`~kolgraph.crawl.base.Task`
+Pure functions, no I/O: each takes the :class:`~kolgraph.crawl.task.Task`
 that fetched a page and the decoded JSON, and returns what the page says in
 Weibo's raw ids (numeric uids and post ``mid`` strings). A page that cannot be
 read raises :class:`~kolgraph.errors.ParseError` naming the field and the
@@ -22,7 +22,8 @@ from datetime import datetime, timedelta, timezone
 from decimal import Decimal
 from typing import Any
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind, Verified
+from kolgraph.crawl.page import Page, Post, Profile, Repost, Verified
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import ParseError
 
 __all__ = [

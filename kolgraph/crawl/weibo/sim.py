@@ -33,7 +33,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Any
 
 from kolgraph.crawl.simulator.network import POST_BASE, SimNetwork, SimPost
-from kolgraph.crawl.simulator.server import Route, SimRequest, SimResponse
+from kolgraph.crawl.simulator.routes import Route, SimRequest, SimResponse
 from kolgraph.crawl.weibo.client import INDEX_PATH, REPOSTS_PATH
 from kolgraph.crawl.weibo.parse import (
     FANS_MAX_PAGES,

@@ -79,7 +79,8 @@ Verification: ``verified_type`` ``business`` and ``government`` → ``"org"``,
 
 from __future__ import annotations
 
-from kolgraph.crawl.base import Platform, TaskKind
+from kolgraph.crawl.adapter import Platform
+from kolgraph.crawl.task import TaskKind
 from kolgraph.crawl.x.client import XClient
 from kolgraph.crawl.x.parse import parse
 
@@ -92,7 +93,6 @@ PLATFORM = Platform(
     name="x",
     make_client=XClient,
     parse=parse,
-    account_tasks=(TaskKind.FOLLOWERS, TaskKind.FOLLOWING, TaskKind.POSTS),
     post_tasks=(TaskKind.REPOSTS, TaskKind.QUOTES),
     max_pages={TaskKind.POSTS: TIMELINE_PAGES},
 )

@@ -10,8 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from kolgraph.crawl.base import Fetched, Task, TaskKind
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import (
     AccessDenied,
     InputError,
@@ -55,6 +55,19 @@ AUTH_HINT = (
 )
 
 _PROBLEM = "/2/problems/"
+
+#: Path and query parameters (besides ``max_results`` and ``pagination_token``)
+#: of each list endpoint.
+_LISTS: dict[TaskKind, tuple[str, dict[str, str]]] = {
+    TaskKind.FOLLOWERS: ("/2/users/{id}/followers", {"user.fields": USER_FIELDS}),
+    TaskKind.FOLLOWING: ("/2/users/{id}/following", {"user.fields": USER_FIELDS}),
+    TaskKind.POSTS: ("/2/users/{id}/tweets", {"exclude": "retweets", "tweet.fields": TWEET_FIELDS}),
+    TaskKind.REPOSTS: ("/2/tweets/{id}/retweeted_by", {"user.fields": USER_FIELDS}),
+    TaskKind.QUOTES: (
+        "/2/tweets/{id}/quote_tweets",
+        {"tweet.fields": TWEET_FIELDS, "expansions": "author_id", "user.fields": USER_FIELDS},
+    ),
+}
 
 
 def _where(task: Task) -> str:
@@ -240,33 +253,11 @@ class XClient:
         """
         self._validate(task)
         base, target = self.base_url, task.target
-        params: dict[str, str | int]
-        kind = task.kind
-        if kind is TaskKind.PROFILE:
+        if task.kind is TaskKind.PROFILE:
             return f"{base}/2/users/{target}", {"user.fields": USER_FIELDS}
-        if kind in (TaskKind.FOLLOWERS, TaskKind.FOLLOWING):
-            url = f"{base}/2/users/{target}/{kind.value}"
-            params = {"max_results": self.max_results[kind], "user.fields": USER_FIELDS}
-        elif kind is TaskKind.POSTS:
-            url = f"{base}/2/users/{target}/tweets"
-            params = {
-                "max_results": self.max_results[kind],
-                "exclude": "retweets",
-                "tweet.fields": TWEET_FIELDS,
-            }
-        elif kind is TaskKind.REPOSTS:
-            url = f"{base}/2/tweets/{target}/retweeted_by"
-            params = {"max_results": self.max_results[kind], "user.fields": USER_FIELDS}
-        elif kind is TaskKind.QUOTES:
-            url = f"{base}/2/tweets/{target}/quote_tweets"
-            params = {
-                "max_results": self.max_results[kind],
-                "tweet.fields": TWEET_FIELDS,
-                "expansions": "author_id",
-                "user.fields": USER_FIELDS,
-            }
-        else:  # pragma: no cover - TaskKind is closed
-            raise InputError(f"x has no endpoint for task kind {kind.value}")
+        path, extra = _LISTS[task.kind]
+        url = f"{base}{path.format(id=target)}"
+        params: dict[str, str | int] = {"max_results": self.max_results[task.kind], **extra}
         if task.cursor:
             params["pagination_token"] = task.cursor
         return url, params

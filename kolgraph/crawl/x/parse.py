@@ -1,6 +1,6 @@
-"""Parse X API v2 answers into :class:`~kolgraph.crawl.base.Page` objects (pure, no I/O).
+"""Parse X API v2 answers into :class:`~kolgraph.crawl.page.Page` objects (pure, no I/O).
 
-Every function takes the :class:`~kolgraph.crawl.base.Task` that fetched the
+Every function takes the :class:`~kolgraph.crawl.task.Task` that fetched the
 page and the decoded JSON, and raises :class:`~kolgraph.errors.ParseError`
 naming the field and the task (kind, target, cursor) when the page cannot be
 read.
@@ -17,11 +17,12 @@ X's ``verified_type`` becomes :attr:`Profile.verified`:
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from typing import Any
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind, Verified
+from kolgraph.crawl.page import Page, Post, Profile, Repost, Verified
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import ParseError
 
 __all__ = [
@@ -188,6 +189,13 @@ def _list(r: _Reader, payload: Any) -> tuple[list[Any], str | None, dict[str, An
     return data, token, body
 
 
+def _tweets(r: _Reader, data: list[Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The tweet objects of a page's ``data``, each with its path for error messages."""
+    for k, item in enumerate(data):
+        path = f"page.data[{k}]"
+        yield path, r.obj(item, path)
+
+
 def parse_profile(task: Task, payload: Any) -> Page:
     """``GET /2/users/{id}``: the account's :class:`Profile`.
 
@@ -234,9 +242,7 @@ def parse_posts(task: Task, payload: Any) -> Page:
     r = _Reader(task)
     data, token, _ = _list(r, payload)
     posts: list[Post] = []
-    for k, item in enumerate(data):
-        path = f"page.data[{k}]"
-        tweet = r.obj(item, path)
+    for path, tweet in _tweets(r, data):
         refs = tweet.get("referenced_tweets") or []
         if isinstance(refs, list) and any(
             isinstance(ref, dict) and ref.get("type") == "retweeted" for ref in refs
@@ -293,9 +299,7 @@ def parse_quotes(task: Task, payload: Any) -> Page:
     author = _owner(r)
     data, token, body = _list(r, payload)
     edges: list[Repost] = []
-    for k, item in enumerate(data):
-        path = f"page.data[{k}]"
-        tweet = r.obj(item, path)
+    for path, tweet in _tweets(r, data):
         quoter = r.id(r.field(tweet, "author_id", path), f"{path}.author_id")
         if "created_at" in tweet:
             ts = r.time(tweet["created_at"], f"{path}.created_at")

@@ -32,12 +32,12 @@ import binascii
 import math
 import re
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from kolgraph.crawl.simulator.network import SimNetwork, SimPost
-from kolgraph.crawl.simulator.server import Route, SimRequest, SimResponse
+from kolgraph.crawl.simulator.network import I64, SimNetwork, SimPost
+from kolgraph.crawl.simulator.routes import Handler, Route, SimRequest, SimResponse
 
 __all__ = ["SIM", "XSim"]
 
@@ -216,48 +216,61 @@ def _bad_id(value: str) -> SimResponse | None:
     return _invalid("id", value, f"The `id` query parameter value [{value}] is not valid")
 
 
-# --------------------------------------------------------------------------- handlers
-def _user_lookup(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
+def _account(net: SimNetwork, m: re.Match[str]) -> int | SimResponse:
+    """The index of the user ``{id}`` names, or the answer to a bad or unknown id."""
     uid = m["id"]
     if (bad := _bad_id(uid)) is not None:
         return bad
     i = net.index(uid)
-    if i is None:
-        return _not_found("user", uid)
+    return _not_found("user", uid) if i is None else i
+
+
+def _tweet_id(net: SimNetwork, m: re.Match[str]) -> str | SimResponse:
+    """The post id ``{id}`` names, or the answer to a bad or unknown id."""
+    tid = m["id"]
+    if (bad := _bad_id(tid)) is not None:
+        return bad
+    return _not_found("tweet", tid) if net.post(tid) is None else tid
+
+
+def _users_page(net: SimNetwork, req: SimRequest, endpoint: str, users: I64) -> SimResponse:
+    """The requested page of a list of users (followers, following, retweeters)."""
+    args = _page_args(req, endpoint)
+    if isinstance(args, SimResponse):
+        return args
+    offset, size = args
+    chunk = users[offset : offset + size]
+    fields = _fields(req, "user.fields", _USER_FIELDS)
+    body: dict[str, Any] = {}
+    if len(chunk):
+        body["data"] = [_user(net, int(j), fields) for j in chunk]
+    body["meta"] = _meta(offset, size, len(chunk), len(users))
+    return SimResponse(body=body)
+
+
+# --------------------------------------------------------------------------- handlers
+def _user_lookup(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
+    i = _account(net, m)
+    if isinstance(i, SimResponse):
+        return i
     return SimResponse(body={"data": _user(net, i, _fields(req, "user.fields", _USER_FIELDS))})
 
 
-def _follow_list(endpoint: str) -> Callable[[SimNetwork, SimRequest, re.Match[str]], SimResponse]:
+def _follow_list(endpoint: str) -> Handler:
     def handler(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
-        uid = m["id"]
-        if (bad := _bad_id(uid)) is not None:
-            return bad
-        i = net.index(uid)
-        if i is None:
-            return _not_found("user", uid)
-        args = _page_args(req, endpoint)
-        if isinstance(args, SimResponse):
-            return args
-        offset, size = args
+        i = _account(net, m)
+        if isinstance(i, SimResponse):
+            return i
         ids = net.followers(i) if endpoint == "followers" else net.following(i)
-        chunk = ids[offset : offset + size]
-        fields = _fields(req, "user.fields", _USER_FIELDS)
-        body: dict[str, Any] = {}
-        if len(chunk):
-            body["data"] = [_user(net, int(j), fields) for j in chunk]
-        body["meta"] = _meta(offset, size, len(chunk), len(ids))
-        return SimResponse(body=body)
+        return _users_page(net, req, endpoint, ids)
 
     return handler
 
 
 def _timeline(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
-    uid = m["id"]
-    if (bad := _bad_id(uid)) is not None:
-        return bad
-    i = net.index(uid)
-    if i is None:
-        return _not_found("user", uid)
+    i = _account(net, m)
+    if isinstance(i, SimResponse):
+        return i
     args = _page_args(req, "tweets")
     if isinstance(args, SimResponse):
         return args
@@ -275,40 +288,25 @@ def _timeline(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse
 
 
 def _retweeted_by(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
-    tid = m["id"]
-    if (bad := _bad_id(tid)) is not None:
-        return bad
-    if net.post(tid) is None:
-        return _not_found("tweet", tid)
-    args = _page_args(req, "retweeted_by")
-    if isinstance(args, SimResponse):
-        return args
-    offset, size = args
+    tid = _tweet_id(net, m)
+    if isinstance(tid, SimResponse):
+        return tid
     users, _ = net.reposts(tid)
-    chunk = users[offset : offset + size]
-    fields = _fields(req, "user.fields", _USER_FIELDS)
-    body: dict[str, Any] = {}
-    if len(chunk):
-        body["data"] = [_user(net, int(j), fields) for j in chunk]
-    body["meta"] = _meta(offset, size, len(chunk), len(users))
-    return SimResponse(body=body)
+    return _users_page(net, req, "retweeted_by", users)
 
 
 def _quote_tweets(net: SimNetwork, req: SimRequest, m: re.Match[str]) -> SimResponse:
-    tid = m["id"]
-    if (bad := _bad_id(tid)) is not None:
-        return bad
-    if net.post(tid) is None:
-        return _not_found("tweet", tid)
-    args = _page_args(req, "quote_tweets")
-    if isinstance(args, SimResponse):
-        return args
+    tid = _tweet_id(net, m)
+    answer = tid if isinstance(tid, SimResponse) else _page_args(req, "quote_tweets")
+    if isinstance(answer, SimResponse):
+        return answer  # a bad or unknown id, or bad paging arguments
     return SimResponse(body={"meta": {"result_count": 0}})
 
 
 # --------------------------------------------------------------------------- platform
 class XSim:
-    """The X API v2 endpoints of the simulator (a :class:`SimPlatform`)."""
+    """The X API v2 endpoints of the simulator (a
+    :class:`~kolgraph.crawl.simulator.routes.SimPlatform`)."""
 
     name = "x"
 

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from kolgraph.crawl.base import Fetched, Page, Task, TaskKind
 from kolgraph.crawl.bilibili import PLATFORM, BilibiliClient
 from kolgraph.crawl.bilibili.client import check_envelope
 from kolgraph.crawl.bilibili.sim import FEED_PAGE_SIZE, REPOST_PAGE_SIZE, SIM
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.page import Page
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import (
     AccessDenied,
     BadPage,

@@ -9,9 +9,10 @@ from typing import Any
 
 import pytest
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind
 from kolgraph.crawl.bilibili import PLATFORM, parse
 from kolgraph.crawl.bilibili.parse import verified_of
+from kolgraph.crawl.page import Page, Post, Profile, Repost
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.errors import ParseError
 
 FIXTURES = Path(__file__).parent / "fixtures"

@@ -19,13 +19,8 @@ import httpx
 import pytest
 
 from kolgraph.crawl.simulator.network import SimNetwork
-from kolgraph.crawl.simulator.server import (
-    DEFAULT_FAULTS,
-    FAULT_KINDS,
-    SimRequest,
-    SimResponse,
-    Simulator,
-)
+from kolgraph.crawl.simulator.routes import SimRequest, SimResponse
+from kolgraph.crawl.simulator.server import DEFAULT_FAULTS, FAULT_KINDS, Simulator
 from kolgraph.crawl.x.sim import SIM
 from kolgraph.errors import InputError
 

@@ -12,10 +12,13 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from kolgraph.crawl.base import Fetched, Page, Task, TaskKind
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.page import Page
+from kolgraph.crawl.simulator.app import PLATFORMS
 from kolgraph.crawl.simulator.network import SimNetwork
-from kolgraph.crawl.simulator.server import Route, SimRequest, SimResponse, Simulator
+from kolgraph.crawl.simulator.routes import Route, SimRequest, SimResponse
+from kolgraph.crawl.simulator.server import Simulator
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.crawl.weibo import PLATFORM, WeiboClient
 from kolgraph.crawl.weibo.client import MOBILE_BASE, check_answer
 from kolgraph.crawl.weibo.parse import (
@@ -268,7 +271,7 @@ def test_throttling_is_retried(http: HttpClient, sim_network: SimNetwork) -> Non
     net = sim_network
     i = most(net, lambda k: len(net.followers(k)))
     uid = net.account_id(i)
-    with Simulator(net, fault_rate=0.5, faults=("429",), retry_after=0.0, seed=1) as sim:
+    with Simulator(net, PLATFORMS, fault_rate=0.5, faults=("429",), retry_after=0.0, seed=1) as sim:
         pages = crawl(make(http, sim.url), Task(TaskKind.FOLLOWERS, uid))
         assert sim.counts["fault:429"] > 0
     assert [e for p in pages for e in p.follows] == [(f, uid) for f in ids(net, net.followers(i))]
@@ -309,7 +312,7 @@ def test_json_throttle_is_retried(http: HttpClient, sim_network: SimNetwork) -> 
 @pytest.mark.parametrize("fault", ["truncated", "malformed"])
 def test_broken_pages_are_bad_pages(http: HttpClient, sim_network: SimNetwork, fault: str) -> None:
     with (
-        Simulator(sim_network, fault_rate=1.0, faults=(fault,), retry_after=0.0) as sim,
+        Simulator(sim_network, PLATFORMS, fault_rate=1.0, faults=(fault,), retry_after=0.0) as sim,
         pytest.raises(BadPage, match="body is not JSON"),
     ):
         make(http, sim.url).fetch(Task(TaskKind.FOLLOWERS, "1000000000"))

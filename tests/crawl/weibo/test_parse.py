@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind
+from kolgraph.crawl.page import Page, Post, Profile, Repost
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.crawl.weibo import PLATFORM
 from kolgraph.crawl.weibo.parse import (
     FANS_MAX_PAGES,

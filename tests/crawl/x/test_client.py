@@ -12,10 +12,11 @@ import httpx
 import pytest
 from pydantic import SecretStr
 
-from kolgraph.crawl.base import Fetched, Page, Task, TaskKind
-from kolgraph.crawl.http import HttpClient
+from kolgraph.crawl.http import Fetched, HttpClient
+from kolgraph.crawl.page import Page
 from kolgraph.crawl.simulator.network import SimNetwork
 from kolgraph.crawl.simulator.server import Simulator
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.crawl.x import PLATFORM, XClient
 from kolgraph.crawl.x.client import API_BASE, MAX_RESULTS, check_answer
 from kolgraph.crawl.x.parse import parse

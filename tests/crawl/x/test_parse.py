@@ -9,7 +9,8 @@ from typing import Any
 
 import pytest
 
-from kolgraph.crawl.base import Page, Post, Profile, Repost, Task, TaskKind
+from kolgraph.crawl.page import Page, Post, Profile, Repost
+from kolgraph.crawl.task import Task, TaskKind
 from kolgraph.crawl.x import PLATFORM, TIMELINE_PAGES, XClient
 from kolgraph.crawl.x.parse import parse, parse_time, verified_kind
 from kolgraph.errors import ParseError
