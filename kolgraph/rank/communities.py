@@ -94,8 +94,8 @@ def _networkit_leiden(
     edges: WeightedEdges, *, resolution: float, seed: int, n_iterations: int, threads: int = 1
 ) -> tuple[npt.NDArray[np.int64], float]:
     """networkit's ParallelLeiden on ``threads`` threads (one: deterministic for a
-    seed), and the partition's modularity (networkit's, the same definition as
-    igraph's).
+    seed), and the partition's modularity: networkit's (the same definition as
+    igraph's) at ``resolution`` 1, igraph's with the resolution otherwise.
 
     The undirected edge arrays are dropped once networkit holds the graph, so
     they do not sit in memory next to it while Leiden runs.
@@ -171,8 +171,7 @@ def leiden_communities(
         answer; about 3x faster than igraph at 1M accounts / 10M edges with
         the same modularity), ``"igraph"`` (``community_leiden``), or
         ``"auto"``: networkit when it is installed and the objective is
-        modularity (networkit has no CPM), else igraph. The quality is always
-        computed the same way (igraph's modularity), so methods compare.
+        modularity (networkit has no CPM), else igraph.
     threads
         Threads for networkit's ParallelLeiden. One (the default) gives the
         same partition for the same seed every time; more run faster but the
@@ -182,8 +181,14 @@ def leiden_communities(
     Returns
     -------
     CommunityResult
-        Membership numbered largest-first and the objective's quality
-        (modularity for ``"modularity"``).
+        Membership numbered largest-first and the objective's quality. For
+        ``"modularity"`` it is the partition's modularity (the formula in the
+        Notes, on the undirected weight-summed graph), computed by the library
+        that found it: networkit's ``Modularity`` at ``resolution`` 1 (0 on a
+        graph without edges), igraph's :meth:`igraph.Graph.modularity` otherwise
+        (networkit's has no resolution) and on the igraph path. The two
+        implement the same definition and differ only by floating-point
+        rounding. For ``"CPM"`` it is igraph's CPM quality of the partition.
 
     Notes
     -----

@@ -1,9 +1,12 @@
 """PageRank on a weighted directed graph.
 
-Three implementations share one contract: :func:`pagerank` (igraph's PRPACK
-solver, the default), :func:`pagerank_scipy` (a CSR power iteration, used to
-check igraph and as the float32 fast path) and :func:`pagerank_reference`
-(plain Python, obviously correct, for tests on small graphs).
+Three implementations share one contract: :func:`pagerank_scipy`, a CSR power
+iteration, the path the rank job takes by default (``RankParams.pagerank_method``
+is ``"scipy"``: no graph object to build, and a float32 option);
+:func:`pagerank` with ``method="igraph"`` (its own default), igraph's PRPACK
+solver, exact to machine precision; and :func:`pagerank_reference` (plain
+Python, obviously correct, for tests on small graphs). :func:`pagerank` runs
+either of the first two by ``method``.
 """
 
 from __future__ import annotations

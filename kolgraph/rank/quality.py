@@ -24,14 +24,11 @@ import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from kolgraph.arrays import F64, I64, Bool
 from kolgraph.errors import InputError
 from kolgraph.store.base import GraphArrays
 
 __all__ = ["FEATURE_COLUMNS", "QualityReport", "account_features", "quality_signals"]
-
-F64 = npt.NDArray[np.float64]
-I64 = npt.NDArray[np.int64]
-B = npt.NDArray[np.bool_]
 
 DAY = 86_400
 
@@ -338,7 +335,7 @@ class QualityReport:
     features: pd.DataFrame
     anomaly: F64
     flags: list[list[str]]
-    eligible: B
+    eligible: Bool
 
     def flagged(self) -> list[int]:
         """Dense indices of accounts with at least one flag, in index order."""
@@ -439,7 +436,7 @@ def quality_signals(
 
     Examples
     --------
-    >>> from kolgraph.demo import generate_demo
+    >>> from kolgraph.synth import generate_demo
     >>> from kolgraph.store.base import GraphArrays
     >>> net = generate_demo(2_000, seed=1)
     >>> g = GraphArrays(net.n_accounts, net.follow_src, net.follow_dst, net.repost_src,
@@ -538,7 +535,7 @@ def _pct(x: float) -> str:
 
 def _engagement_flags(
     feats: pd.DataFrame,
-    eligible: B,
+    eligible: Bool,
     ratio: float,
     min_followers: int,
     flags: list[list[str]],
@@ -574,7 +571,7 @@ def _engagement_flags(
             flags[int(idx[j])].append(text)
 
 
-def _anomaly(feats: pd.DataFrame, eligible: B, *, seed: int, max_fit_rows: int) -> F64:
+def _anomaly(feats: pd.DataFrame, eligible: Bool, *, seed: int, max_fit_rows: int) -> F64:
     """Isolation-forest scores in (0, 1] for eligible rows, NaN elsewhere."""
     n = len(feats)
     out = np.full(n, np.nan)

@@ -10,15 +10,9 @@ import numpy as np
 import pytest
 
 from kolgraph.errors import InputError
-from kolgraph.rank.influence import (
-    InfluenceGraph,
-    edge_probabilities,
-    ic_spread,
-    ic_spread_exact,
-    ic_spread_many,
-    influence_seeds,
-    rr_sets,
-)
+from kolgraph.rank.influence.imm import influence_seeds, rr_sets
+from kolgraph.rank.influence.learn import InfluenceGraph, edge_probabilities
+from kolgraph.rank.influence.spread import ic_spread, ic_spread_exact, ic_spread_many
 from kolgraph.store.base import GraphArrays
 
 
@@ -364,7 +358,8 @@ def test_influence_seeds_rejects_bad_parameters(k: int, kwargs: dict[str, object
 # --------------------------------------------------------------------------- engine
 def test_visited_table_and_sorted_merge_agree() -> None:
     # both bookkeeping modes draw the same coins, so with one seed they reach the same pairs
-    from kolgraph.rank.influence import _csr, _expand
+    from kolgraph.rank.influence.cascade import adjacency as _csr
+    from kolgraph.rank.influence.cascade import expand as _expand
 
     g = _random_graph(300, 1500, 9)
     csr = _csr(g, reverse=True)

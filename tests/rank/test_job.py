@@ -11,7 +11,7 @@ from kolgraph.errors import InputError
 from kolgraph.rank.communities import community_summary
 from kolgraph.rank.graph import combine_edges
 from kolgraph.rank.job import STAGES, RankParams, run_rank
-from kolgraph.store import SQLiteStore
+from kolgraph.store import RepostBatch, SQLiteStore
 
 
 def _store(tmp_path: Path) -> SQLiteStore:
@@ -21,7 +21,11 @@ def _store(tmp_path: Path) -> SQLiteStore:
     dst = np.minimum((rng.pareto(1.0, 3000) * 5).astype(int), 299)
     keep = src != dst
     st.add_follows([f"x:{i}" for i in src[keep]], [f"x:{i}" for i in dst[keep]])
-    st.add_reposts(["x:1", "x:2"], ["x:0", "x:0"], ["p", "p"], [10, 20], ["repost", "repost"])
+    st.add_reposts(
+        RepostBatch.from_columns(
+            ["x:1", "x:2"], ["x:0", "x:0"], ["p", "p"], [10, 20], ["repost", "repost"]
+        )
+    )
     return st
 
 
@@ -159,3 +163,64 @@ def test_influence_stage_stores_spread_and_edge_probabilities(tmp_path: Path) ->
     z = np.load(io.BytesIO(st.run_artifact(res.run.id, "edge_probabilities")))
     assert z["prob"].size == z["src"].size > 0
     assert ((z["prob"] > 0) & (z["prob"] <= 1)).all()
+
+
+def test_only_keeps_every_left_out_stage_and_times_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kolgraph.rank.stages as stages
+
+    st = _store(tmp_path)
+    first = run_rank(st, params=RankParams(overlap_top_k=20))
+    keys = st.accounts_frame()["key"].tolist()
+    before = st.overlaps(keys)
+
+    def recomputed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("a left-out stage was recomputed")
+
+    monkeypatch.setattr(stages, "audience_overlap", recomputed)
+    reported: list[tuple[str, int]] = []
+    again = run_rank(
+        st,
+        params=RankParams(overlap_top_k=20, only=("quality",)),
+        progress=lambda s, d, t: reported.append((s, d)),
+    )
+    assert set(again.timings) == set(STAGES)
+    assert reported == [(s, d) for s in STAGES for d in (0, 1)]
+    after = st.overlaps(keys)
+    assert again.counts["overlap_pairs"] == first.counts["overlap_pairs"] == len(after) > 0
+    assert sorted(after, key=lambda r: (r.a, r.b)) == sorted(before, key=lambda r: (r.a, r.b))
+    for name in ("edge_probabilities", "sketches"):
+        assert st.run_artifact(again.run.id, name) == st.run_artifact(first.run.id, name)
+
+
+def test_only_refuses_to_keep_results_of_fewer_accounts(tmp_path: Path) -> None:
+    st = _store(tmp_path)
+    run_rank(st, params=RankParams(overlap_top_k=20))
+    st.add_follows(["new:1"], ["x:0"])  # an account the current run did not score
+    for only in (("pagerank", "communities", "overlap"), ("pagerank", "communities")):
+        with pytest.raises(InputError, match=r"cannot keep .* accounts were added since"):
+            run_rank(st, params=RankParams(overlap_top_k=20, only=only))
+    assert st.list_runs()[0].status == "failed"
+
+
+def test_a_kept_artifact_must_record_the_current_node_count(tmp_path: Path) -> None:
+    import io
+
+    import pandas as pd
+
+    from kolgraph.rank.stages import Previous
+
+    st = _store(tmp_path)
+    res = run_rank(st, params=RankParams(overlap_top_k=20))
+    n = res.counts["accounts"]
+    prev = Previous.of(st)
+    blob = st.run_artifact(res.run.id, "sketches")
+    nodes = lambda data: int(np.load(io.BytesIO(data))["n"])  # noqa: E731
+    assert prev.artifact("sketches", "sketches", n, nodes=nodes) == blob
+    assert prev.artifact("sketches", "no-such-artifact", n) is None
+    with pytest.raises(InputError, match="cannot keep sketches"):
+        prev.artifact("sketches", "sketches", n + 1, nodes=nodes)
+    shrunk = Previous(st, prev.run, pd.concat([prev.scores, prev.scores.iloc[:1]]))
+    with pytest.raises(InputError, match="cannot keep pagerank"):
+        shrunk.column("pagerank", "pagerank", n)

@@ -11,7 +11,6 @@ import numpy.typing as npt
 import pandas as pd
 import pytest
 
-from kolgraph.demo import generate_demo
 from kolgraph.errors import InputError
 from kolgraph.rank.quality import (
     FEATURE_COLUMNS,
@@ -20,6 +19,7 @@ from kolgraph.rank.quality import (
     quality_signals,
 )
 from kolgraph.store.base import GraphArrays
+from kolgraph.synth import generate_demo
 
 DAY = 86_400
 Repost = tuple[int, int, int, float]  # reposter, author, ts, weight

@@ -12,20 +12,17 @@ import pytest
 import scipy.sparse as sp
 
 from kolgraph.errors import InputError, NotFound
-from kolgraph.rank import sketch as sketch_module
 from kolgraph.rank.overlap import audience_overlap, union_size
-from kolgraph.rank.sketch import (
-    HASH_SPACE,
-    AudienceSketches,
+from kolgraph.rank.sketch import build, hashing, pairs, sketches, union
+from kolgraph.rank.sketch.build import (
     adjust_for_coverage,
     build_sketches,
     build_sketches_reference,
-    estimate_jaccard,
-    estimate_overlap,
-    estimate_overlaps,
-    estimate_union,
-    hash_members,
 )
+from kolgraph.rank.sketch.hashing import HASH_SPACE, hash_members
+from kolgraph.rank.sketch.pairs import estimate_jaccard, estimate_overlap, estimate_overlaps
+from kolgraph.rank.sketch.sketches import AudienceSketches
+from kolgraph.rank.sketch.union import estimate_union
 
 I64 = npt.NDArray[np.int64]
 
@@ -458,5 +455,9 @@ def test_argument_validation() -> None:
 
 
 def test_docstring_examples() -> None:
-    result = doctest.testmod(sketch_module, optionflags=doctest.ELLIPSIS)
+    results = [
+        doctest.testmod(module, optionflags=doctest.ELLIPSIS)
+        for module in (hashing, sketches, build, union, pairs)
+    ]
+    result = doctest.TestResults(sum(r.failed for r in results), sum(r.attempted for r in results))
     assert result.attempted > 0 and result.failed == 0
