@@ -25,6 +25,7 @@ from pydantic import BaseModel
 from kolgraph import __version__
 from kolgraph.api.routes import api_router
 from kolgraph.errors import KolgraphError, RateLimited
+from kolgraph.schemas.common import ErrorDetail, ErrorOut
 from kolgraph.settings import Settings, get_settings
 
 __all__ = ["create_app", "validation_message"]
@@ -61,13 +62,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             headers["Retry-After"] = str(max(0, round(exc.retry_after)))
         return JSONResponse(
             status_code=exc.http_status,
-            content={
-                "detail": {
-                    "error": type(exc).__name__,
-                    "message": exc.message,
-                    "hint": exc.hint,
-                }
-            },
+            content=ErrorOut(
+                detail=ErrorDetail(error=type(exc).__name__, message=exc.message, hint=exc.hint)
+            ).model_dump(mode="json"),
             headers=headers or None,
         )
 

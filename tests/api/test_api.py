@@ -15,11 +15,11 @@ from fastapi.testclient import TestClient
 
 from kolgraph import __version__
 from kolgraph.api.app import create_app
-from kolgraph.api.schemas import PlanResponse
 from kolgraph.model import Kind
 from kolgraph.plan.phases import PHASES
 from kolgraph.plan.planner import KindRange, PlanParams, make_plan
 from kolgraph.rank.job import RankParams, run_rank
+from kolgraph.schemas.plans import PlanResponse
 from kolgraph.settings import Settings
 from kolgraph.store import RunResults, SQLiteStore
 

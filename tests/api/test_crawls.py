@@ -20,24 +20,25 @@ def _task(key: str, seq: int, status: str = "pending") -> TaskRow:
 def test_crawls_list_and_detail(tmp_path: Path) -> None:
     db = tmp_path / "k.db"
     st = SQLiteStore(db)
-    st.crawl_begin("weibo-1", "weibo", {"depth": 1, "seeds": ["1"]})
-    st.crawl_commit(
+    st.crawl.begin("weibo-1", "weibo", {"depth": 1, "seeds": ["1"]})
+    st.crawl.commit(
         "weibo-1",
         CrawlBatch(
             task=_task("followers:1", 0, "done"),
-            follow_src=["weibo:2", "weibo:3"],
-            follow_dst=["weibo:1", "weibo:1"],
+            follows=[("weibo:2", "weibo:1"), ("weibo:3", "weibo:1")],
             new_tasks=[_task("profile:2", 1), _task("profile:3", 2)],
             stats={"pages": 1},
         ),
     )
-    st.crawl_begin("x-1", "x", {"depth": 0})
-    st.crawl_commit("x-1", CrawlBatch(task=_task("profile:9", 0, "done"), stats={"pages": 1}))
+    st.crawl.begin("x-1", "x", {"depth": 0})
+    st.crawl.commit("x-1", CrawlBatch(task=_task("profile:9", 0, "done"), stats={"pages": 1}))
     st.close()
     with TestClient(create_app(Settings(db=db))) as client:
         r = client.get("/v1/crawls")
         assert r.status_code == 200, r.text
-        crawls = {c["crawl_id"]: c for c in r.json()}
+        page = r.json()
+        assert set(page) == {"data", "count"} and page["count"] == 2
+        crawls = {c["crawl_id"]: c for c in page["data"]}
         assert set(crawls) == {"weibo-1", "x-1"}
         w = crawls["weibo-1"]
         assert w["platform"] == "weibo" and w["params"]["seeds"] == ["1"]

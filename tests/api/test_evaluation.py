@@ -17,9 +17,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from kolgraph.api.app import create_app
-from kolgraph.api.schemas import ForecastOut, PlanResponse
 from kolgraph.model import Kind
 from kolgraph.plan.planner import KindRange, PlanParams, make_plan
+from kolgraph.schemas.plans import ForecastOut, PlanResponse
 from kolgraph.store import RunResults, SQLiteStore
 
 if TYPE_CHECKING:

@@ -7,8 +7,8 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Path, Query
 
 from kolgraph.api.deps import PageDep, StoreDep
-from kolgraph.api.schemas import AccountOut, AccountsPage
 from kolgraph.model import Kind
+from kolgraph.schemas.accounts import AccountOut, AccountsPage
 from kolgraph.store import AccountQuery
 from kolgraph.store.base import SortKey
 

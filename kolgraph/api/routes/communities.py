@@ -5,7 +5,7 @@ from __future__ import annotations
 from fastapi import APIRouter
 
 from kolgraph.api.deps import PageDep, StoreDep
-from kolgraph.api.schemas import CommunitiesPage, CommunityOut
+from kolgraph.schemas.communities import CommunitiesPage, CommunityOut
 
 __all__ = ["router"]
 

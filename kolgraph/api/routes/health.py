@@ -6,7 +6,7 @@ from fastapi import APIRouter
 
 from kolgraph import __version__
 from kolgraph.api.deps import StoreDep
-from kolgraph.api.schemas import Health
+from kolgraph.schemas.common import Health
 
 __all__ = ["router"]
 

@@ -8,22 +8,36 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query
 
 from kolgraph.api.deps import SettingsDep, StoreDep
-from kolgraph.api.schemas import (
-    EvaluationOut,
-    EvaluationRequest,
-    PlanRequest,
-    PlanResponse,
-    PlansPage,
-    PlanSummary,
-)
-from kolgraph.model import check_platform
+from kolgraph.model import Kind, check_platform
 from kolgraph.plan.evaluate import evaluate_plan, make_and_keep, reposts_frame
+from kolgraph.plan.planner import KindRange, PlanParams
+from kolgraph.schemas.evaluation import EvaluationOut, EvaluationRequest
+from kolgraph.schemas.plans import PlanRequest, PlanResponse, PlansPage
 
 __all__ = ["router"]
 
 router = APIRouter(prefix="/v1/plans", tags=["plans"])
 
 PlanId = Annotated[str, Path(min_length=1, max_length=64, description="A plan id (pl-...).")]
+
+
+def _plan_params(request: PlanRequest) -> PlanParams:
+    """The planner's parameters for a plan request."""
+    ranges = ((Kind.KOL, request.kol), (Kind.MEDIA, request.media), (Kind.OWN, request.own))
+    return PlanParams(
+        budget=request.budget,
+        mix={kind: KindRange(r.min, r.max) for kind, r in ranges if r is not None},
+        target_communities=tuple(request.target_communities),
+        platform=request.platform,
+        include=tuple(request.include),
+        exclude=tuple(request.exclude),
+        skip_flagged=not request.include_flagged,
+        objective=request.objective,
+        min_frequency=request.min_frequency,
+        horizon_days=request.horizon_days,
+        max_accounts=request.max_accounts,
+        min_gain=request.min_gain,
+    )
 
 
 @router.post(
@@ -39,13 +53,12 @@ PlanId = Annotated[str, Path(min_length=1, max_length=64, description="A plan id
 def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) -> PlanResponse:
     if request.platform is not None:
         check_platform(request.platform)
-    return make_and_keep(store, request.to_params(), settings=settings)[1]
+    return make_and_keep(store, _plan_params(request), settings=settings)[1]
 
 
 @router.get("", summary="The most recent kept plans")
 def list_plans(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> PlansPage:
-    plans = [PlanSummary.from_record(r) for r in store.list_plans(limit)]
-    return PlansPage(data=plans, count=len(plans))
+    return PlansPage.from_records(store.list_plans(limit))
 
 
 @router.get("/{plan_id}", summary="A kept plan", responses={404: {"description": "No such plan."}})
