@@ -60,15 +60,13 @@ from scipy.stats import spearmanr
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from kolgraph.crawl.importers import import_cascades, import_edges  # noqa: E402
+from kolgraph.ingest.cascades import import_cascades  # noqa: E402
+from kolgraph.ingest.edges import import_edges  # noqa: E402
 from kolgraph.model import EdgeType  # noqa: E402
 from kolgraph.rank.graph import combine_edges  # noqa: E402
-from kolgraph.rank.influence import (  # noqa: E402
-    edge_probabilities,
-    ic_spread,
-    ic_spread_many,
-    influence_seeds,
-)
+from kolgraph.rank.influence.imm import influence_seeds  # noqa: E402
+from kolgraph.rank.influence.learn import edge_probabilities  # noqa: E402
+from kolgraph.rank.influence.spread import ic_spread, ic_spread_many  # noqa: E402
 from kolgraph.rank.pagerank import pagerank  # noqa: E402
 from kolgraph.store import SQLiteStore  # noqa: E402
 from kolgraph.store.base import GraphArrays  # noqa: E402
@@ -212,7 +210,7 @@ def _follow_pair_rate(arrays: GraphArrays) -> float:
 
     Successes: repost events ``f → a`` where ``f`` follows ``a``. Exposures: for
     every follow pair, the author's exposure estimate ``E_a`` as documented in
-    :func:`kolgraph.rank.influence.edge_probabilities` (posts ``a`` reposted,
+    :func:`kolgraph.rank.influence.learn.edge_probabilities` (posts ``a`` reposted,
     or the most any one account reposted from ``a`` if larger).
     """
     n = arrays.n_nodes
@@ -334,7 +332,7 @@ def validate(ds: Dataset, *, runs: int, reverse: bool, workdir: Path) -> list[di
 
 
 def synthetic(users: int) -> None:
-    from kolgraph.demo import generate_demo
+    from kolgraph.synth import generate_demo
 
     t = time.perf_counter()
     net = generate_demo(users, seed=7, mean_follows=10.0)

@@ -31,7 +31,7 @@ sys.path.insert(0, str(REPO / "tests"))  # the neo4j.sh driver shared with the t
 
 
 def _network(edges: int) -> Any:
-    from kolgraph.demo import generate_demo
+    from kolgraph.synth import generate_demo
 
     users = max(1_000, edges // 10)
     return generate_demo(users, seed=7, mean_follows=10.0)
@@ -83,9 +83,10 @@ def _bulk_import_row(server: Any, workdir: Path) -> dict[str, Any]:
 
 def _rank_rows(store: Any, users: int, workdir: Path) -> list[dict[str, Any]]:
     """The rank job on the ``users``-account demo graph: embedded vs Neo4j (both engines)."""
-    from kolgraph.demo import generate_demo, load_demo
+    from kolgraph.demo import load_demo
     from kolgraph.rank.job import RankParams, run_rank
     from kolgraph.store import SQLiteStore
+    from kolgraph.synth import generate_demo
 
     net = generate_demo(users, seed=7)
     lite = SQLiteStore(workdir / "rank.db")

@@ -88,7 +88,7 @@ def run_kolgraph(d: Path) -> dict[str, Any]:
     audience_overlap(audience, top)
     t["overlap"] = time.perf_counter() - t1
     try:
-        from kolgraph.rank.sketch import build_sketches
+        from kolgraph.rank.sketch.build import build_sketches
 
         t1 = time.perf_counter()
         build_sketches(audience, k=128, min_audience=1, seed=0)
@@ -170,9 +170,9 @@ RUNNERS = {
 
 
 def _prepare_synthetic(users: int, d: Path) -> str:
-    from kolgraph.demo import generate_demo
     from kolgraph.rank.graph import combine_edges
     from kolgraph.store.base import GraphArrays
+    from kolgraph.synth import generate_demo
 
     net = generate_demo(users, seed=7, mean_follows=10.0)
     arrays = GraphArrays(
@@ -197,7 +197,8 @@ def _save(d: Path, e: Any) -> None:
 
 
 def _prepare_real(name: str, d: Path) -> str | None:
-    from kolgraph.crawl.importers import import_edges, import_higgs
+    from kolgraph.ingest.edges import import_edges
+    from kolgraph.ingest.higgs import import_higgs
     from kolgraph.rank.graph import combine_edges
     from kolgraph.store import SQLiteStore
 

@@ -38,7 +38,9 @@ DATA = ROOT.parent / "shared" / "data"
 
 
 def _store_for(name: str, workdir: Path) -> Any:
-    from kolgraph.crawl.importers import import_cascades, import_edges, import_higgs
+    from kolgraph.ingest.cascades import import_cascades
+    from kolgraph.ingest.edges import import_edges
+    from kolgraph.ingest.higgs import import_higgs
     from kolgraph.store import SQLiteStore
 
     store = SQLiteStore(workdir / f"{name}.db")
@@ -112,6 +114,7 @@ def main() -> None:
     args = ap.parse_args()
     ks = tuple(int(x) for x in args.k.split(","))
     from kolgraph.plan.report import backtest_markdown
+    from kolgraph.schemas.backtest import BacktestOut
 
     results, markdown = [], []
     with tempfile.TemporaryDirectory() as tmp:
@@ -121,7 +124,8 @@ def main() -> None:
                 continue
             res, times = run_set(name, ks, Path(tmp))
             _print(name, res, times)
-            results.append({"set": name, **res.as_dict(), "times": times})
+            doc = BacktestOut.from_result(res).model_dump(mode="json")
+            results.append({"set": name, **doc, "times": times})
             markdown.append(backtest_markdown(res, title=name))
     if args.json:
         args.json.parent.mkdir(parents=True, exist_ok=True)

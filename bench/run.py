@@ -57,8 +57,9 @@ def _rank_and_plan(store: Any, row: dict[str, Any]) -> None:
 
 
 def case_synthetic(users: int, workdir: Path) -> dict[str, Any]:
-    from kolgraph.demo import generate_demo, load_demo
+    from kolgraph.demo import load_demo
     from kolgraph.store import SQLiteStore
+    from kolgraph.synth import generate_demo
 
     row: dict[str, Any] = {"case": f"synthetic {users:,}"}
     t = time.perf_counter()
@@ -79,7 +80,7 @@ def case_synthetic(users: int, workdir: Path) -> dict[str, Any]:
 
 
 def case_higgs(workdir: Path) -> dict[str, Any]:
-    from kolgraph.crawl.importers import import_higgs
+    from kolgraph.ingest.higgs import import_higgs
     from kolgraph.store import SQLiteStore
 
     row: dict[str, Any] = {"case": "higgs activity"}

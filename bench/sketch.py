@@ -34,15 +34,13 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from _table import print_table  # bench/_table.py (bench/ is on sys.path)
 
-from kolgraph.demo import generate_demo
 from kolgraph.rank.overlap import audience_overlap, union_size
-from kolgraph.rank.sketch import (
-    AudienceSketches,
-    build_sketches,
-    estimate_overlaps,
-    estimate_union,
-    hash_members,
-)
+from kolgraph.rank.sketch.build import build_sketches
+from kolgraph.rank.sketch.hashing import hash_members
+from kolgraph.rank.sketch.pairs import estimate_overlaps
+from kolgraph.rank.sketch.sketches import AudienceSketches
+from kolgraph.rank.sketch.union import estimate_union
+from kolgraph.synth import generate_demo
 
 KS = (128, 256)
 TOP_PAIRS = 100

@@ -17,9 +17,10 @@ from typing import Any
 import pytest
 from neo4j_server import REPO_ROOT, LocalNeo4j
 
-from kolgraph.demo import generate_demo, load_demo
+from kolgraph.demo import load_demo
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import Store
+from kolgraph.synth import generate_demo
 
 pytestmark = pytest.mark.neo4j
 

@@ -27,8 +27,9 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 import numpy as np
-import numpy.typing as npt
 
+from kolgraph.arrays import F64 as FloatArray
+from kolgraph.arrays import I64 as IntArray
 from kolgraph.errors import InputError
 from kolgraph.plan.activity import ACTIVE_TAUS, active_engagers_inputs, activity_per_day
 from kolgraph.plan.baselines import (
@@ -75,8 +76,6 @@ __all__ = [
     "run_backtest",
 ]
 
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 Follows = tuple[IntArray, IntArray] | None
 ObjectiveName = Literal[
     "engagement", "reach", "frequency", "past-engagers", "blend", "active-engagers"
@@ -545,30 +544,6 @@ class BacktestResult:
     def median_ratio(self) -> float:
         r = [p["expected"] / p["measured"] for p in self.forecast if p["measured"] > 0]
         return float(np.median(r)) if r else float("nan")
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "ks": list(self.ks),
-            "objective": self.objective,
-            "audience": self.audience,
-            "moved": self.moved,
-            "path": self.path,
-            "ratio_to_best_baseline": self.ratios(),
-            "forecast": {
-                "coverage_80": self.coverage,
-                "median_expected_over_measured": self.median_ratio,
-                "points": self.forecast,
-            },
-            "per_message": {
-                "coverage_80": self.message_coverage,
-                "median_expected_over_measured": self.message_median_ratio,
-                "points": self.per_message,
-            },
-            "counts": self.counts,
-            "timings": self.timings,
-            "importances": self.importances,
-            "notes": self.notes,
-        }
 
 
 def hindsight(test: Cascades, k: int, *, pool: int = 3000) -> list[int]:

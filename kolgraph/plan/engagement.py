@@ -57,6 +57,8 @@ import numpy.typing as npt
 import scipy.sparse as sp
 from threadpoolctl import threadpool_limits
 
+from kolgraph.arrays import F64 as FloatArray
+from kolgraph.arrays import I64 as IntArray
 from kolgraph.errors import InputError
 from kolgraph.plan.cascades import DAY, Cascades, cascade_pagerank, early_later_pairs
 from kolgraph.plan.objective import EngagementInputs
@@ -70,9 +72,6 @@ __all__ = [
     "fit_engagement",
     "follow_keys",
 ]
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 PAIR_FEATURES = ("follows", "co", "credit", "recent", "gap", "co_share")
 ACCOUNT_FEATURES = (

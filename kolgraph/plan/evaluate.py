@@ -24,7 +24,6 @@ Nothing is stored unless the evaluation succeeds; then it is kept with the plan.
 
 from __future__ import annotations
 
-import secrets
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -34,10 +33,10 @@ import numpy as np
 import pandas as pd
 
 from kolgraph.errors import InputError
+from kolgraph.schemas.plans import PlanResponse
 from kolgraph.store.base import PlanRecord, Store
 
 if TYPE_CHECKING:
-    from kolgraph.api.schemas import PlanResponse
     from kolgraph.plan.planner import Plan, PlanParams
     from kolgraph.settings import Settings
 
@@ -49,18 +48,12 @@ __all__ = [
     "evaluate_plan",
     "keep_plan",
     "make_and_keep",
-    "new_plan_id",
     "read_campaign_reposts",
     "reposts_frame",
 ]
 
 DAY = 86_400.0
 REQUIRED = ("src", "dst", "ts")
-
-
-def new_plan_id() -> str:
-    """A short, unguessable plan id such as ``pl-3f9c2a61d0``."""
-    return "pl-" + secrets.token_hex(5)
 
 
 def keep_plan(
@@ -78,10 +71,9 @@ def make_and_keep(
     """Make a plan (:func:`~kolgraph.plan.planner.make_plan`) and keep it under its id.
 
     The kept body is the plan's JSON as the API and ``kolgraph plan --format json``
-    return it (:class:`~kolgraph.api.schemas.PlanResponse`); returns the plan and
+    return it (:class:`~kolgraph.schemas.plans.PlanResponse`); returns the plan and
     that document.
     """
-    from kolgraph.api.schemas import PlanResponse  # the one schema of JSON leaving kolgraph
     from kolgraph.plan.planner import make_plan
 
     plan = make_plan(store, params, settings=settings)
@@ -245,6 +237,7 @@ class Evaluation:
     notes: list[str] = field(default_factory=list)
 
     def as_dict(self) -> dict[str, Any]:
+        """The evaluation as plain data, as it is kept with its plan."""
         return asdict(self)
 
 

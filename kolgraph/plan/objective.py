@@ -32,6 +32,9 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
+from kolgraph.arrays import F64 as FloatArray
+from kolgraph.arrays import I64 as IntArray
+
 __all__ = [
     "BlendObjective",
     "EngagementInputs",
@@ -44,9 +47,6 @@ __all__ = [
     "expected_engaged",
     "greedy_select",
 ]
-
-IntArray = npt.NDArray[np.int64]
-FloatArray = npt.NDArray[np.float64]
 
 
 class Objective(Protocol):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import heapq
 import re
+import secrets
 from dataclasses import asdict, dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -44,6 +45,7 @@ __all__ = [
     "PlanParams",
     "PlannedAccount",
     "make_plan",
+    "new_plan_id",
     "plan_arrays",
 ]
 
@@ -223,6 +225,11 @@ class Plan:
         return out
 
 
+def new_plan_id() -> str:
+    """A short, unguessable plan id such as ``pl-3f9c2a61d0``."""
+    return "pl-" + secrets.token_hex(5)
+
+
 def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = None) -> Plan:
     """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
     run = store.current_run()
@@ -235,7 +242,6 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     accounts = store.accounts_frame()
     scores = store.current_scores()
     audience = follower_matrix(arrays)
-    from kolgraph.plan.evaluate import new_plan_id
     from kolgraph.plan.learned import load_learned
 
     try:  # the model also gives every objective's plan its forecast

@@ -22,7 +22,9 @@ import scipy.sparse as sp
 
 from kolgraph.errors import InputError, NotFound
 from kolgraph.rank.overlap import audience_overlap
-from kolgraph.rank.sketch import AudienceSketches, Estimate, estimate_overlaps, estimate_union
+from kolgraph.rank.sketch.pairs import estimate_overlaps
+from kolgraph.rank.sketch.sketches import AudienceSketches, Estimate
+from kolgraph.rank.sketch.union import estimate_union
 from kolgraph.store.base import GraphArrays, Store
 
 __all__ = ["EXACT_MEMBERSHIPS", "PairOverlap", "ReachReport", "estimate_reach"]
@@ -51,7 +53,7 @@ class ReachReport:
     unique_reach
         ``method`` ``"counted"`` (exact, from the store's current edges) or a
         sketch method (``"whole"``, ``"ratio"``, ``"theta"``, see
-        :func:`kolgraph.rank.sketch.estimate_union`).
+        :func:`kolgraph.rank.sketch.union.estimate_union`).
     not_sketched
         Accounts below the sketch threshold, left out of a sketch estimate
         (always empty when counted).

@@ -1,9 +1,11 @@
-"""A backtest as a terminal table, markdown and JSON (one layout for the CLI and the bench)."""
+"""A backtest as a terminal table and markdown (one layout for the CLI and the bench).
+
+Its JSON is :class:`~kolgraph.schemas.backtest.BacktestOut`.
+"""
 
 from __future__ import annotations
 
 import math
-from typing import Any
 
 from rich.table import Table
 
@@ -84,7 +86,3 @@ def backtest_markdown(result: BacktestResult, *, title: str = "backtest") -> str
         )
     lines += ["", calibration_line(result), ""]
     return "\n".join(lines)
-
-
-def as_json(result: BacktestResult) -> dict[str, Any]:
-    return result.as_dict()

@@ -10,13 +10,14 @@ import pytest
 from typer.testing import CliRunner
 
 from kolgraph.cli import app
-from kolgraph.demo import generate_demo, load_demo
+from kolgraph.demo import load_demo
 from kolgraph.errors import InputError
 from kolgraph.plan import PlanParams, make_plan
 from kolgraph.plan.backtest import BASELINES, BacktestParams
 from kolgraph.plan.learned import backtest_store, load_learned
 from kolgraph.rank.job import run_rank
 from kolgraph.store import SQLiteStore
+from kolgraph.synth import generate_demo
 
 runner = CliRunner()
 pytestmark = pytest.mark.slow  # a rank job with the engagement stage and a backtest: ~30 s

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from kolgraph.crawl.importers import import_cascades, import_edges
+from kolgraph.ingest.cascades import import_cascades
+from kolgraph.ingest.edges import import_edges
 from kolgraph.plan.backtest import BASELINES, BacktestParams
 from kolgraph.plan.learned import backtest_store
 from kolgraph.store import SQLiteStore
