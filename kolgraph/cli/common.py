@@ -7,6 +7,7 @@ the command groups stay independent of one another.
 from __future__ import annotations
 
 import functools
+import json
 import sys
 import time
 from collections.abc import Callable, Iterator
@@ -31,6 +32,8 @@ from rich.progress import (
 from kolgraph.errors import InputError, KolgraphError
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from kolgraph.settings import Settings
     from kolgraph.store import Store
 
@@ -48,6 +51,7 @@ __all__ = [
     "out",
     "progress_bar",
     "utc_minutes",
+    "write_json",
 ]
 
 #: Messages, progress and errors: stderr, so stdout stays clean for data.
@@ -145,3 +149,8 @@ def fmt_float(x: float | None, digits: int = 6) -> str:
 def utc_minutes(ts: float) -> str:
     """A unix time as ``YYYY-MM-DD HH:MM`` (UTC)."""
     return time.strftime("%Y-%m-%d %H:%M", time.gmtime(ts))
+
+
+def write_json(doc: BaseModel) -> None:
+    """Write ``doc`` (a :mod:`kolgraph.schemas` model) to stdout as JSON indented by 2."""
+    sys.stdout.write(json.dumps(doc.model_dump(mode="json"), indent=2) + "\n")

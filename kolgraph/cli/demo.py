@@ -39,7 +39,7 @@ def demo(
     from kolgraph.demo import is_loaded, load_demo
     from kolgraph.plan import KindRange, PlanParams
     from kolgraph.plan.evaluate import make_and_keep
-    from kolgraph.store import AccountQuery, SQLiteStore
+    from kolgraph.store import AccountQuery
     from kolgraph.synth import generate_demo
 
     if users < 100:
@@ -79,7 +79,7 @@ def demo(
             },
         )
         print_plan(make_and_keep(st, params, settings=load_settings())[0])
-        where = st.path if isinstance(st, SQLiteStore) else st.name
+        where = st.location
     console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/] (store: {where})")
     console.print(
         "next: [bold]kolgraph accounts --kind media[/], "

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import json
-import sys
 from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
@@ -21,6 +19,7 @@ from kolgraph.cli.common import (
     opened_store,
     out,
     utc_minutes,
+    write_json,
 )
 from kolgraph.cli.plan_print import print_evaluation, print_plan
 from kolgraph.errors import InputError
@@ -165,7 +164,7 @@ def plan(
     with opened_store(db, store) as st:
         result, doc = make_and_keep(st, params, settings=load_settings())
     if format is OutFormat.json:
-        sys.stdout.write(json.dumps(doc.model_dump(mode="json"), indent=2) + "\n")
+        write_json(doc)
     else:
         print_plan(result)
 
@@ -184,7 +183,7 @@ def plans(
         page = PlansPage.from_records(st.list_plans(limit))
     rows = page.data
     if format is OutFormat.json:
-        sys.stdout.write(json.dumps(page.model_dump(mode="json"), indent=2) + "\n")
+        write_json(page)
         return
     if not rows:
         out.print("no kept plans yet: make one with `kolgraph plan --budget ...`")
@@ -238,8 +237,7 @@ def evaluate(
         reposts = read_campaign_reposts(cascades, platform=platform)
         ev = evaluate_plan(st, plan_id, reposts)
     if format is OutFormat.json:
-        doc = EvaluationOut.from_evaluation(ev).model_dump(mode="json")
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        write_json(EvaluationOut.from_evaluation(ev))
     else:
         print_evaluation(ev)
 
@@ -274,8 +272,7 @@ def backtest(
     if markdown is not None:
         markdown.write_text(backtest_markdown(result), encoding="utf-8")
     if format is OutFormat.json:
-        doc = BacktestOut.from_result(result).model_dump(mode="json")
-        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        write_json(BacktestOut.from_result(result))
         return
     out.print(backtest_table(result))
     out.print(calibration_line(result))

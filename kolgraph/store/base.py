@@ -232,6 +232,11 @@ class Store(abc.ABC):
 
     @property
     @abc.abstractmethod
+    def location(self) -> str:
+        """Where the store keeps its data, for messages: a database file or a server URI."""
+
+    @property
+    @abc.abstractmethod
     def crawl(self) -> CrawlState:
         """The crawl state kept in this store (see :mod:`kolgraph.store.crawlstate`).
 

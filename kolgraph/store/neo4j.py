@@ -31,9 +31,9 @@ from kolgraph.settings import Settings
 from kolgraph.store import neo4j_read as read
 from kolgraph.store import neo4j_runs as runs
 from kolgraph.store.base import GraphArrays, Store, StoreCounts
-from kolgraph.store.neo4j_crawl import KINDS, Neo4jCrawlState
+from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
-from kolgraph.store.rows import account_row, scores_not_kept
+from kolgraph.store.rows import KINDS, account_row, scores_not_kept
 from kolgraph.store.scores import aligned_scores
 
 if TYPE_CHECKING:
@@ -125,6 +125,10 @@ class Neo4jStore(Store):
             batch_size=min(settings.batch_size, 50_000),
             connect_timeout=settings.neo4j_connect_timeout,
         )
+
+    @property
+    def location(self) -> str:
+        return self.uri
 
     @property
     def crawl(self) -> CrawlState:

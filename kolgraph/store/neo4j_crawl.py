@@ -19,19 +19,15 @@ import json
 from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
-from kolgraph.model import Kind
 from kolgraph.store import cypher
 from kolgraph.store.crawlstate import CrawlBatch, CrawlInfo, CrawlState, TaskRow, now_iso
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
-from kolgraph.store.rows import account_row
+from kolgraph.store.rows import KINDS, account_row
 
 if TYPE_CHECKING:
     from neo4j import ManagedTransaction
 
 __all__ = ["Neo4jCrawlState"]
-
-#: ``$kinds`` of ``update_accounts``: labels are chosen by comparison with these
-KINDS = {k.value: k.value for k in Kind}
 
 
 def _task_props(t: TaskRow) -> dict[str, Any]:

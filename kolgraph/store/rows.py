@@ -20,6 +20,7 @@ from kolgraph.store.base import AccountRecord, PlanRecord, RunInfo
 from kolgraph.store.scores import SCORE_COLUMNS
 
 __all__ = [
+    "KINDS",
     "PLAN_FIELDS",
     "RUN_FIELDS",
     "CommunityRow",
@@ -57,6 +58,11 @@ CommunityRow = tuple[int, int, int, int | None, float, list[int], list[int] | No
 
 
 # ----------------------------------------------------------------------------- accounts
+#: ``$kinds`` of ``update_accounts.cypher``: labels are chosen by comparing a row's kind
+#: with these values, so the Cypher names no kind literally.
+KINDS = {k.value: k.value for k in Kind}
+
+
 def account_row(a: Account) -> dict[str, Any]:
     """An account as an update row: ``key, name, kind, followers, cost``.
 

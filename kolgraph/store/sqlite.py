@@ -95,6 +95,10 @@ class SQLiteStore(Store):
         return self.path.with_name(self.path.name + ".snapshot")
 
     @property
+    def location(self) -> str:
+        return str(self.path)
+
+    @property
     def crawl(self) -> CrawlState:
         return self._crawl
 
@@ -106,9 +110,7 @@ class SQLiteStore(Store):
         with self._db.write() as con:
             for table in _TABLES:
                 con.execute(f"DELETE FROM {table}")
-            self._crawl._crawl_schema(con)
-            con.execute("DELETE FROM crawl_tasks")
-            con.execute("DELETE FROM crawls")
+            self._crawl.clear_in(con)
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")

@@ -95,6 +95,12 @@ class SQLiteCrawlState(CrawlState):
         for statement in _CRAWL_SCHEMA:
             con.execute(statement)
 
+    def clear_in(self, con: sqlite3.Connection) -> None:
+        """Delete every crawl and its tasks inside the caller's transaction ``con``."""
+        self._crawl_schema(con)
+        con.execute("DELETE FROM crawl_tasks")
+        con.execute("DELETE FROM crawls")
+
     @contextmanager
     def _crawl_write(self) -> Iterator[sqlite3.Connection]:
         fresh = not self._crawl_ready

@@ -648,3 +648,11 @@ def test_declared_followers_are_the_frame_column(store: Store, tiny: TinyGraph) 
     assert got.dtype == np.float64
     np.testing.assert_array_equal(got, want)  # NaN where unknown, same order
     assert np.isnan(got).any() and not np.isnan(got).all()
+
+
+def test_location_names_where_the_data_is(store: Store) -> None:
+    where = store.location
+    if store.name == "sqlite":
+        assert where.endswith("kolgraph.db")
+    else:
+        assert where.startswith(("bolt://", "neo4j://", "bolt+s://", "neo4j+s://"))
