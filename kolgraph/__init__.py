@@ -2,8 +2,8 @@
 
 kolgraph collects follower and repost edges, stores them (an embedded SQLite
 store by default, Neo4j as the system of record), ranks accounts (PageRank,
-communities, audience overlap) and plans campaigns across KOL, media and own
-accounts under a budget.
+communities, audience overlap) and plans campaigns across KOL, media, own and
+partner accounts under a budget.
 """
 
 from kolgraph.errors import KolgraphError

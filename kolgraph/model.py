@@ -33,12 +33,21 @@ class Kind(str, Enum):
     KOL = "kol"
     MEDIA = "media"
     OWN = "own"
+    #: co-branding partners and allied brands: their accounts carry the message at a
+    #: negotiated price (their ``cost``) or for free (no price)
+    PARTNER = "partner"
     USER = "user"
 
     @property
     def label(self) -> str:
         """The Neo4j label for this kind (a whitelist: never built from input)."""
-        return {"kol": "KOL", "media": "Media", "own": "Own", "user": "User"}[self.value]
+        return {
+            "kol": "KOL",
+            "media": "Media",
+            "own": "Own",
+            "partner": "Partner",
+            "user": "User",
+        }[self.value]
 
 
 class EdgeType(str, Enum):
@@ -104,7 +113,7 @@ class Account:
     name
         Display name (may be empty when unknown).
     kind
-        kol, media, own or user.
+        kol, media, own, partner or user.
     followers
         Follower count as the platform reports it (``None`` when unknown).
     cost

@@ -27,7 +27,7 @@ def test_platform_names() -> None:
 
 
 def test_kind_labels_are_a_whitelist() -> None:
-    assert [k.label for k in Kind] == ["KOL", "Media", "Own", "User"]
+    assert [k.label for k in Kind] == ["KOL", "Media", "Own", "Partner", "User"]
     with pytest.raises(ValueError):
         Kind("celebrity")
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import shutil
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ import pytest
 from neo4j_server import REPO_ROOT, LocalNeo4j
 
 from kolgraph.demo import load_demo
+from kolgraph.model import Account, Kind
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import Store
 from kolgraph.synth import generate_demo
@@ -27,6 +29,7 @@ pytestmark = pytest.mark.neo4j
 CHROMIUM = "/usr/bin/chromium"
 BROWSER_DIR = REPO_ROOT / "cypher" / "browser"
 KOL_COLOUR = "#F16667"  # node.KOL in kolgraph.grass
+PARTNER_COLOUR = "#57C7E3"  # node.Partner
 
 
 @pytest.fixture(scope="module")
@@ -118,12 +121,9 @@ def _no_crash(pg: Any) -> None:
     assert pg.query_selector("text=Something went wrong") is None
 
 
-def test_browser_draws_saved_queries_in_the_kolgraph_style(
-    page: Any, ranked: Store, tmp_path: Path
-) -> None:
-    pg = page
+def _drop_style(pg: Any) -> None:
+    """The guide's way: drop the ``.grass`` file onto the Browser window."""
     grass = (BROWSER_DIR / "kolgraph.grass").read_text()
-    # the guide's way: drop the .grass file onto the Browser window
     transfer = pg.evaluate_handle(
         "(text) => { const dt = new DataTransfer();"
         " dt.items.add(new File([text], 'kolgraph.grass')); return dt; }",
@@ -133,6 +133,13 @@ def test_browser_draws_saved_queries_in_the_kolgraph_style(
         pg.dispatch_event('[data-testid="main"]', event, {"dataTransfer": transfer})
     pg.wait_for_selector("text=:style", timeout=10_000)
     _no_crash(pg)
+
+
+def test_browser_draws_saved_queries_in_the_kolgraph_style(
+    page: Any, ranked: Store, tmp_path: Path
+) -> None:
+    pg = page
+    _drop_style(pg)
 
     acc = ranked.accounts_frame()
     sc = ranked.current_scores()
@@ -163,3 +170,24 @@ def test_browser_draws_saved_queries_in_the_kolgraph_style(
     assert fills and set(fills) == {KOL_COLOUR}
     pg.screenshot(path=str(tmp_path / "browser-top-kols.png"))
     assert (tmp_path / "browser-top-kols.png").stat().st_size > 10_000
+
+
+def test_browser_draws_partner_accounts_in_their_own_colour(
+    page: Any, ranked: Store, tmp_path: Path
+) -> None:
+    pg = page
+    _drop_style(pg)
+    acc = ranked.accounts_frame()
+    media = acc[acc["kind"] == "media"].iloc[0]
+    ally = Account(str(media["platform"]), str(media["account_id"]), kind=Kind.PARTNER)
+    ranked.upsert_accounts([ally])  # an allied brand's account, labelled :Partner
+    try:
+        _run(pg, f":param keys => ['{ally.key}']")
+        frame = _run(pg, (BROWSER_DIR / "plan_accounts.cypher").read_text())
+        captions, fills = _drawn(pg, frame)
+        _no_crash(pg)
+        assert any(_shows(c, str(media["name"])) for c in captions)  # captioned by its name
+        assert PARTNER_COLOUR in fills
+        pg.screenshot(path=str(tmp_path / "browser-partner.png"))
+    finally:
+        ranked.upsert_accounts([replace(ally, kind=Kind.MEDIA)])

@@ -17,6 +17,8 @@ commands                        module
 ``export ...``                  :mod:`kolgraph.cli.export`
 ``plan``, ``plans``,            :mod:`kolgraph.cli.plan`
 ``evaluate``, ``backtest``
+``overlap``, ``affinity``,      :mod:`kolgraph.cli.audience`
+``lookalike``
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
 ``demo``                        :mod:`kolgraph.cli.demo`
@@ -30,7 +32,7 @@ from typing import Annotated
 import typer
 
 from kolgraph import __version__
-from kolgraph.cli import crawl, demo, export, imports, plan, rank, read, serve
+from kolgraph.cli import audience, crawl, demo, export, imports, plan, rank, read, serve
 from kolgraph.cli.common import out
 
 __all__ = ["app", "main"]
@@ -54,6 +56,9 @@ app.command("plan")(plan.plan)
 app.command("plans")(plan.plans)
 app.command("evaluate")(plan.evaluate)
 app.command("backtest")(plan.backtest)
+app.command("overlap")(audience.overlap)
+app.command("affinity")(audience.affinity)
+app.command("lookalike")(audience.lookalike)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")

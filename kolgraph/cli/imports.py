@@ -201,7 +201,7 @@ def import_accounts_cmd(
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Import account names, kinds (kol/media/own/user), follower counts and prices."""
+    """Import account names, kinds (kol/media/own/partner/user), follower counts and prices."""
     from kolgraph.ingest.accounts import import_accounts
 
     with opened_store(db, store) as st:

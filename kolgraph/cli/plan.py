@@ -58,12 +58,14 @@ def plan_params(
     horizon: float = 14.0,
     max_accounts: int | None = None,
     min_gain: float = 0.0,
+    partner: str | None = None,
 ) -> PlanParams:
     """The plan options as :class:`~kolgraph.plan.PlanParams` (checked when the plan is made)."""
     from kolgraph.plan import KindRange, PlanParams
 
     mix = {}
-    for kind, text in ((Kind.KOL, kol), (Kind.MEDIA, media), (Kind.OWN, own)):
+    texts = ((Kind.KOL, kol), (Kind.MEDIA, media), (Kind.OWN, own), (Kind.PARTNER, partner))
+    for kind, text in texts:
         if text is not None:
             mix[kind] = KindRange.parse(text, name=kind.value)
     return PlanParams(
@@ -90,6 +92,13 @@ def plan(
     kol: Annotated[str | None, typer.Option(help="KOL count range MIN..MAX, e.g. 3..10.")] = None,
     media: Annotated[str | None, typer.Option(help="Media count range MIN..MAX.")] = None,
     own: Annotated[str | None, typer.Option(help="Own-account count range MIN..MAX.")] = None,
+    partner: Annotated[
+        str | None,
+        typer.Option(
+            help="Partner-account count range MIN..MAX (co-branding partners and allied "
+            "brands; a partner without a price posts for free)."
+        ),
+    ] = None,
     community: Annotated[
         list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")
     ] = None,
@@ -160,6 +169,7 @@ def plan(
         horizon,
         max_accounts,
         min_gain,
+        partner=partner,
     )
     with opened_store(db, store) as st:
         result, doc = make_and_keep(st, params, settings=load_settings())

@@ -69,6 +69,8 @@ def print_plan(plan: Plan) -> None:
             row += _explanation(a)
         t.add_row(*row, *([", ".join(a.warnings) or "-"] if warned else []))
     out.print(t)
+    if plan.schedule is not None:
+        out.print(f"[dim]days: {plan.schedule.note}[/]", highlight=False)
     s = Table(show_header=False, title="plan totals")
     if plan.id:
         s.add_row("plan id", plan.id)

@@ -62,7 +62,7 @@ def print_accounts(st: Store, q: AccountQuery, title: str) -> None:
 
 
 def print_flagged(st: Store, limit: int = 8) -> None:
-    """Campaign candidates (kol/media) whose audience looks inauthentic, with the reasons."""
+    """Campaign candidates (kol/media/partner) whose audience looks inauthentic, with reasons."""
     acc = st.accounts_frame()
     sc = st.current_scores()
     if not len(sc):
@@ -70,12 +70,14 @@ def print_flagged(st: Store, limit: int = 8) -> None:
     flagged = [
         i
         for i, (kind, flags) in enumerate(zip(acc["kind"], sc["flags"], strict=True))
-        if flags and kind in ("kol", "media")
+        if flags and kind in ("kol", "media", "partner")
     ]
     flagged.sort(key=lambda i: -float(np.nan_to_num(sc["pagerank"].iloc[i])))
     if not flagged:
         return
-    t = Table(title=f"check before booking: {len(flagged):,} KOL / media accounts flagged")
+    t = Table(
+        title=f"check before booking: {len(flagged):,} KOL / media / partner accounts flagged"
+    )
     for col in ("key", "name", "kind", "anomaly", "reasons"):
         t.add_column(col)
     for i in flagged[:limit]:

@@ -24,7 +24,7 @@ def read_accounts(path: str | Path, *, platform: str | None = None) -> list[Acco
 
     Columns: either ``key`` (``platform:id``) or ``id`` (with a ``platform``
     column or the ``platform`` argument); optional ``name``, ``kind`` (kol,
-    media, own, user), ``followers`` (integer) and ``cost`` (price per post).
+    media, own, partner, user), ``followers`` (integer) and ``cost`` (price per post).
     Empty cells leave the stored value unchanged.
 
     Raises

@@ -1,6 +1,6 @@
 """Plan v1: greedy budgeted maximum coverage over account audiences.
 
-Given a budget, a per-kind mix (min/max KOL, media and own accounts) and
+Given a budget, a per-kind mix (min/max KOL, media, own and partner accounts) and
 optionally a target audience (communities), choose accounts one at a time by
 the best *marginal unique audience per unit cost*: how many target people the
 account reaches that the accounts already chosen do not. Because coverage is
@@ -30,6 +30,7 @@ from kolgraph.model import Kind
 from kolgraph.plan.backtest import OBJECTIVES
 from kolgraph.plan.flags import flagged, row_warnings
 from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
+from kolgraph.plan.schedule import Schedule, store_schedule
 from kolgraph.rank.graph import follower_matrix
 from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
@@ -50,7 +51,7 @@ __all__ = [
 ]
 
 _RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
-_PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN)
+_PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN, Kind.PARTNER)
 #: what a plan can maximise (docs/planning.md); ``auto`` picks one on the store's history
 PLAN_OBJECTIVES = ("auto", *OBJECTIVES)
 
@@ -120,7 +121,9 @@ class PlanParams:
             raise InputError(f"budget must be a positive number, got {self.budget}")
         for kind in self.mix:
             if kind not in _PLANNABLE:
-                raise InputError(f"a plan mixes kol, media and own accounts, not {kind.value!r}")
+                raise InputError(
+                    f"a plan mixes kol, media, own and partner accounts, not {kind.value!r}"
+                )
         if not 0 < self.top_kol_share <= 1:
             raise InputError("top_kol_share must be in (0, 1]")
         if self.objective not in PLAN_OBJECTIVES:
@@ -207,6 +210,7 @@ class Plan:
     stop_reason: str = ""
     rule: str = "gain per cost"
     id: str = ""
+    schedule: Schedule | None = None  # the phase days and what they rest on (None: default)
 
     @property
     def value(self) -> float:
@@ -277,7 +281,8 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
     ]
     best = max(plans, key=lambda p: (p.value, p is plans[0]))
     other = plans[1] if best is plans[0] else plans[0]
-    plan = replace(best, id=new_plan_id(), notes=stale + best.notes)
+    sched = store_schedule(store, run.id, learned)  # the phase days (kolgraph.plan.schedule)
+    plan = sched.apply(replace(best, id=new_plan_id(), notes=stale + best.notes))
     plan.notes.append(
         f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against {other.value:,.0f} "
         f"by {other.rule} ({'the budget binds' if best is plans[0] else 'the counts bind'})"
@@ -352,8 +357,9 @@ def plan_arrays(
     among accounts whose kind still has room and whose cost fits the rest of
     the budget. Minimums are filled first, kind by kind, with the same rule.
     Coverage is monotone submodular, so stale gains are upper bounds and the
-    lazy evaluation returns the same choice as a full scan. Own accounts
-    without a price cost 0 (the brand posts for free).
+    lazy evaluation returns the same choice as a full scan. Own and partner
+    accounts without a price cost 0 (the brand posts for free; a partner
+    carries the message at its negotiated price, its ``cost``, or for nothing).
 
     With another objective (:mod:`kolgraph.plan.objective`) the numerator is that
     objective's marginal gain: expected engaged users, or people newly reached
@@ -414,8 +420,9 @@ def plan_arrays(
     for i in include:
         if kind_arr[i] not in {k.value for k in _PLANNABLE}:
             raise InputError(
-                f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media or own account",
-                hint="label it kol, media or own first, or leave it out of the included accounts",
+                f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media, own or partner account",
+                hint="label it kol, media, own or partner first, or leave it out of the included "
+                "accounts",
             )
         plannable[i] = True
 
@@ -441,7 +448,8 @@ def plan_arrays(
     audience_size[cand] = np.diff(sub.indptr)
     full_audience = np.diff(audience.indptr).astype(np.int64)
     cost_all, est_all = _costs(accounts, full_audience, s)
-    own_free = (kind_arr == Kind.OWN.value) & np.isnan(accounts["cost"].to_numpy(dtype=np.float64))
+    free_kind = np.isin(kind_arr, [Kind.OWN.value, Kind.PARTNER.value])
+    own_free = free_kind & np.isnan(accounts["cost"].to_numpy(dtype=np.float64))
     cost_all[own_free] = 0.0
     est_all[own_free] = False
 

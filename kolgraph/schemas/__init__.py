@@ -17,6 +17,7 @@ module                      objects
 :mod:`.evaluation`          a campaign that ran, against its plan
 :mod:`.backtest`            objectives against baselines on the store's own history
 :mod:`.reach`               unique reach and overlap of a set of accounts
+:mod:`.audience`            overlap of a set, affinity to a brand, lookalikes
 :mod:`.crawls`              crawls, crawl and replay reports
 ==========================  ==========================================================
 

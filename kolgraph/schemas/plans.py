@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 
 from kolgraph.model import Kind
 from kolgraph.plan.phases import PHASES, Phase
+from kolgraph.plan.schedule import default_schedule
 from kolgraph.schemas.common import Page
 
 if TYPE_CHECKING:
@@ -32,6 +33,7 @@ __all__ = [
     "PlanSummary",
     "PlannedAccountOut",
     "PlansPage",
+    "ScheduleOut",
 ]
 
 #: How many audience-overlap pairs a plan response lists.
@@ -76,6 +78,11 @@ class PlanRequest(BaseModel):
     kol: KindRangeIn | None = None
     media: KindRangeIn | None = None
     own: KindRangeIn | None = None
+    partner: KindRangeIn | None = Field(
+        None,
+        description="Co-branding partners and allied brands; a partner without a price "
+        "posts for free.",
+    )
     target_communities: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list, description="Communities to reach; empty means everyone."
     )
@@ -116,7 +123,7 @@ class PlannedAccountOut(BaseModel):
 
     key: str = Field(description="Node key 'platform:account_id'.")
     name: str
-    kind: Kind = Field(description="kol, media or own.")
+    kind: Kind = Field(description="kol, media, own or partner.")
     phase: Phase = Field(description="The phase of the topic life cycle it carries.")
     day_from: int = Field(description="Its phase starts on this day (day 0: the first post).")
     day_to: int = Field(description="Its phase ends on this day.")
@@ -172,6 +179,23 @@ class PhaseOut(BaseModel):
     accounts: list[str]
 
 
+class ScheduleOut(BaseModel):
+    """What the phase days rest on (:mod:`kolgraph.plan.schedule`)."""
+
+    basis: Literal["cascades", "default"] = Field(
+        description="cascades: the days follow how fast the store's own cascades spread; "
+        "default: the 1-2 week calendar, with too few cascades to time."
+    )
+    cascades: int = Field(description="Cascades timed (those with at least min_adopters).")
+    min_adopters: int = Field(description="Smaller cascades are not timed.")
+    t10_hours: float | None = Field(
+        None, description="Median hours from a cascade's first adoption to 10% of its adopters."
+    )
+    t50_hours: float | None = Field(None, description="The same to 50% of its adopters.")
+    t90_hours: float | None = Field(None, description="The same to 90% of its adopters.")
+    note: str = Field(description="One line saying which calendar the plan uses and why.")
+
+
 class OverlapOut(BaseModel):
     """Audience shared by two planned accounts."""
 
@@ -225,11 +249,17 @@ class PlanResponse(BaseModel):
     forecast: ForecastOut | None = Field(
         None, description="Moved people with a measured 80% interval (needs an engagement model)."
     )
+    schedule: ScheduleOut = Field(
+        default_factory=lambda: ScheduleOut.model_validate(default_schedule().as_dict()),
+        description="What the days of the phases rest on (plans kept before schedules were "
+        "timed read back with the default calendar they were made on).",
+    )
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
         """A plan made by :func:`~kolgraph.plan.planner.make_plan`."""
         ov = plan.overlap.head(MAX_OVERLAP_PAIRS)
+        sched = plan.schedule or default_schedule()
         return cls(
             id=plan.id,
             run_id=plan.run_id,
@@ -243,12 +273,12 @@ class PlanResponse(BaseModel):
             phases=[
                 PhaseOut(
                     phase=phase,
-                    day_from=d0,
-                    day_to=d1,
+                    day_from=sched.days(phase)[0],
+                    day_to=sched.days(phase)[1],
                     what=what,
                     accounts=[a.key for a in plan.accounts if a.phase == phase],
                 )
-                for phase, (d0, d1, what) in PHASES.items()
+                for phase, (_, _, what) in PHASES.items()
             ],
             overlap=[
                 OverlapOut(a=str(a), b=str(b), shared=int(shared), jaccard=float(jaccard))
@@ -264,6 +294,7 @@ class PlanResponse(BaseModel):
             objective=plan.objective,
             stop_reason=plan.stop_reason,
             forecast=ForecastOut.model_validate(plan.forecast) if plan.forecast else None,
+            schedule=ScheduleOut.model_validate(sched.as_dict()),
         )
 
 

@@ -211,7 +211,7 @@ def export_neo4j_import(
         database name Neo4j refuses, a ``container_dir`` the importer cannot
         take as a path).
     StoreError
-        If an account has a kind outside kol, media, own, user.
+        If an account has a kind outside kol, media, own, partner, user.
 
     Notes
     -----
@@ -395,7 +395,7 @@ def _account_lines(part: pd.DataFrame, first_idx: int) -> ObjArray:
         bad = sorted({str(k) for k in part["kind"][labels.isna()]})
         raise StoreError(
             f"accounts with unknown kind {', '.join(bad)} cannot be exported",
-            hint="fix the kind (kol, media, own or user) with kolgraph import accounts",
+            hint="fix the kind (kol, media, own, partner or user) with kolgraph import accounts",
         )
     idx = np.arange(first_idx, first_idx + len(part), dtype=np.int64).astype(str).astype(object)
     cols: list[ObjArray] = [

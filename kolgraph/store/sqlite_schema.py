@@ -20,7 +20,22 @@ from kolgraph.errors import StoreError
 
 __all__ = ["SCHEMA_VERSION", "init_schema"]
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
+
+#: The accounts table under ``name`` (schema version 5: kind ``partner`` allowed).
+_ACCOUNTS = """
+CREATE TABLE IF NOT EXISTS {name} (
+    id         INTEGER PRIMARY KEY,
+    key        TEXT NOT NULL UNIQUE,
+    platform   TEXT NOT NULL,
+    account_id TEXT NOT NULL,
+    name       TEXT NOT NULL DEFAULT '',
+    kind       TEXT NOT NULL DEFAULT 'user'
+               CHECK (kind IN ('kol','media','own','partner','user')),
+    followers  INTEGER,
+    cost       REAL
+);
+"""
 
 #: Plans kept for later evaluation (schema version 4).
 _PLANS = """
@@ -34,21 +49,15 @@ CREATE TABLE IF NOT EXISTS plans (
 );
 """
 
-_SCHEMA = """
+_SCHEMA = (
+    """
 CREATE TABLE IF NOT EXISTS meta (
     key   TEXT PRIMARY KEY,
     value TEXT NOT NULL
 );
-CREATE TABLE IF NOT EXISTS accounts (
-    id         INTEGER PRIMARY KEY,
-    key        TEXT NOT NULL UNIQUE,
-    platform   TEXT NOT NULL,
-    account_id TEXT NOT NULL,
-    name       TEXT NOT NULL DEFAULT '',
-    kind       TEXT NOT NULL DEFAULT 'user' CHECK (kind IN ('kol','media','own','user')),
-    followers  INTEGER,
-    cost       REAL
-);
+"""
+    + _ACCOUNTS.format(name="accounts")
+    + """
 CREATE TABLE IF NOT EXISTS follows (
     src INTEGER NOT NULL,
     dst INTEGER NOT NULL
@@ -115,6 +124,7 @@ CREATE TABLE IF NOT EXISTS overlaps (
     PRIMARY KEY (run_id, a, b)
 ) WITHOUT ROWID;
 """
+)
 
 #: In-place upgrades: statements that take a store from schema version ``key`` to the next.
 _UPGRADES: dict[str, tuple[str, ...]] = {
@@ -138,6 +148,15 @@ _UPGRADES: dict[str, tuple[str, ...]] = {
     ),
     # v3 → v4: plans kept for later evaluation
     "3": (_PLANS,),
+    # v4 → v5: kind 'partner'. SQLite cannot change a CHECK constraint in place, so the
+    # accounts table is copied into a new one (ids kept, so the dense index is unchanged).
+    "4": (
+        _ACCOUNTS.format(name="accounts_v5"),
+        "INSERT INTO accounts_v5 (id, key, platform, account_id, name, kind, followers, cost) "
+        "SELECT id, key, platform, account_id, name, kind, followers, cost FROM accounts",
+        "DROP TABLE accounts",
+        "ALTER TABLE accounts_v5 RENAME TO accounts",
+    ),
 }
 
 

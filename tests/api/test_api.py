@@ -43,6 +43,7 @@ PLAN_FIELDS = {
     "objective",
     "forecast",
     "stop_reason",
+    "schedule",
 }
 PLANNED_ACCOUNT_FIELDS = {
     "key",
@@ -483,6 +484,41 @@ def test_plan_too_few_candidates(client: TestClient) -> None:
     assert detail["hint"]
 
 
+def test_plan_takes_a_partner_range(own_world: World) -> None:
+    from kolgraph.model import Account
+
+    with SQLiteStore(own_world.db) as store:  # three users turn out to be allied brands
+        store.upsert_accounts(
+            [
+                Account("demo", "u3", name="Ally Co", kind=Kind.PARTNER, cost=10.0),
+                Account("demo", "u25", name="Sister Brand", kind=Kind.PARTNER),
+                Account("demo", "u30", name="Co-brand", kind=Kind.PARTNER),
+            ]
+        )
+    partners = {"demo:u3", "demo:u25", "demo:u30"}
+    with TestClient(create_app(own_world.settings)) as c:
+        body = {"budget": 1000, "partner": {"min": 1, "max": 2}, "kol": {"max": 1}}
+        r = c.post("/v1/plans", json=body)
+        assert r.status_code == 200, r.text
+        rows = [a for a in r.json()["accounts"] if a["kind"] == "partner"]
+        assert 1 <= len(rows) <= 2 and {a["key"] for a in rows} <= partners
+        for a in rows:  # at the negotiated price, or free without one
+            assert (a["cost"], a["cost_estimated"]) == (
+                10.0 if a["key"] == "demo:u3" else 0.0,
+                False,
+            )
+        kept = c.get(f"/v1/plans/{r.json()['id']}").json()
+        assert kept["accounts"] == r.json()["accounts"]
+        none = c.post("/v1/plans", json={"budget": 1000, "partner": {"max": 0}}).json()
+        assert all(a["kind"] != "partner" for a in none["accounts"])
+        listed = c.get("/v1/accounts", params={"kind": "partner"}).json()
+        assert {a["key"] for a in listed["data"]} == partners
+        too_many = c.post("/v1/plans", json={"budget": 1e6, "partner": {"min": 4}})
+        assert_kolgraph_error(too_many, 422, "InputError", "only 3 partner candidates")
+        bad = c.post("/v1/plans", json={"budget": 100, "partner": {"min": 3, "max": 1}})
+        assert_validation_error(bad, ["body", "partner"], "'partner'", "min (3) must not exceed")
+
+
 @pytest.mark.parametrize(
     ("body", "words"),
     [
@@ -527,6 +563,9 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/plans/{plan_id}",
         "/v1/plans/{plan_id}/evaluation",
         "/v1/reach",
+        "/v1/overlap",
+        "/v1/affinity/{key}",
+        "/v1/lookalikes/{key}",
         "/v1/crawls",
         "/v1/crawls/{crawl_id}",
     }

@@ -142,3 +142,38 @@ def test_flagged_accounts_are_skipped_unless_included(world: Path) -> None:
         assert st.get_plan(str(legacy["id"])).params["skip_flagged"] is True
     code, out, _ = kolgraph("plan", "--help")
     assert code == 0 and "--include-flagged" in out and "--skip-flagged" not in out
+
+
+def test_partner_range_picks_partner_accounts_within_it(world: Path, tmp_path: Path) -> None:
+    db = str(world)
+    partners = tmp_path / "partners.csv"  # x:201..x:203 reach 8 people each, nobody else does
+    partners.write_text(
+        "key,name,kind,cost\nx:201,Ally Co,partner,20\nx:202,Sister Brand,partner,\n"
+        "x:203,Co-brand,partner,25\n"
+    )
+    code, out, err = kolgraph("import", "accounts", str(partners), "--db", db)
+    assert code == 0, err
+    assert kolgraph("rank", "--db", db)[0] == 0
+
+    def partner_rows(*mix: str) -> list[dict[str, object]]:
+        code, out, err = kolgraph("plan", "--budget", "700", *mix, "--format", "json", "--db", db)
+        assert code == 0, err
+        return [a for a in json.loads(out)["accounts"] if a["kind"] == "partner"]
+
+    # without a range all three fit; --partner 1..2 keeps two of them, at their prices
+    every = {a["key"]: a for a in partner_rows()}
+    assert set(every) == {"x:201", "x:202", "x:203"}
+    assert (every["x:202"]["cost"], every["x:202"]["cost_estimated"]) == (0.0, False)  # no price
+    assert (every["x:201"]["cost"], every["x:203"]["cost"]) == (20.0, 25.0)
+    rows = partner_rows("--partner", "1..2")
+    assert len(rows) == 2 and {a["key"] for a in rows} < set(every)
+    assert partner_rows("--partner", "0") == []
+    assert len(partner_rows("--partner", "1", "--max-accounts", "1")) == 1
+
+    code, _, err = kolgraph("plan", "--budget", "700", "--partner", "2..1", "--db", db)
+    assert code == 2 and "invalid range 2..1" in err
+    code, out, _ = kolgraph("plan", "--budget", "700", "--db", db)
+    assert code == 0 and "partner" in out  # the table names the kind
+    code, out, _ = kolgraph("accounts", "--kind", "partner", "--db", db)
+    assert code == 0 and all(k in out for k in ("x:201", "x:202", "x:203"))
+    assert "x:100" not in out and "x:103" not in out

@@ -45,7 +45,7 @@ def test_id_column_with_platform_column_or_argument(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("row", "reason"),
     [
-        ("x:1,nobody,7,1", r"kind 'nobody' is not one of kol, media, own, user"),
+        ("x:1,nobody,7,1", r"kind 'nobody' is not one of kol, media, own, partner, user"),
         ("x:1,kol,many,1", r"followers 'many' is not an integer"),
         ("x:1,kol,-1,1", r"followers must be >= 0"),
         ("x:1,kol,1,cheap", r"cost 'cheap' is not a number"),
@@ -97,3 +97,17 @@ def test_import_upserts(st: SQLiteStore, tmp_path: Path) -> None:
     frame = st.accounts_frame().set_index("key")
     assert frame.loc["x:1", "kind"] == "kol" and frame.loc["x:1", "cost"] == 10.0
     assert frame.loc["x:2", "kind"] == "own"
+
+
+def test_partner_kind_is_read_and_stored(st: SQLiteStore, tmp_path: Path) -> None:
+    path = write(
+        tmp_path, "a.csv", "key,name,kind,cost\nx:7,Ally Co,Partner,25\nx:8,Sister Brand,partner,\n"
+    )
+    assert read_accounts(path) == [
+        Account("x", "7", "Ally Co", Kind.PARTNER, None, 25.0),
+        Account("x", "8", "Sister Brand", Kind.PARTNER, None, None),
+    ]
+    assert import_accounts(st, path) == (2, 2)
+    frame = st.accounts_frame().set_index("key")
+    assert frame.loc[["x:7", "x:8"], "kind"].tolist() == ["partner", "partner"]
+    assert frame.loc["x:7", "cost"] == 25.0

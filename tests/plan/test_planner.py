@@ -411,3 +411,47 @@ def test_a_model_stored_in_another_format_is_a_clear_error_or_a_note(tmp_path: P
         plan = make_plan(st, PlanParams(budget=100))  # auto plans for reach and says why
         assert plan.objective == "reach" and plan.forecast is None
         assert any("another format" in n for n in plan.notes)
+
+
+# accounts 5-7 are partners: 10 people for 20, 6 people for free (no price), 4 people for 200
+PARTNER_AUD = {**AUD, 5: list(range(50, 60)), 6: list(range(60, 66)), 7: list(range(66, 70))}
+PARTNER_KINDS = {**KINDS, 5: "partner", 6: "partner", 7: "partner"}
+PARTNER_COSTS = {**COSTS, 5: 20.0, 7: 200.0}
+
+
+def test_partner_range_caps_and_fills_partner_accounts() -> None:
+    mat, acc, sc = _world(PARTNER_AUD, PARTNER_KINDS, PARTNER_COSTS, 70)
+    free = plan_arrays(mat, acc, sc, PlanParams(budget=10_000), settings=SETTINGS)
+    assert {a.key for a in free.accounts if a.kind is Kind.PARTNER} == {"t:5", "t:6", "t:7"}
+    # at most 2: by reach per cost t:6 (free) then t:5 (10 / 20) beat t:7 (4 / 200)
+    mix = {Kind.PARTNER: KindRange(1, 2)}
+    capped = plan_arrays(mat, acc, sc, PlanParams(budget=10_000, mix=mix), settings=SETTINGS)
+    assert {a.key for a in capped.accounts if a.kind is Kind.PARTNER} == {"t:5", "t:6"}
+    # at least 1 under a tight budget: the minimum is filled before anything else
+    params = PlanParams(budget=25, mix={Kind.PARTNER: KindRange(1, 1)}, exclude=("t:6",))
+    tight = plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    assert [a.key for a in tight.accounts if a.kind is Kind.PARTNER] == ["t:5"]
+    assert tight.spent == 20  # t:5, plus the free own account t:4
+    with pytest.raises(InputError, match="only 3 partner candidates"):
+        plan_arrays(
+            mat,
+            acc,
+            sc,
+            PlanParams(budget=1e6, mix={Kind.PARTNER: KindRange(4)}),
+            settings=SETTINGS,
+        )
+
+
+def test_partners_post_at_their_price_or_for_free() -> None:
+    mat, acc, sc = _world(PARTNER_AUD, PARTNER_KINDS, PARTNER_COSTS, 70)
+    plan = plan_arrays(mat, acc, sc, PlanParams(budget=10_000), settings=SETTINGS)
+    cost = {a.key: (a.cost, a.cost_estimated) for a in plan.accounts}
+    assert cost["t:5"] == (20.0, False)  # the negotiated price
+    assert cost["t:6"] == (0.0, False)  # no price: the partner carries it for nothing
+    assert cost["t:7"] == (200.0, False)
+    # a budget of 1 still holds the included free partner and the free own account
+    included = PlanParams(budget=1, include=("t:6",))
+    plan = plan_arrays(mat, acc, sc, included, settings=SETTINGS)
+    assert {a.key for a in plan.accounts} == {"t:4", "t:6"} and plan.spent == 0
+    with pytest.raises(InputError, match="kol, media, own and partner accounts, not 'user'"):
+        PlanParams(budget=1, mix={Kind.USER: KindRange(1)}).check()

@@ -241,6 +241,16 @@ def test_every_account_once_with_labels_and_properties(store: SQLiteStore, tmp_p
     assert by_key["x:5"][":LABEL"] == ["Account", "User"]
 
 
+def test_partner_accounts_get_the_partner_label(tmp_path: Path) -> None:
+    with SQLiteStore(tmp_path / "kolgraph.db") as st:
+        fill(st, [*ACCOUNTS, Account("x", "7", name="Ally Co", kind=Kind.PARTNER, cost=25.0)])
+        result = export_neo4j_import(st, tmp_path / "bulk")
+    _, rows = read_group(result.files["accounts"])
+    ally = next(r for r in rows if r["key"] == "x:7")
+    assert ally[":LABEL"] == ["Account", "Partner"] and ally["kind"] == "partner"
+    assert ally["cost"] == 25.0
+
+
 def test_unknown_kind_is_refused(tmp_path: Path) -> None:
     class BadKinds(SQLiteStore):
         def accounts_frame(self) -> pd.DataFrame:

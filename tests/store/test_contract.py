@@ -158,6 +158,45 @@ def test_edges_create_missing_accounts_as_users(store: Store) -> None:
 
 
 # --------------------------------------------------------------------------- edges
+def _labels(store: Store, key: str) -> set[str] | None:
+    """The Neo4j labels of account ``key`` (None on a backend without labels)."""
+    from kolgraph.store.neo4j import Neo4jStore
+
+    if not isinstance(store, Neo4jStore):
+        return None
+    rows = store.db.execute_text(
+        "MATCH (a:Account {key: $key}) RETURN labels(a) AS labels", read=True, key=key
+    ).records
+    return set(rows[0]["labels"])
+
+
+def test_partner_accounts_round_trip_with_their_kind_and_label(store: Store) -> None:
+    store.upsert_accounts(
+        [
+            Account("x", "7", name="Ally Co", kind=Kind.PARTNER, followers=800, cost=25.0),
+            Account("x", "8", name="Sister Brand", kind=Kind.PARTNER),
+            Account("x", "9", name="Kay", kind=Kind.KOL),
+        ]
+    )
+    rec = store.get_account("x:7")
+    assert (rec.name, rec.kind, rec.followers, rec.cost) == ("Ally Co", Kind.PARTNER, 800, 25.0)
+    page, total = store.list_accounts(AccountQuery(kind=Kind.PARTNER))
+    assert total == 2 and sorted(r.key for r in page) == ["x:7", "x:8"]
+    frame = store.accounts_frame().set_index("key")
+    assert frame.loc[["x:7", "x:8", "x:9"], "kind"].tolist() == ["partner", "partner", "kol"]
+    assert _labels(store, "x:7") in (None, {"Account", "Partner"})
+    # a bare edge keeps the kind; a new kind replaces the label
+    store.add_follows(["x:1"], ["x:7"])
+    assert store.get_account("x:7").kind is Kind.PARTNER
+    store.upsert_accounts([Account("x", "7", kind=Kind.KOL), Account("x", "9", kind=Kind.PARTNER)])
+    assert (store.get_account("x:7").kind, store.get_account("x:9").kind) == (
+        Kind.KOL,
+        Kind.PARTNER,
+    )
+    assert _labels(store, "x:7") in (None, {"Account", "KOL"})
+    assert _labels(store, "x:9") in (None, {"Account", "Partner"})
+
+
 def test_add_follows_is_idempotent(store: Store) -> None:
     src, dst = ["x:1", "x:2", "x:1", "x:1"], ["x:2", "x:3", "x:3", "x:2"]
     assert store.add_follows(src, dst) == 3  # the repeated pair in one batch counts once

@@ -387,6 +387,41 @@ def test_older_schema_is_upgraded_in_place_and_keeps_its_data(db: Path, version:
     SQLiteStore(db).close()  # reopening an upgraded store changes nothing
 
 
+def test_version_4_store_takes_partner_accounts_after_the_upgrade(db: Path) -> None:
+    with SQLiteStore(db) as store:
+        _fill(store)
+        store.upsert_accounts([Account("x", "2", name="Bob", kind=Kind.OWN, cost=3.0)])
+        frame, arrays = store.accounts_frame(), store.graph_arrays()
+    con = sqlite3.connect(db)  # the accounts table as version 4 wrote it: no kind 'partner'
+    try:
+        con.executescript(
+            "BEGIN;"
+            "CREATE TABLE old (id INTEGER PRIMARY KEY, key TEXT NOT NULL UNIQUE, "
+            "platform TEXT NOT NULL, account_id TEXT NOT NULL, name TEXT NOT NULL DEFAULT '', "
+            "kind TEXT NOT NULL DEFAULT 'user' CHECK (kind IN ('kol','media','own','user')), "
+            "followers INTEGER, cost REAL);"
+            "INSERT INTO old SELECT * FROM accounts; DROP TABLE accounts;"
+            "ALTER TABLE old RENAME TO accounts;"
+            "UPDATE meta SET value = '4' WHERE key = 'schema_version'; COMMIT;"
+        )
+        with pytest.raises(sqlite3.IntegrityError, match="CHECK"):
+            con.execute("UPDATE accounts SET kind = 'partner' WHERE key = 'x:3'")
+    finally:
+        con.close()
+
+    with SQLiteStore(db) as store:
+        pd.testing.assert_frame_equal(store.accounts_frame(), frame)  # ids and fields kept
+        _assert_same(store.graph_arrays(), arrays)
+        store.upsert_accounts([Account("x", "3", kind=Kind.PARTNER)])
+        assert store.get_account("x:3").kind is Kind.PARTNER
+    con = sqlite3.connect(db)
+    try:
+        version = con.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()
+    finally:
+        con.close()
+    assert version == (str(SCHEMA_VERSION),)
+
+
 def test_missing_directory_is_a_store_error(tmp_path: Path) -> None:
     path = tmp_path / "no" / "such" / "dir" / "kol.db"
     with pytest.raises(StoreError, match="does not exist") as info:

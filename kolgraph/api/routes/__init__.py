@@ -2,7 +2,7 @@
 
 from fastapi import APIRouter
 
-from kolgraph.api.routes import accounts, communities, crawls, health, plans, reach
+from kolgraph.api.routes import accounts, audience, communities, crawls, health, plans, reach
 
 __all__ = ["api_router"]
 
@@ -12,4 +12,5 @@ api_router.include_router(accounts.router)
 api_router.include_router(communities.router)
 api_router.include_router(plans.router)
 api_router.include_router(reach.router)
+api_router.include_router(audience.router)
 api_router.include_router(crawls.router)

@@ -21,7 +21,7 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 def list_accounts(
     store: StoreDep,
     page: PageDep,
-    kind: Annotated[Kind | None, Query(description="kol, media, own or user.")] = None,
+    kind: Annotated[Kind | None, Query(description="kol, media, own, partner or user.")] = None,
     platform: Annotated[str | None, Query(description="Only this platform.")] = None,
     community: Annotated[int | None, Query(ge=0, description="Only this community.")] = None,
     sort: Annotated[SortKey, Query(description="Sort field.")] = "pagerank",

@@ -23,7 +23,12 @@ PlanId = Annotated[str, Path(min_length=1, max_length=64, description="A plan id
 
 def _plan_params(request: PlanRequest) -> PlanParams:
     """The planner's parameters for a plan request."""
-    ranges = ((Kind.KOL, request.kol), (Kind.MEDIA, request.media), (Kind.OWN, request.own))
+    ranges = (
+        (Kind.KOL, request.kol),
+        (Kind.MEDIA, request.media),
+        (Kind.OWN, request.own),
+        (Kind.PARTNER, request.partner),
+    )
     return PlanParams(
         budget=request.budget,
         mix={kind: KindRange(r.min, r.max) for kind, r in ranges if r is not None},
