@@ -69,6 +69,13 @@ def print_plan(plan: Plan) -> None:
             row += _explanation(a)
         t.add_row(*row, *([", ".join(a.warnings) or "-"] if warned else []))
     out.print(t)
+    if (rf := plan.reach_frequency) is not None:
+        out.print(
+            f"reach {rf.unique_reach:,} unique · {rf.gross_impressions:,} impressions · "
+            f"frequency {rf.avg_frequency:.2f} · 1+ {rf.reach_1_plus:,} · "
+            f"2+ {rf.reach_2_plus:,} · 3+ {rf.reach_3_plus:,}",
+            highlight=False,
+        )
     if plan.schedule is not None:
         out.print(f"[dim]days: {plan.schedule.note}[/]", highlight=False)
     s = Table(show_header=False, title="plan totals")

@@ -29,6 +29,7 @@ from kolgraph.errors import InputError
 from kolgraph.model import Kind
 from kolgraph.plan.backtest import OBJECTIVES
 from kolgraph.plan.flags import flagged, row_warnings
+from kolgraph.plan.frequency import ReachFrequency, reach_frequency
 from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
 from kolgraph.plan.schedule import Schedule, store_schedule
 from kolgraph.rank.graph import follower_matrix
@@ -190,6 +191,7 @@ class PlannedAccount:
     #: short flags a strategist should see beside the row: ``"flagged audience"``,
     #: ``"estimated price"``, ``"high overlap with KEY (Jaccard 0.42)"``
     warnings: tuple[str, ...] = ()
+    exclusive_reach: int | None = None  # people only it reaches among the plan's accounts
 
 
 @dataclass(frozen=True)
@@ -211,6 +213,7 @@ class Plan:
     rule: str = "gain per cost"
     id: str = ""
     schedule: Schedule | None = None  # the phase days and what they rest on (None: default)
+    reach_frequency: ReachFrequency | None = None  # over the whole audience
 
     @property
     def value(self) -> float:
@@ -667,6 +670,9 @@ def plan_arrays(
         ov["b"] = keys[idx[ov["b"].to_numpy()]]
     else:
         ov = pd.DataFrame({c: [] for c in ("a", "b", "shared", "jaccard", "overlap")})
+    rf = reach_frequency(audience[idx])  # over the whole audience, not only the target
+    excl = dict(zip(map(str, keys[idx]), rf.exclusive, strict=True))
+    planned = [replace(a, exclusive_reach=excl[a.key]) for a in planned]
     return Plan(
         accounts=planned,
         budget=params.budget,
@@ -681,6 +687,7 @@ def plan_arrays(
         forecast=_forecast(learned, idx, params.horizon_days, objective),
         stop_reason=stop[0],
         rule="gain per cost" if rule == "ratio" else "gain alone",
+        reach_frequency=rf,
     )
 
 

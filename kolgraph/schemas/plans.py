@@ -18,6 +18,7 @@ from kolgraph.plan.schedule import default_schedule
 from kolgraph.schemas.common import Page
 
 if TYPE_CHECKING:
+    from kolgraph.plan.frequency import ReachFrequency
     from kolgraph.plan.planner import Plan, PlannedAccount
     from kolgraph.store.base import PlanRecord
 
@@ -33,6 +34,7 @@ __all__ = [
     "PlanSummary",
     "PlannedAccountOut",
     "PlansPage",
+    "ReachFrequencyOut",
     "ScheduleOut",
 ]
 
@@ -130,6 +132,11 @@ class PlannedAccountOut(BaseModel):
     marginal_reach: int = Field(
         description="Target people it adds that earlier picks do not reach."
     )
+    exclusive_reach: int | None = Field(
+        None,
+        description="People only this account reaches among the plan's accounts, over the "
+        "whole audience (null on plans kept before it was reported).",
+    )
     audience: int
     cost: float
     cost_estimated: bool = Field(description="True when the cost comes from the rate card.")
@@ -205,6 +212,29 @@ class OverlapOut(BaseModel):
     jaccard: float
 
 
+class ReachFrequencyOut(BaseModel):
+    """How many people the plan's accounts reach and how often (:mod:`kolgraph.plan.frequency`)."""
+
+    over: Literal["audience", "target"] = Field(
+        description="audience: everyone in the accounts' audiences; target: the target only."
+    )
+    unique_reach: int = Field(description="People reached at least once.")
+    gross_impressions: int = Field(description="Summed audience sizes: every exposure counted.")
+    avg_frequency: float = Field(description="gross_impressions / unique_reach.")
+    reach_1_plus: int = Field(description="People reached at least once.")
+    reach_2_plus: int = Field(description="People reached by at least 2 of the accounts.")
+    reach_3_plus: int = Field(description="People reached by at least 3 of the accounts.")
+    distribution: list[int] = Field(
+        description="distribution[f - 1]: people reached by exactly f of the accounts."
+    )
+
+    @classmethod
+    def from_report(cls, rf: ReachFrequency) -> ReachFrequencyOut:
+        d = asdict(rf)
+        d.pop("exclusive")  # per account, in the account rows
+        return cls.model_validate(d)
+
+
 class ForecastValue(BaseModel):
     """An expected value and its 80% interval."""
 
@@ -254,6 +284,11 @@ class PlanResponse(BaseModel):
         description="What the days of the phases rest on (plans kept before schedules were "
         "timed read back with the default calendar they were made on).",
     )
+    reach_frequency: ReachFrequencyOut | None = Field(
+        None,
+        description="Reach, impressions and frequency over the accounts' whole audience "
+        "(null on plans kept before it was reported).",
+    )
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
@@ -295,6 +330,11 @@ class PlanResponse(BaseModel):
             stop_reason=plan.stop_reason,
             forecast=ForecastOut.model_validate(plan.forecast) if plan.forecast else None,
             schedule=ScheduleOut.model_validate(sched.as_dict()),
+            reach_frequency=(
+                ReachFrequencyOut.from_report(plan.reach_frequency)
+                if plan.reach_frequency
+                else None
+            ),
         )
 
 
