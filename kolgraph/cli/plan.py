@@ -28,7 +28,9 @@ from kolgraph.model import Kind
 if TYPE_CHECKING:
     from kolgraph.plan import PlanParams
 
-__all__ = ["backtest", "evaluate", "plan", "plan_params", "plans"]
+__all__ = ["backtest", "evaluate", "plan", "plan_params", "plans", "plans_app"]
+
+plans_app = typer.Typer(help="Kept plans: list them, compare them.")
 
 
 class Objective(str, Enum):
@@ -179,8 +181,10 @@ def plan(
         print_plan(result)
 
 
+@plans_app.callback(invoke_without_command=True)
 @handle_errors
 def plans(
+    ctx: typer.Context,
     limit: Annotated[int, typer.Option(min=1, help="Show this many, newest first.")] = 20,
     format: FormatOpt = OutFormat.table,
     db: DbOpt = None,
@@ -189,6 +193,8 @@ def plans(
     """The most recent kept plans (every `kolgraph plan` and API plan is kept)."""
     from kolgraph.schemas.plans import PlansPage
 
+    if ctx.invoked_subcommand is not None:
+        return
     with opened_store(db, store) as st:
         page = PlansPage.from_records(st.list_plans(limit))
     rows = page.data
@@ -212,6 +218,29 @@ def plans(
             "yes" if r.evaluated else "no",
         )
     out.print(t)
+
+
+@plans_app.command("compare")
+@handle_errors
+def plans_compare(
+    plan_ids: Annotated[
+        list[str], typer.Argument(help="2 to 10 kept plan ids (`kolgraph plans`).")
+    ],
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Kept plans side by side: cost, forecast, reach and the accounts they share."""
+    from kolgraph.plan.compare import compare_plans, comparison_tables, kept_plans
+    from kolgraph.schemas.compare import PlanComparisonOut
+
+    with opened_store(db, store) as st:
+        comparison = compare_plans(kept_plans(st, plan_ids))
+    if format is OutFormat.json:
+        write_json(PlanComparisonOut.from_comparison(comparison))
+        return
+    for table in comparison_tables(comparison):
+        out.print(table)
 
 
 @handle_errors

@@ -44,6 +44,7 @@ PLAN_FIELDS = {
     "forecast",
     "stop_reason",
     "schedule",
+    "reach_frequency",
 }
 PLANNED_ACCOUNT_FIELDS = {
     "key",
@@ -65,6 +66,7 @@ PLANNED_ACCOUNT_FIELDS = {
     "evidence_cascades",
     "evidence_last_days",
     "warnings",
+    "exclusive_reach",
 }
 ACCOUNT_FIELDS = {
     "key",
@@ -560,6 +562,7 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/accounts/{key}",
         "/v1/communities",
         "/v1/plans",
+        "/v1/plans/compare",
         "/v1/plans/{plan_id}",
         "/v1/plans/{plan_id}/evaluation",
         "/v1/reach",

@@ -9,8 +9,10 @@ from fastapi import APIRouter, Path, Query
 
 from kolgraph.api.deps import SettingsDep, StoreDep
 from kolgraph.model import Kind, check_platform
+from kolgraph.plan.compare import MAX_PLANS, compare_plans, kept_plans
 from kolgraph.plan.evaluate import evaluate_plan, make_and_keep, reposts_frame
 from kolgraph.plan.planner import KindRange, PlanParams
+from kolgraph.schemas.compare import PlanComparisonOut
 from kolgraph.schemas.evaluation import EvaluationOut, EvaluationRequest
 from kolgraph.schemas.plans import PlanRequest, PlanResponse, PlansPage
 
@@ -64,6 +66,27 @@ def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) ->
 @router.get("", summary="The most recent kept plans")
 def list_plans(store: StoreDep, limit: Annotated[int, Query(ge=1, le=500)] = 20) -> PlansPage:
     return PlansPage.from_records(store.list_plans(limit))
+
+
+@router.get(
+    "/compare",
+    summary="Kept plans side by side",
+    responses={
+        404: {"description": "Some ids have no kept plan (all of them are named)."},
+        422: {"description": f"Fewer than 2 or more than {MAX_PLANS} ids, or an id twice."},
+    },
+)
+def compare(
+    store: StoreDep,
+    ids: Annotated[
+        str,
+        Query(
+            max_length=1000,
+            description=f"2 to {MAX_PLANS} kept plan ids, comma-separated.",
+        ),
+    ],
+) -> PlanComparisonOut:
+    return PlanComparisonOut.from_comparison(compare_plans(kept_plans(store, [ids])))
 
 
 @router.get("/{plan_id}", summary="A kept plan", responses={404: {"description": "No such plan."}})
