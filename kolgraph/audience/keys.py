@@ -9,15 +9,13 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-import scipy.sparse as sp
 
 from kolgraph.errors import InputError
-from kolgraph.store.base import GraphArrays, Store
+from kolgraph.store.base import Store
 
 __all__ = [
     "AccountLabels",
     "account_labels",
-    "audience_rows",
     "closest_key",
     "resolve_keys",
     "unknown_keys_error",
@@ -63,37 +61,6 @@ def resolve_keys(store: Store, keys: Sequence[str]) -> npt.NDArray[np.int64]:
         stored = store.accounts_frame()["key"].astype(str).tolist()
         raise unknown_keys_error(unknown, stored)
     return idx
-
-
-def audience_rows(arrays: GraphArrays, nodes: npt.ArrayLike) -> sp.csr_matrix:
-    """The rows of :func:`~kolgraph.rank.graph.follower_matrix` for ``nodes``, in that order.
-
-    Row ``i`` is the audience of ``nodes[i]`` (followers and engagers, nobody in
-    their own audience) over all ``arrays.n_nodes`` columns, as 0/1 ``float32``.
-    Reads the edge arrays once without building the whole matrix.
-    """
-    idx = np.asarray(nodes, dtype=np.int64)
-    row_of = np.full(arrays.n_nodes, -1, dtype=np.int64)
-    row_of[idx] = np.arange(idx.size)
-    rows, cols = [], []
-    for src, dst in (
-        (arrays.follow_src, arrays.follow_dst),
-        (arrays.repost_src, arrays.repost_dst),
-    ):
-        r = row_of[dst]
-        sel = r >= 0
-        s, d = src[sel], dst[sel]
-        keep = s != d
-        rows.append(r[sel][keep])
-        cols.append(s[keep].astype(np.int64))
-    r_all, c_all = np.concatenate(rows), np.concatenate(cols)
-    mat = sp.csr_matrix(
-        (np.ones(r_all.size, dtype=np.float32), (r_all, c_all)),
-        shape=(idx.size, arrays.n_nodes),
-    )
-    mat.sum_duplicates()
-    mat.data[:] = 1.0
-    return mat
 
 
 @dataclass(frozen=True)

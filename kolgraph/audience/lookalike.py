@@ -23,9 +23,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from kolgraph.arrays import F64, I64
-from kolgraph.audience.keys import account_labels, audience_rows, resolve_keys
+from kolgraph.audience.keys import account_labels, resolve_keys
 from kolgraph.errors import InputError, NotFound
 from kolgraph.model import Kind
+from kolgraph.rank.graph import audience_rows
 from kolgraph.rank.sketch.hashing import HASH_SPACE
 from kolgraph.rank.sketch.sketches import AudienceSketches
 from kolgraph.store.base import Store

@@ -23,8 +23,9 @@ import numpy as np
 import scipy.sparse as sp
 
 from kolgraph.arrays import I64
-from kolgraph.audience.keys import account_labels, audience_rows, resolve_keys
+from kolgraph.audience.keys import account_labels, resolve_keys
 from kolgraph.errors import InputError
+from kolgraph.rank.graph import audience_rows
 from kolgraph.store.base import Store
 
 __all__ = [
@@ -62,7 +63,7 @@ def overlap_counts(audience: sp.csr_matrix) -> OverlapCounts:
     ----------
     audience
         A 0/1 sparse matrix, one row per account, one column per person
-        (e.g. :func:`kolgraph.audience.keys.audience_rows`).
+        (e.g. :func:`kolgraph.rank.graph.audience_rows`).
 
     Returns
     -------

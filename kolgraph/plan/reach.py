@@ -18,9 +18,9 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 import numpy.typing as npt
-import scipy.sparse as sp
 
 from kolgraph.errors import InputError, NotFound
+from kolgraph.rank.graph import audience_rows
 from kolgraph.rank.overlap import audience_overlap
 from kolgraph.rank.sketch.pairs import estimate_overlaps
 from kolgraph.rank.sketch.sketches import AudienceSketches, Estimate
@@ -161,31 +161,6 @@ def _summed_audience_bound(sk: AudienceSketches, nodes: npt.NDArray[np.int64]) -
     return int(sk.sizes[pos[have]].sum()) + below * int((~have).sum())
 
 
-def _audience_rows(arrays: GraphArrays, nodes: npt.NDArray[np.int64]) -> sp.csr_matrix:
-    """Rows of :func:`~kolgraph.rank.graph.follower_matrix` for ``nodes`` only, in that order."""
-    row_of = np.full(arrays.n_nodes, -1, dtype=np.int64)
-    row_of[nodes] = np.arange(nodes.size)
-    rows, cols = [], []
-    for src, dst in (
-        (arrays.follow_src, arrays.follow_dst),
-        (arrays.repost_src, arrays.repost_dst),
-    ):
-        r = row_of[dst]
-        sel = r >= 0
-        s, d = src[sel], dst[sel]
-        keep = s != d  # nobody is in their own audience
-        rows.append(r[sel][keep])
-        cols.append(s[keep].astype(np.int64))
-    r_all, c_all = np.concatenate(rows), np.concatenate(cols)
-    mat = sp.csr_matrix(
-        (np.ones(r_all.size, dtype=np.float32), (r_all, c_all)),
-        shape=(nodes.size, arrays.n_nodes),
-    )
-    mat.sum_duplicates()
-    mat.data[:] = 1.0
-    return mat
-
-
 def _counted(
     arrays: GraphArrays,
     run_id: str,
@@ -195,7 +170,7 @@ def _counted(
     why: str,
 ) -> ReachReport:
     """Exact unique reach and pair overlaps from the store's current edges."""
-    mat = _audience_rows(arrays, nodes)
+    mat = audience_rows(arrays, nodes)
     sizes = np.diff(mat.indptr).astype(np.int64)
     union = int(np.unique(mat.indices).size)
     ov = audience_overlap(mat, np.arange(nodes.size))

@@ -11,7 +11,14 @@ import scipy.sparse as sp
 from kolgraph.errors import InputError
 from kolgraph.store.base import GraphArrays
 
-__all__ = ["WeightedEdges", "combine_edges", "follower_matrix", "merge_pairs", "repost_decay"]
+__all__ = [
+    "WeightedEdges",
+    "audience_rows",
+    "combine_edges",
+    "follower_matrix",
+    "merge_pairs",
+    "repost_decay",
+]
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,38 @@ def follower_matrix(arrays: GraphArrays, *, include_reposts: bool = True) -> sp.
     keep = r != c  # nobody is in their own audience
     mat = sp.csr_matrix(
         (np.ones(int(keep.sum()), dtype=np.float32), (r[keep], c[keep])), shape=(n, n)
+    )
+    mat.sum_duplicates()
+    mat.data[:] = 1.0
+    return mat
+
+
+def audience_rows(arrays: GraphArrays, nodes: npt.ArrayLike) -> sp.csr_matrix:
+    """The rows of :func:`~kolgraph.rank.graph.follower_matrix` for ``nodes``, in that order.
+
+    Row ``i`` is the audience of ``nodes[i]`` (followers and engagers, nobody in
+    their own audience) over all ``arrays.n_nodes`` columns, as 0/1 ``float32``.
+    Reads the edge arrays once without building the whole matrix (the planner's reach
+    and the audience questions count from these rows).
+    """
+    idx = np.asarray(nodes, dtype=np.int64)
+    row_of = np.full(arrays.n_nodes, -1, dtype=np.int64)
+    row_of[idx] = np.arange(idx.size)
+    rows, cols = [], []
+    for src, dst in (
+        (arrays.follow_src, arrays.follow_dst),
+        (arrays.repost_src, arrays.repost_dst),
+    ):
+        r = row_of[dst]
+        sel = r >= 0
+        s, d = src[sel], dst[sel]
+        keep = s != d
+        rows.append(r[sel][keep])
+        cols.append(s[keep].astype(np.int64))
+    r_all, c_all = np.concatenate(rows), np.concatenate(cols)
+    mat = sp.csr_matrix(
+        (np.ones(r_all.size, dtype=np.float32), (r_all, c_all)),
+        shape=(idx.size, arrays.n_nodes),
     )
     mat.sum_duplicates()
     mat.data[:] = 1.0
