@@ -15,9 +15,7 @@ Each chosen account gets a phase of the topic life cycle from when it tends to a
 from __future__ import annotations
 
 import heapq
-import re
-import secrets
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -27,11 +25,20 @@ import scipy.sparse as sp
 
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
-from kolgraph.plan.backtest import OBJECTIVES
 from kolgraph.plan.flags import flagged, row_warnings
-from kolgraph.plan.frequency import ReachFrequency, reach_frequency
+from kolgraph.plan.frequency import reach_frequency
+from kolgraph.plan.params import (
+    PLAN_OBJECTIVES,
+    PLANNABLE,
+    KindRange,
+    Plan,
+    PlannedAccount,
+    PlanParams,
+    new_plan_id,
+)
 from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
-from kolgraph.plan.schedule import Schedule, store_schedule
+from kolgraph.plan.schedule import store_schedule
+from kolgraph.plan.target import target_of
 from kolgraph.rank.graph import follower_matrix
 from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
@@ -42,213 +49,46 @@ if TYPE_CHECKING:
     from kolgraph.plan.objective import Objective
 
 __all__ = [
+    "PLAN_OBJECTIVES",
     "KindRange",
     "Plan",
+    "PlanInputs",
     "PlanParams",
     "PlannedAccount",
+    "best_plan",
+    "community_coverage",
     "make_plan",
     "new_plan_id",
     "plan_arrays",
+    "plan_inputs",
 ]
 
-_RANGE_RE = re.compile(r"^\s*(\d*)\s*(?:\.\.\s*(\d*))?\s*$")
-_PLANNABLE = (Kind.KOL, Kind.MEDIA, Kind.OWN, Kind.PARTNER)
-#: what a plan can maximise (docs/planning.md); ``auto`` picks one on the store's history
-PLAN_OBJECTIVES = ("auto", *OBJECTIVES)
-
 
 @dataclass(frozen=True)
-class KindRange:
-    """How many accounts of one kind a plan may hold (``max=None``: no limit)."""
+class PlanInputs:
+    """What a plan is made from, read from the store once (several plans can share it)."""
 
-    min: int = 0
-    max: int | None = None
-
-    def __post_init__(self) -> None:
-        if self.min < 0 or (self.max is not None and self.max < self.min):
-            raise InputError(
-                f"invalid range {self.min}..{self.max}", hint="use MIN..MAX with 0 <= MIN <= MAX"
-            )
-
-    @classmethod
-    def parse(cls, text: str, *, name: str = "range") -> KindRange:
-        """Parse ``"2..5"``, ``"3"`` (exactly 3), ``"..5"`` or ``"2.."``.
-
-        Examples
-        --------
-        >>> KindRange.parse("2..5")
-        KindRange(min=2, max=5)
-        >>> KindRange.parse("..4")
-        KindRange(min=0, max=4)
-        """
-        m = _RANGE_RE.match(text)
-        if m is None or (not m.group(1) and m.group(2) is None):
-            raise InputError(
-                f"--{name} {text!r} is not a range",
-                hint=f"write MIN..MAX, e.g. --{name} 2..5, --{name} ..5, --{name} 3",
-            )
-        lo = int(m.group(1)) if m.group(1) else 0
-        if m.group(2) is None and ".." not in text:
-            return cls(lo, lo)
-        hi = int(m.group(2)) if m.group(2) else None
-        return cls(lo, hi)
+    run_id: str
+    audience: sp.csr_matrix
+    accounts: pd.DataFrame
+    scores: pd.DataFrame
+    learned: LearnedPlanner | None
+    #: why the forecast is missing, when it is (kept as the plan's first notes)
+    notes: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class PlanParams:
-    """What a strategist asks for."""
+def plan_inputs(store: Store, params: PlanParams) -> tuple[PlanInputs, PlanParams]:
+    """Read the current run's graph, scores and engagement model for ``params``.
 
-    budget: float
-    mix: dict[Kind, KindRange] = field(default_factory=dict)
-    target_communities: tuple[int, ...] = ()
-    platform: str | None = None
-    include: tuple[str, ...] = ()
-    exclude: tuple[str, ...] = ()
-    #: share of the accounts outside origin and flattening (the earliest-acting
-    #: ones) that carry the explosion; at least one
-    top_kol_share: float = 0.2
-    #: leave out accounts whose audience the rank run flagged (include-flagged: False)
-    skip_flagged: bool = True
-    objective: Literal[
-        "auto", "engagement", "reach", "frequency", "past-engagers", "blend", "active-engagers"
-    ] = "auto"
-    min_frequency: int = 2
-    horizon_days: float = 14.0
-    max_accounts: int | None = None
-    min_gain: float = 0.0
-
-    def check(self) -> PlanParams:
-        if not np.isfinite(self.budget) or self.budget <= 0:
-            raise InputError(f"budget must be a positive number, got {self.budget}")
-        for kind in self.mix:
-            if kind not in _PLANNABLE:
-                raise InputError(
-                    f"a plan mixes kol, media, own and partner accounts, not {kind.value!r}"
-                )
-        if not 0 < self.top_kol_share <= 1:
-            raise InputError("top_kol_share must be in (0, 1]")
-        if self.objective not in PLAN_OBJECTIVES:
-            raise InputError(
-                f"unknown objective {self.objective!r}",
-                hint="use one of " + ", ".join(PLAN_OBJECTIVES),
-            )
-        if not np.isfinite(self.horizon_days) or self.horizon_days <= 0:
-            raise InputError(
-                f"horizon must be a positive number of days, got {self.horizon_days}",
-                hint="e.g. --horizon 14 (a hot topic lives one to two weeks)",
-            )
-        if self.max_accounts is not None and self.max_accounts < 1:
-            raise InputError(
-                f"max accounts must be at least 1, got {self.max_accounts}",
-                hint="e.g. --max-accounts 20",
-            )
-        if not np.isfinite(self.min_gain) or self.min_gain < 0:
-            raise InputError(f"min gain must be a number >= 0, got {self.min_gain}")
-        if self.min_frequency < 1:
-            raise InputError(
-                f"min frequency must be at least 1, got {self.min_frequency}",
-                hint="e.g. --min-frequency 2",
-            )
-        return self
-
-    def range_of(self, kind: Kind) -> KindRange:
-        return self.mix.get(kind, KindRange())
-
-    def as_dict(self) -> dict[str, Any]:
-        """The parameters as plain JSON-able data (kept with the plan)."""
-        d = asdict(self)
-        d["mix"] = {k.value: {"min": r.min, "max": r.max} for k, r in self.mix.items()}
-        for name in ("target_communities", "include", "exclude"):
-            d[name] = list(d[name])
-        return d
-
-
-@dataclass(frozen=True)
-class PlannedAccount:
-    """One account in a plan, in the order it was chosen."""
-
-    key: str
-    name: str
-    kind: Kind
-    phase: Phase
-    day_from: int
-    day_to: int
-    marginal_reach: int
-    audience: int
-    cost: float
-    cost_estimated: bool
-    pagerank: float
-    community: int | None
-    marginal_engaged: float | None = None
-    #: what the account added to the plan's objective, in the objective's units
-    marginal_gain: float = 0.0
-    #: past cascades the account took part in (the evidence behind its probabilities), and
-    #: days from its last one to the model's now; ``None`` without an engagement model
-    evidence_cascades: int | None = None
-    evidence_last_days: float | None = None
-    #: share of its (target) audience already reached by the accounts chosen before it
-    overlap_before: float = 0.0
-    #: short flags a strategist should see beside the row: ``"flagged audience"``,
-    #: ``"estimated price"``, ``"high overlap with KEY (Jaccard 0.42)"``
-    warnings: tuple[str, ...] = ()
-    exclusive_reach: int | None = None  # people only it reaches among the plan's accounts
-
-
-@dataclass(frozen=True)
-class Plan:
-    """A campaign plan and its totals."""
-
-    accounts: list[PlannedAccount]
-    budget: float
-    spent: float
-    unique_reach: int
-    total_audience: int
-    target_size: int
-    overlap: pd.DataFrame
-    run_id: str | None
-    notes: list[str]
-    objective: str = "reach"
-    forecast: dict[str, Any] | None = None
-    stop_reason: str = ""
-    rule: str = "gain per cost"
-    id: str = ""
-    schedule: Schedule | None = None  # the phase days and what they rest on (None: default)
-    reach_frequency: ReachFrequency | None = None  # over the whole audience
-
-    @property
-    def value(self) -> float:
-        """What the objective scored: expected engaged people, people reached, ..."""
-        return float(sum(a.marginal_gain for a in self.accounts))
-
-    @property
-    def overlap_rate(self) -> float:
-        """Share of the summed audiences that is duplicated: ``1 - unique / total``."""
-        return 1.0 - self.unique_reach / self.total_audience if self.total_audience else 0.0
-
-    def by_phase(self) -> dict[str, list[PlannedAccount]]:
-        out: dict[str, list[PlannedAccount]] = {p: [] for p in PHASES}
-        for acc in self.accounts:
-            out[acc.phase].append(acc)
-        return out
-
-
-def new_plan_id() -> str:
-    """A short, unguessable plan id such as ``pl-3f9c2a61d0``."""
-    return "pl-" + secrets.token_hex(5)
-
-
-def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = None) -> Plan:
-    """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
+    Returns the inputs and the parameters to plan with: without an engagement model
+    ``auto`` becomes ``reach`` (said in the notes).
+    """
     run = store.current_run()
     if run is None:
         raise InputError(
             "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
         )
     params.check()
-    arrays = store.graph_arrays()
-    accounts = store.accounts_frame()
-    scores = store.current_scores()
-    audience = follower_matrix(arrays)
     from kolgraph.plan.learned import load_learned
 
     try:  # the model also gives every objective's plan its forecast
@@ -269,28 +109,48 @@ def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = N
             "timestamped cascades)",
             hint="import cascades and run `kolgraph rank`, or use --objective reach",
         )
+    inputs = PlanInputs(
+        run_id=run.id,
+        audience=follower_matrix(store.graph_arrays()),
+        accounts=store.accounts_frame(),
+        scores=store.current_scores(),
+        learned=learned,
+        notes=tuple(stale),
+    )
+    return inputs, params
+
+
+def best_plan(inputs: PlanInputs, params: PlanParams, *, settings: Settings | None = None) -> Plan:
+    """The better of the two greedy rules' plans (:func:`plan_arrays`), with a note why."""
     plans = [
         plan_arrays(
-            audience,
-            accounts,
-            scores,
+            inputs.audience,
+            inputs.accounts,
+            inputs.scores,
             params,
             settings=settings,
-            run_id=run.id,
-            learned=learned,
+            run_id=inputs.run_id,
+            learned=inputs.learned,
             rule=rule,
         )
         for rule in ("ratio", "gain")
     ]
     best = max(plans, key=lambda p: (p.value, p is plans[0]))
     other = plans[1] if best is plans[0] else plans[0]
-    sched = store_schedule(store, run.id, learned)  # the phase days (kolgraph.plan.schedule)
-    plan = sched.apply(replace(best, id=new_plan_id(), notes=stale + best.notes))
+    plan = replace(best, notes=[*inputs.notes, *best.notes])
     plan.notes.append(
         f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against {other.value:,.0f} "
         f"by {other.rule} ({'the budget binds' if best is plans[0] else 'the counts bind'})"
     )
     return plan
+
+
+def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = None) -> Plan:
+    """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
+    inputs, params = plan_inputs(store, params)
+    plan = best_plan(inputs, params, settings=settings)
+    sched = store_schedule(store, inputs.run_id, inputs.learned)  # kolgraph.plan.schedule
+    return sched.apply(replace(plan, id=new_plan_id()))
 
 
 def _costs(
@@ -386,7 +246,7 @@ def plan_arrays(
     community = scores["community"]
     kind_arr = kinds.astype(object).copy()
 
-    plannable = np.isin(kinds, [k.value for k in _PLANNABLE])
+    plannable = np.isin(kinds, [k.value for k in PLANNABLE])
     if params.platform is not None:
         plannable &= accounts["platform"].to_numpy() == params.platform
     if not (kind_arr[plannable] == Kind.KOL.value).any() and s.auto_kol > 0:
@@ -421,7 +281,7 @@ def plan_arrays(
             )
     include = [key_pos[k] for k in params.include]
     for i in include:
-        if kind_arr[i] not in {k.value for k in _PLANNABLE}:
+        if kind_arr[i] not in {k.value for k in PLANNABLE}:
             raise InputError(
                 f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media, own or partner account",
                 hint="label it kol, media, own or partner first, or leave it out of the included "
@@ -429,22 +289,21 @@ def plan_arrays(
             )
         plannable[i] = True
 
-    # target audience
-    if params.target_communities:
-        comm = community.to_numpy(dtype="float64", na_value=np.nan)
-        target = np.isin(comm, np.asarray(params.target_communities, dtype=np.float64))
-        if not target.any():
-            raise InputError(
-                f"target communities {list(params.target_communities)} have no members",
-                hint="list communities with `kolgraph communities` or GET /v1/communities",
-            )
-    else:
-        target = np.ones(n, dtype=bool)
-    target_size = int(target.sum())
+    tgt = target_of(
+        audience,
+        accounts,
+        community,
+        communities=params.target_communities,
+        followers_of=params.target_followers_of,
+        users=params.target_users,
+        new_audience_only=params.new_audience_only,
+    )
+    target = tgt.mask
+    target_size = tgt.size
 
     cand = np.flatnonzero(plannable)
     sub = audience[cand]
-    if params.target_communities:
+    if not tgt.everyone:
         sub = sub.multiply(target[np.newaxis, :]).tocsr()
         sub.eliminate_zeros()
     audience_size = np.zeros(n, dtype=np.int64)
@@ -457,9 +316,12 @@ def plan_arrays(
     est_all[own_free] = False
 
     covered = np.zeros(n, dtype=bool)
+    comm_of = community.to_numpy(dtype="float64", na_value=np.nan)
+    comm_of = np.where(np.isnan(comm_of), -1, comm_of).astype(np.int64)
+    per_comm: dict[int, int] = {}
     chosen: list[int] = []
     gains: dict[int, float] = {}
-    count = {k: 0 for k in _PLANNABLE}
+    count = {k: 0 for k in PLANNABLE}
     spent = 0.0
     row_of = {int(c): r for r, c in enumerate(cand)}
 
@@ -489,6 +351,11 @@ def plan_arrays(
         gains[i] = g
         spent += float(cost_all[i])
         count[Kind(kind_arr[i])] += 1
+        per_comm[int(comm_of[i])] = per_comm.get(int(comm_of[i]), 0) + 1
+
+    def community_full(i: int) -> bool:
+        cap, c = params.max_per_community, int(comm_of[i])
+        return cap is not None and c >= 0 and per_comm.get(c, 0) >= cap
 
     def ratio(g: float, c: float) -> float:
         if rule == "gain":
@@ -533,7 +400,7 @@ def plan_arrays(
             cap = room.get(kind)
             if i in gains:
                 continue
-            if cap is not None and count[kind] >= cap:
+            if (cap is not None and count[kind] >= cap) or community_full(i):
                 skipped["counts"] += 1
                 continue
             held = reserve(i) if keep_minimums else 0.0
@@ -566,7 +433,7 @@ def plan_arrays(
                 stop[0] = "every candidate is in the plan"
         return taken
 
-    caps: dict[Kind, int | None] = {k: params.range_of(k).max for k in _PLANNABLE}
+    caps: dict[Kind, int | None] = {k: params.range_of(k).max for k in PLANNABLE}
     for i in include:
         if cost_all[i] > params.budget - spent + 1e-9:
             raise InputError(
@@ -577,7 +444,7 @@ def plan_arrays(
         take(i, gain(i))
     by_cost: dict[Kind, list[int]] = {}
     cheapest_total = 0.0
-    for kind in _PLANNABLE:
+    for kind in PLANNABLE:
         need = params.range_of(kind).min - count[kind]
         if need <= 0:
             continue
@@ -603,8 +470,12 @@ def plan_arrays(
         need = params.range_of(kind).min - count[kind]
         pool = np.asarray(by_cost[kind], dtype=np.int64)
         got = greedy(pool, need, {kind: params.range_of(kind).max}, keep_minimums=True)
-        if got < need:  # cannot happen: the reserve keeps the minimums affordable
-            raise InputError(f"could not place the minimum of {kind.value} accounts")
+        if got < need:  # only the per-community cap can leave a minimum open
+            raise InputError(
+                f"could not place the minimum of {need} {kind.value} accounts within "
+                f"{params.max_per_community} per community",
+                hint="raise --max-per-community or lower the minimum",
+            )
     room_left = None if params.max_accounts is None else params.max_accounts - len(chosen)
     if room_left is not None and room_left <= 0:
         stop[0] = "the account limit is reached"
@@ -671,6 +542,7 @@ def plan_arrays(
     else:
         ov = pd.DataFrame({c: [] for c in ("a", "b", "shared", "jaccard", "overlap")})
     rf = reach_frequency(audience[idx])  # over the whole audience, not only the target
+    rf_target = None if tgt.everyone else reach_frequency(audience[idx], target)
     excl = dict(zip(map(str, keys[idx]), rf.exclusive, strict=True))
     planned = [replace(a, exclusive_reach=excl[a.key]) for a in planned]
     return Plan(
@@ -688,7 +560,36 @@ def plan_arrays(
         stop_reason=stop[0],
         rule="gain per cost" if rule == "ratio" else "gain alone",
         reach_frequency=rf,
+        reach_frequency_target=rf_target,
+        target_parts=tgt.parts,
+        community_coverage=community_coverage(comm_of, target, covered),
     )
+
+
+def community_coverage(
+    community: npt.NDArray[np.int64],
+    target: npt.NDArray[np.bool_],
+    covered: npt.NDArray[np.bool_],
+    top: int = 12,
+) -> tuple[tuple[int, int, int], ...]:
+    """``(community, people in the target, of them reached)`` for the largest communities.
+
+    People without a community (``-1``) are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> community_coverage(np.array([0, 0, 1, -1]), np.ones(4, bool),
+    ...                    np.array([True, False, True, True]))
+    ((0, 2, 1), (1, 1, 1))
+    """
+    has = (community >= 0) & target
+    if not has.any():
+        return ()
+    size = np.bincount(community[has])
+    hit = np.bincount(community[has & covered], minlength=size.size)
+    order = np.argsort(-size, kind="stable")[:top]
+    return tuple((int(c), int(size[c]), int(hit[c])) for c in order if size[c] > 0)
 
 
 def _objective(

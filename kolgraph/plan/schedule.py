@@ -35,7 +35,7 @@ from kolgraph.plan.phases import PHASES
 if TYPE_CHECKING:
     from kolgraph.plan.backtest import LearnedPlanner
     from kolgraph.plan.cascades import Cascades
-    from kolgraph.plan.planner import Plan
+    from kolgraph.plan.params import Plan
     from kolgraph.store.base import Store
 
 __all__ = [

@@ -19,11 +19,16 @@ from kolgraph.schemas.common import Page
 
 if TYPE_CHECKING:
     from kolgraph.plan.frequency import ReachFrequency
-    from kolgraph.plan.planner import Plan, PlannedAccount
+    from kolgraph.plan.params import Plan, PlannedAccount
     from kolgraph.store.base import PlanRecord
 
 __all__ = [
     "MAX_OVERLAP_PAIRS",
+    "MAX_TARGET_USERS",
+    "BudgetCurveIn",
+    "BudgetCurveOut",
+    "CommunityCoverageOut",
+    "CurvePointOut",
     "ForecastOut",
     "ForecastValue",
     "KindRangeIn",
@@ -36,10 +41,13 @@ __all__ = [
     "PlansPage",
     "ReachFrequencyOut",
     "ScheduleOut",
+    "TargetOut",
 ]
 
 #: How many audience-overlap pairs a plan response lists.
 MAX_OVERLAP_PAIRS = 50
+#: How many account keys a plan request may list as its target users.
+MAX_TARGET_USERS = 1_000_000
 
 
 # ----------------------------------------------------------------------------- requests
@@ -56,6 +64,16 @@ class KindRangeIn(BaseModel):
         if self.max is not None and self.min > self.max:
             raise ValueError(f"min ({self.min}) must not exceed max ({self.max})")
         return self
+
+
+class BudgetCurveIn(BaseModel):
+    """Plan at ``low, low + step, ...`` up to ``high`` and report where returns fall off."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    low: float = Field(gt=0, allow_inf_nan=False, description="The first budget.")
+    high: float = Field(gt=0, allow_inf_nan=False, description="The last budget (included).")
+    step: float = Field(gt=0, allow_inf_nan=False, description="Between budgets (> 0).")
 
 
 class PlanRequest(BaseModel):
@@ -87,6 +105,30 @@ class PlanRequest(BaseModel):
     )
     target_communities: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list, description="Communities to reach; empty means everyone."
+    )
+    target_followers_of: list[str] = Field(
+        default_factory=list,
+        max_length=100,
+        description="Target the audience of these accounts (a brand's or a competitor's "
+        "followers and engagers); combined with the other target filters by intersection.",
+    )
+    target_users: list[str] = Field(
+        default_factory=list,
+        max_length=MAX_TARGET_USERS,
+        description="Target only these accounts (a customer segment), by key.",
+    )
+    new_audience_only: StrictBool = Field(
+        False,
+        description="Leave out of the target people already in the audience of the brand's "
+        "own accounts.",
+    )
+    max_per_community: int | None = Field(
+        None, ge=1, description="At most this many chosen accounts from any one community."
+    )
+    budget_curve: BudgetCurveIn | None = Field(
+        None,
+        description="Also plan at these budgets and keep the curve with the plan (made at "
+        "`budget`).",
     )
     platform: str | None = Field(None, description="Only accounts on this platform.")
     include: list[str] = Field(default_factory=list, description="Keys that must be in the plan.")
@@ -235,6 +277,54 @@ class ReachFrequencyOut(BaseModel):
         return cls.model_validate(d)
 
 
+class TargetOut(BaseModel):
+    """Who the plan is for and how much of them it reaches (:mod:`kolgraph.plan.target`)."""
+
+    everyone: bool = Field(description="True when no target filter was given.")
+    filters: list[str] = Field(description="What each target filter kept, one line each.")
+    size: int = Field(description="People in the target.")
+    reached: int = Field(description="Target people in the plan's audience.")
+    coverage: float = Field(description="reached / size.")
+
+
+class CommunityCoverageOut(BaseModel):
+    """How much of one community (inside the target) the plan reaches."""
+
+    community: int
+    people: int = Field(description="Members inside the target.")
+    reached: int = Field(description="Of them, in the audience of a chosen account.")
+    share: float = Field(description="reached / people.")
+
+
+class CurvePointOut(BaseModel):
+    """The plan at one budget of a budget curve."""
+
+    budget: float
+    spent: float
+    value: float = Field(description="The objective's value at this budget (its own units).")
+    accounts: int
+    unique_reach: int
+    engaged: float | None = Field(description="Forecast engaged people (null: no model).")
+    engaged_low: float | None
+    engaged_high: float | None
+    cost_per_engaged: float | None = Field(description="spent / engaged.")
+    cost_per_reached: float | None = Field(description="spent / unique_reach.")
+    value_per_1k_more: float | None = Field(
+        description="Value added per 1,000 more than the budget before (null first)."
+    )
+
+
+class BudgetCurveOut(BaseModel):
+    """Plans at growing budgets (:mod:`kolgraph.plan.curve`)."""
+
+    objective: str
+    points: list[CurvePointOut]
+    knee_budget: float | None = Field(
+        description="Where returns fall off (Kneedle); null when they do not in the range."
+    )
+    note: str
+
+
 class ForecastValue(BaseModel):
     """An expected value and its 80% interval."""
 
@@ -289,6 +379,19 @@ class PlanResponse(BaseModel):
         description="Reach, impressions and frequency over the accounts' whole audience "
         "(null on plans kept before it was reported).",
     )
+    reach_frequency_target: ReachFrequencyOut | None = Field(
+        None, description="The same over the target only (null when the target is everyone)."
+    )
+    target: TargetOut | None = Field(
+        None, description="The target and its coverage (null on plans kept before it was)."
+    )
+    community_coverage: list[CommunityCoverageOut] = Field(
+        default_factory=list,
+        description="The largest communities in the target and how much of each is reached.",
+    )
+    budget_curve: BudgetCurveOut | None = Field(
+        None, description="Plans at growing budgets, when asked for (`--budget-curve`)."
+    )
 
     @classmethod
     def from_plan(cls, plan: Plan) -> PlanResponse:
@@ -333,6 +436,29 @@ class PlanResponse(BaseModel):
             reach_frequency=(
                 ReachFrequencyOut.from_report(plan.reach_frequency)
                 if plan.reach_frequency
+                else None
+            ),
+            reach_frequency_target=(
+                ReachFrequencyOut.from_report(plan.reach_frequency_target)
+                if plan.reach_frequency_target
+                else None
+            ),
+            target=TargetOut(
+                everyone=not plan.target_parts,
+                filters=list(plan.target_parts),
+                size=plan.target_size,
+                reached=plan.unique_reach,
+                coverage=round(plan.target_coverage, 6),
+            ),
+            community_coverage=[
+                CommunityCoverageOut(
+                    community=c, people=people, reached=hit, share=round(hit / people, 6)
+                )
+                for c, people, hit in plan.community_coverage
+            ],
+            budget_curve=(
+                BudgetCurveOut.model_validate(plan.budget_curve.as_dict())
+                if plan.budget_curve
                 else None
             ),
         )

@@ -45,6 +45,10 @@ PLAN_FIELDS = {
     "stop_reason",
     "schedule",
     "reach_frequency",
+    "reach_frequency_target",
+    "target",
+    "community_coverage",
+    "budget_curve",
 }
 PLANNED_ACCOUNT_FIELDS = {
     "key",

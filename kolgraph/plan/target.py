@@ -1,0 +1,167 @@
+r"""Who a plan is for: the target audience as a mask over the store's accounts.
+
+A strategist narrows "everyone" with any of four filters, combined as an
+intersection (each one narrows what the others left):
+
+* **communities**: members of the rank run's communities;
+* **followers of** some accounts: the union of their audiences (a brand's or a
+  competitor's followers and engagers);
+* **users**: a list of account keys (a customer segment);
+* **new audience only**: minus everyone in the audience of the brand's ``own``
+  accounts (people the brand already reaches for free).
+
+With :math:`C` the community members, :math:`F = \bigcup_{a} N(a)` over the
+listed accounts, :math:`U` the listed users and :math:`O = \bigcup_{o \in own} N(o)`,
+
+.. math:: T = C \cap F \cap U \setminus O
+
+where a filter not given is everyone. An empty :math:`T` is an error that says
+how many people each filter kept.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+import pandas as pd
+import scipy.sparse as sp
+
+from kolgraph.audience.keys import unknown_keys_error
+from kolgraph.errors import InputError
+from kolgraph.model import Kind
+
+__all__ = ["Target", "target_of"]
+
+
+@dataclass(frozen=True)
+class Target:
+    """The people a plan counts, and how they were chosen."""
+
+    mask: npt.NDArray[np.bool_]
+    #: one line per filter: what it kept (``"followers of x:brand: 1,204 people"``)
+    parts: tuple[str, ...] = ()
+
+    @property
+    def size(self) -> int:
+        return int(self.mask.sum())
+
+    @property
+    def everyone(self) -> bool:
+        """True when no filter was given: the plan counts every account's audience."""
+        return not self.parts
+
+
+def _rows_union(audience: sp.csr_matrix, idx: npt.NDArray[np.int64]) -> npt.NDArray[np.bool_]:
+    n = audience.shape[1]
+    out = np.zeros(n, dtype=bool)
+    for i in idx.tolist():
+        out[audience.indices[audience.indptr[i] : audience.indptr[i + 1]]] = True
+    return out
+
+
+def _positions(
+    keys: Sequence[str], key_pos: dict[str, int], all_keys: list[str], what: str
+) -> npt.NDArray[np.int64]:
+    unknown = [k for k in keys if k not in key_pos]
+    if unknown:
+        err = unknown_keys_error(unknown, all_keys)
+        raise InputError(f"{what}: {err.message}", hint=err.hint)
+    return np.asarray([key_pos[k] for k in keys], dtype=np.int64)
+
+
+def target_of(
+    audience: sp.csr_matrix,
+    accounts: pd.DataFrame,
+    community: pd.Series,
+    *,
+    communities: Sequence[int] = (),
+    followers_of: Sequence[str] = (),
+    users: Sequence[str] = (),
+    new_audience_only: bool = False,
+) -> Target:
+    """The target mask :math:`T` (module notes) over the ``n`` accounts of ``audience``.
+
+    Parameters
+    ----------
+    audience
+        ``n × n`` audience matrix (:func:`~kolgraph.rank.graph.follower_matrix`).
+    accounts
+        Accounts in dense order (``key``, ``kind``).
+    community
+        The current run's community of each account (may hold missing values).
+    communities, followers_of, users, new_audience_only
+        The filters; none given means everyone.
+
+    Returns
+    -------
+    Target
+
+    Raises
+    ------
+    InputError
+        If a listed account or user is not in the store (all of them named at
+        once, each with the closest stored key), the brand has no ``own`` account
+        for ``new_audience_only``, or the filters leave nobody.
+
+    Examples
+    --------
+    >>> import pandas as pd, scipy.sparse as sp
+    >>> A = sp.csr_matrix([[0, 1, 1, 0], [0, 0, 1, 1], [0, 0, 0, 0], [0, 0, 0, 0]])
+    >>> acc = pd.DataFrame({"key": ["x:a", "x:b", "x:c", "x:d"],
+    ...                     "kind": ["kol", "own", "user", "user"]})
+    >>> t = target_of(A, acc, pd.Series([0, 0, 1, 1]), followers_of=["x:a"],
+    ...               new_audience_only=True)
+    >>> t.mask.tolist(), t.size
+    ([False, True, False, False], 1)
+    """
+    n = audience.shape[0]
+    mask = np.ones(n, dtype=bool)
+    parts: list[str] = []
+    all_keys = accounts["key"].astype(str).tolist()
+    key_pos = {k: i for i, k in enumerate(all_keys)}
+    if communities:
+        comm = community.to_numpy(dtype="float64", na_value=np.nan)
+        members = np.isin(comm, np.asarray(list(communities), dtype=np.float64))
+        if not members.any():
+            raise InputError(
+                f"target communities {list(communities)} have no members",
+                hint="list communities with `kolgraph communities` or GET /v1/communities",
+            )
+        mask &= members
+        parts.append(
+            f"communities {', '.join(map(str, communities))}: {int(members.sum()):,} people"
+        )
+    if followers_of:
+        idx = _positions(followers_of, key_pos, all_keys, "target followers of")
+        fans = _rows_union(audience, idx)
+        mask &= fans
+        parts.append(f"followers of {', '.join(followers_of)}: {int(fans.sum()):,} people")
+    if users:
+        idx = _positions(users, key_pos, all_keys, "target users")
+        listed = np.zeros(n, dtype=bool)
+        listed[idx] = True
+        mask &= listed
+        parts.append(f"listed users: {int(listed.sum()):,} people")
+    if new_audience_only:
+        own = np.flatnonzero(accounts["kind"].to_numpy() == Kind.OWN.value)
+        if own.size == 0:
+            raise InputError(
+                "new audience only: the store has no own account whose audience to leave out",
+                hint="label the brand's accounts own (kolgraph import accounts, kind=own), "
+                "or drop --new-audience-only",
+            )
+        reached = _rows_union(audience, own.astype(np.int64))
+        mask &= ~reached
+        parts.append(
+            f"new audience only: {int(reached.sum()):,} people already in the audience of "
+            f"the {own.size} own account(s) left out"
+        )
+    if not mask.any():
+        raise InputError(
+            "the target is empty: " + "; ".join(parts) + "; together: nobody",
+            hint="widen the target: fewer filters, other communities or more accounts",
+        )
+    return Target(mask=mask, parts=tuple(parts))
