@@ -18,6 +18,7 @@ from kolgraph.cli.common import (
     load_settings,
     opened_store,
     out,
+    progress_bar,
     utc_minutes,
     write_json,
 )
@@ -61,6 +62,10 @@ def plan_params(
     max_accounts: int | None = None,
     min_gain: float = 0.0,
     partner: str | None = None,
+    target_followers_of: list[str] | None = None,
+    target_users: tuple[str, ...] = (),
+    new_audience_only: bool = False,
+    max_per_community: int | None = None,
 ) -> PlanParams:
     """The plan options as :class:`~kolgraph.plan.PlanParams` (checked when the plan is made)."""
     from kolgraph.plan import KindRange, PlanParams
@@ -83,14 +88,24 @@ def plan_params(
         horizon_days=horizon,
         max_accounts=max_accounts,
         min_gain=min_gain,
+        target_followers_of=tuple(
+            k.strip() for text in target_followers_of or () for k in text.split(",") if k.strip()
+        ),
+        target_users=target_users,
+        new_audience_only=new_audience_only,
+        max_per_community=max_per_community,
     )
 
 
 @handle_errors
 def plan(
     budget: Annotated[
-        float, typer.Option(help="Campaign budget, in the currency of account costs.")
-    ],
+        float | None,
+        typer.Option(
+            help="Campaign budget, in the currency of account costs (with --budget-curve: "
+            "default the curve's knee)."
+        ),
+    ] = None,
     kol: Annotated[str | None, typer.Option(help="KOL count range MIN..MAX, e.g. 3..10.")] = None,
     media: Annotated[str | None, typer.Option(help="Media count range MIN..MAX.")] = None,
     own: Annotated[str | None, typer.Option(help="Own-account count range MIN..MAX.")] = None,
@@ -103,6 +118,39 @@ def plan(
     ] = None,
     community: Annotated[
         list[int] | None, typer.Option(help="Target community (repeatable); default everyone.")
+    ] = None,
+    target_followers_of: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Target the audience of these accounts (a brand's or a competitor's): "
+            "ACCOUNT,ACCOUNT,... (repeatable). Target filters combine by intersection."
+        ),
+    ] = None,
+    target_users: Annotated[
+        Path | None,
+        typer.Option(
+            help="Target only the accounts listed in this file (a customer segment): one key "
+            "per line, or a CSV whose first column is the key."
+        ),
+    ] = None,
+    new_audience_only: Annotated[
+        bool,
+        typer.Option(
+            "--new-audience-only",
+            help="Leave out of the target people who already follow the brand's own accounts.",
+        ),
+    ] = False,
+    max_per_community: Annotated[
+        int | None,
+        typer.Option(min=1, help="At most this many chosen accounts from any one community."),
+    ] = None,
+    budget_curve: Annotated[
+        str | None,
+        typer.Option(
+            help="Also plan at budgets LOW..HIGH:STEP (e.g. 1000..20000:1000): the objective "
+            "and cost per engaged person as the budget grows, the knee marked; kept with "
+            "the plan and drawn in its report."
+        ),
     ] = None,
     platform: Annotated[str | None, typer.Option(help="Only accounts on this platform.")] = None,
     include: Annotated[
@@ -154,10 +202,18 @@ def plan(
     The plan is kept under the id it prints: evaluate the campaign later with
     ``kolgraph evaluate ID --cascades FILE``.
     """
+    from kolgraph.plan.curve import curve_budgets
     from kolgraph.plan.evaluate import make_and_keep
+    from kolgraph.plan.target import read_keys_file
 
+    budgets = None if budget_curve is None else curve_budgets(budget_curve)
+    if budget is None and budgets is None:
+        raise InputError(
+            "a plan needs --budget (or --budget-curve)", hint="e.g. kolgraph plan --budget 50000"
+        )
+    users = () if target_users is None else read_keys_file(target_users, platform=platform)
     params = plan_params(
-        budget,
+        budget if budget is not None else max(budgets or [1.0]),
         kol,
         media,
         own,
@@ -172,9 +228,25 @@ def plan(
         max_accounts,
         min_gain,
         partner=partner,
+        target_followers_of=target_followers_of,
+        target_users=users,
+        new_audience_only=new_audience_only,
+        max_per_community=max_per_community,
     )
     with opened_store(db, store) as st:
-        result, doc = make_and_keep(st, params, settings=load_settings())
+        if budgets is None:
+            result, doc = make_and_keep(st, params, settings=load_settings())
+        else:
+            with progress_bar() as bar:
+                task = bar.add_task("budget curve: plans", total=len(budgets))
+                result, doc = make_and_keep(
+                    st,
+                    params,
+                    settings=load_settings(),
+                    curve=budgets,
+                    at_knee=budget is None,
+                    on_point=lambda done, _total: bar.update(task, completed=done),
+                )
     if format is OutFormat.json:
         write_json(doc)
     else:

@@ -10,9 +10,10 @@ from kolgraph.cli.common import out, utc_minutes
 
 if TYPE_CHECKING:
     from kolgraph.plan import Plan, PlannedAccount
+    from kolgraph.plan.curve import BudgetCurve
     from kolgraph.plan.evaluate import Evaluation
 
-__all__ = ["print_evaluation", "print_plan"]
+__all__ = ["print_curve", "print_evaluation", "print_plan"]
 
 
 def _forecast_cell(f: dict[str, Any]) -> str:
@@ -69,20 +70,34 @@ def print_plan(plan: Plan) -> None:
             row += _explanation(a)
         t.add_row(*row, *([", ".join(a.warnings) or "-"] if warned else []))
     out.print(t)
-    if (rf := plan.reach_frequency) is not None:
-        out.print(
-            f"reach {rf.unique_reach:,} unique · {rf.gross_impressions:,} impressions · "
-            f"frequency {rf.avg_frequency:.2f} · 1+ {rf.reach_1_plus:,} · "
-            f"2+ {rf.reach_2_plus:,} · 3+ {rf.reach_3_plus:,}",
-            highlight=False,
-        )
+    for label, rf in (("reach", plan.reach_frequency), ("target", plan.reach_frequency_target)):
+        if rf is not None:
+            out.print(
+                f"{label} {rf.unique_reach:,} unique · {rf.gross_impressions:,} impressions · "
+                f"frequency {rf.avg_frequency:.2f} · 1+ {rf.reach_1_plus:,} · "
+                f"2+ {rf.reach_2_plus:,} · 3+ {rf.reach_3_plus:,}",
+                highlight=False,
+            )
+    if plan.budget_curve is not None:
+        print_curve(plan.budget_curve)
     if plan.schedule is not None:
         out.print(f"[dim]days: {plan.schedule.note}[/]", highlight=False)
     s = Table(show_header=False, title="plan totals")
     if plan.id:
         s.add_row("plan id", plan.id)
     s.add_row("accounts", f"{len(plan.accounts)}")
-    s.add_row("expected unique reach", f"{plan.unique_reach:,} of {plan.target_size:,} targeted")
+    s.add_row(
+        "expected unique reach",
+        f"{plan.unique_reach:,} of {plan.target_size:,} targeted ({plan.target_coverage:.1%})",
+    )
+    for part in plan.target_parts:
+        s.add_row("target", part)
+    if plan.community_coverage:
+        top = ", ".join(
+            f"{c}: {hit / people:.0%} of {people:,}"
+            for c, people, hit in plan.community_coverage[:4]
+        )
+        s.add_row("largest communities reached", top)
     s.add_row("summed audiences", f"{plan.total_audience:,}")
     s.add_row("overlap (duplicated share)", f"{plan.overlap_rate:.1%}")
     s.add_row("objective", plan.objective)
@@ -110,6 +125,30 @@ def print_plan(plan: Plan) -> None:
         out.print(
             f"evaluate it later: kolgraph evaluate {plan.id} --cascades FILE", highlight=False
         )
+
+
+def print_curve(curve: BudgetCurve) -> None:
+    """The budget curve: one row per budget, the knee marked."""
+    t = Table(title=f"budget curve ({curve.objective})")
+    cols = ["budget", "spent", "accounts", curve.objective, "+ per 1,000", "unique reach"]
+    cols += ["engaged"]
+    for col in (*cols, "cost / engaged", ""):
+        t.add_column(col, justify="right")
+    for i, (pt, more) in enumerate(zip(curve.points, curve.marginal(), strict=True)):
+        per = pt.cost_per_engaged
+        t.add_row(
+            f"{pt.budget:,.0f}",
+            f"{pt.spent:,.0f}",
+            str(pt.accounts),
+            f"{pt.value:,.1f}",
+            "-" if more is None else f"{more:,.1f}",
+            f"{pt.unique_reach:,}",
+            "-" if pt.engaged is None else f"{pt.engaged:,.0f}",
+            "-" if per is None else f"{per:,.2f}",
+            "knee" if i == curve.knee else "",
+        )
+    out.print(t)
+    out.print(f"[dim]{curve.note}[/]", highlight=False)
 
 
 def print_evaluation(ev: Evaluation) -> None:

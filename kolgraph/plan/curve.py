@@ -240,8 +240,17 @@ def budget_curve(
         )
         if on_point is not None:
             on_point(i + 1, len(budgets))
-    knee = knee_index([p.budget for p in points], [p.value for p in points])
-    if knee is None:
+    values = [p.value for p in points]
+    knee = knee_index([p.budget for p in points], values)
+    top = max(values)
+    flat = next(i for i, v in enumerate(values) if v >= top - 1e-9 * max(1.0, abs(top)))
+    if knee is None and flat < len(points) - 1:
+        knee = flat
+        note = (
+            f"returns stop at {points[flat].budget:,.0f}: a larger budget buys no more "
+            f"{objective} (every candidate that adds anything is already in the plan)"
+        )
+    elif knee is None:
         note = (
             f"returns do not fall off between {points[0].budget:,.0f} and "
             f"{points[-1].budget:,.0f}: each step adds about as much {objective} as the last"

@@ -25,6 +25,7 @@ Nothing is stored unless the evaluation succeeds; then it is kept with the plan.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -66,17 +67,37 @@ def keep_plan(
 
 
 def make_and_keep(
-    store: Store, params: PlanParams, *, settings: Settings | None = None
+    store: Store,
+    params: PlanParams,
+    *,
+    settings: Settings | None = None,
+    curve: Sequence[float] | None = None,
+    at_knee: bool = False,
+    on_point: Callable[[int, int], None] | None = None,
 ) -> tuple[Plan, PlanResponse]:
     """Make a plan (:func:`~kolgraph.plan.planner.make_plan`) and keep it under its id.
 
+    With ``curve`` (budgets) the plan carries its budget curve
+    (:func:`~kolgraph.plan.curve.plan_with_curve`) and is made at ``params.budget``,
+    or at the curve's knee with ``at_knee``; ``on_point`` follows the curve's plans.
     The kept body is the plan's JSON as the API and ``kolgraph plan --format json``
     return it (:class:`~kolgraph.schemas.plans.PlanResponse`); returns the plan and
     that document.
     """
+    from kolgraph.plan.curve import plan_with_curve
     from kolgraph.plan.planner import make_plan
 
-    plan = make_plan(store, params, settings=settings)
+    if curve is None:
+        plan = make_plan(store, params, settings=settings)
+    else:
+        plan = plan_with_curve(
+            store,
+            params,
+            curve,
+            budget=None if at_knee else params.budget,
+            settings=settings,
+            on_point=on_point,
+        )
     doc = PlanResponse.from_plan(plan)
     keep_plan(store, plan.id, plan.run_id, params.as_dict(), doc.model_dump(mode="json"))
     return plan, doc

@@ -270,6 +270,14 @@ def plan_arrays(
             )
     for key in params.exclude:
         plannable[key_pos[key]] = False
+    rivals = [k for k in params.target_followers_of if k in key_pos and k not in params.include]
+    for key in rivals:  # a brand whose audience is targeted does not carry the message
+        plannable[key_pos[key]] = False
+    if rivals:
+        notes.append(
+            f"{', '.join(rivals)} left out of the candidates: their audience is the target "
+            "(include them to plan with them)"
+        )
     is_flagged = flagged(scores, n)
     if params.skip_flagged:
         n_skipped = int((plannable & is_flagged).sum())

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -33,7 +34,7 @@ from kolgraph.audience.keys import unknown_keys_error
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
 
-__all__ = ["Target", "target_of"]
+__all__ = ["Target", "read_keys_file", "target_of"]
 
 
 @dataclass(frozen=True)
@@ -165,3 +166,39 @@ def target_of(
             hint="widen the target: fewer filters, other communities or more accounts",
         )
     return Target(mask=mask, parts=tuple(parts))
+
+
+def read_keys_file(path: Path, *, platform: str | None = None) -> tuple[str, ...]:
+    """Account keys from a file: one per line, or the ``key`` column of a CSV.
+
+    Blank lines and lines starting with ``#`` are skipped, as is a first line
+    ``key``; on a line with commas the first field is the key. A key written
+    without ``platform:`` gets ``platform`` when one is given. Duplicates are
+    dropped (first one kept).
+
+    Raises
+    ------
+    InputError
+        If the file cannot be read or holds no key.
+    """
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(
+            f"cannot read the target users file {path}: {exc}",
+            hint="give a UTF-8 text file with one account key (platform:id) per line",
+        ) from None
+    keys: dict[str, None] = {}
+    for n, raw in enumerate(text.splitlines(), start=1):
+        line = raw.split(",", 1)[0].strip().strip('"')
+        if not line or line.startswith("#") or (n == 1 and line.lower() == "key"):
+            continue
+        if ":" not in line and platform is not None:
+            line = f"{platform}:{line}"
+        keys.setdefault(line, None)
+    if not keys:
+        raise InputError(
+            f"the target users file {path} holds no account key",
+            hint="write one account key (platform:id) per line",
+        )
+    return tuple(keys)

@@ -10,6 +10,7 @@ from fastapi import APIRouter, Path, Query
 from kolgraph.api.deps import SettingsDep, StoreDep
 from kolgraph.model import Kind, check_platform
 from kolgraph.plan.compare import MAX_PLANS, compare_plans, kept_plans
+from kolgraph.plan.curve import budget_range
 from kolgraph.plan.evaluate import evaluate_plan, make_and_keep, reposts_frame
 from kolgraph.plan.planner import KindRange, PlanParams
 from kolgraph.schemas.compare import PlanComparisonOut
@@ -44,6 +45,10 @@ def _plan_params(request: PlanRequest) -> PlanParams:
         horizon_days=request.horizon_days,
         max_accounts=request.max_accounts,
         min_gain=request.min_gain,
+        target_followers_of=tuple(request.target_followers_of),
+        target_users=tuple(request.target_users),
+        new_audience_only=request.new_audience_only,
+        max_per_community=request.max_per_community,
     )
 
 
@@ -60,7 +65,9 @@ def _plan_params(request: PlanRequest) -> PlanParams:
 def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) -> PlanResponse:
     if request.platform is not None:
         check_platform(request.platform)
-    return make_and_keep(store, _plan_params(request), settings=settings)[1]
+    curve = request.budget_curve
+    budgets = None if curve is None else budget_range(curve.low, curve.high, curve.step)
+    return make_and_keep(store, _plan_params(request), settings=settings, curve=budgets)[1]
 
 
 @router.get("", summary="The most recent kept plans")
