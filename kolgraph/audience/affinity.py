@@ -236,8 +236,20 @@ def brand_affinity(
     frame = store.accounts_frame()
     wanted = {Kind(k).value for k in kinds}
     cand = np.flatnonzero(frame["kind"].isin(wanted).to_numpy())
+    audience = follower_matrix(store.graph_arrays())
+    stand_in = ""
+    if cand.size == 0 and Kind.KOL.value in wanted:  # as the planner does: biggest stand in
+        from kolgraph.settings import get_settings
+
+        users = np.flatnonzero((frame["kind"] == Kind.USER.value).to_numpy())
+        size = np.diff(audience.indptr)[users]
+        cand = np.sort(users[np.argsort(-size, kind="stable")[: get_settings().auto_kol]])
+        stand_in = (
+            f"; no account is labelled kol: the {cand.size} accounts with the largest "
+            "audiences stand in (label accounts to control this)"
+        )
     sc = affinity_scores(
-        follower_matrix(store.graph_arrays()),
+        audience,
         node,
         cand,
         min_support=min_support,
@@ -276,5 +288,6 @@ def brand_affinity(
             f"{sc.base_rate:.4g} ({sc.brand_audience:,} of the {sc.population:,} people in "
             f"anyone's audience); ranked by its lower {confidence:.0%} Wilson bound; "
             f"{sc.below_support:,} account(s) sharing fewer than {min_support} people left out"
+            + stand_in
         ),
     )

@@ -15,7 +15,7 @@ commands                        module
 ``rank``, ``runs [diff]``       :mod:`kolgraph.cli.rank`
 ``accounts``, ``communities``   :mod:`kolgraph.cli.read`
 ``export ...``                  :mod:`kolgraph.cli.export`
-``plan``, ``plans [compare]``,  :mod:`kolgraph.cli.plan`
+``plan [compare]``, ``plans``,  :mod:`kolgraph.cli.plan`
 ``evaluate``, ``backtest``
 ``overlap``, ``affinity``,      :mod:`kolgraph.cli.audience`
 ``lookalike``
@@ -52,7 +52,7 @@ app.add_typer(export.export_app, name="export")
 app.command("rank")(rank.rank)
 app.command("accounts")(read.accounts)
 app.command("communities")(read.communities)
-app.command("plan")(plan.plan)
+app.add_typer(plan.plan_app, name="plan")
 app.add_typer(plan.plans_app, name="plans")
 app.command("evaluate")(plan.evaluate)
 app.command("backtest")(plan.backtest)

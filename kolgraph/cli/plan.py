@@ -29,9 +29,12 @@ from kolgraph.model import Kind
 if TYPE_CHECKING:
     from kolgraph.plan import PlanParams
 
-__all__ = ["backtest", "evaluate", "plan", "plan_params", "plans", "plans_app"]
+__all__ = ["backtest", "evaluate", "plan", "plan_app", "plan_params", "plans", "plans_app"]
 
 plans_app = typer.Typer(help="Kept plans: list them, compare them.")
+#: ``kolgraph plan [OPTIONS]`` makes a plan; ``kolgraph plan compare ID ID ...`` is
+#: ``kolgraph plans compare``
+plan_app = typer.Typer()
 
 
 class Objective(str, Enum):
@@ -97,8 +100,10 @@ def plan_params(
     )
 
 
+@plan_app.callback(invoke_without_command=True)
 @handle_errors
 def plan(
+    ctx: typer.Context,
     budget: Annotated[
         float | None,
         typer.Option(
@@ -200,8 +205,11 @@ def plan(
     """Choose accounts under a budget for the objective, with phase roles and a forecast.
 
     The plan is kept under the id it prints: evaluate the campaign later with
-    ``kolgraph evaluate ID --cascades FILE``.
+    ``kolgraph evaluate ID --cascades FILE``, draw it with ``kolgraph report ID``, and
+    set plans side by side with ``kolgraph plan compare ID ID ...``.
     """
+    if ctx.invoked_subcommand is not None:
+        return
     from kolgraph.plan.curve import curve_budgets
     from kolgraph.plan.evaluate import make_and_keep
     from kolgraph.plan.target import read_keys_file
@@ -293,6 +301,7 @@ def plans(
 
 
 @plans_app.command("compare")
+@plan_app.command("compare")
 @handle_errors
 def plans_compare(
     plan_ids: Annotated[
