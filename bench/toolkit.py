@@ -103,8 +103,10 @@ def main() -> None:
         ("plan (everyone)", ["plan", "--budget", "50000", *mix, "--format", "json"]),
         (
             "plan for a rival's new audience",
-            ["plan", "--budget", "50000", *mix, "--target-followers-of", rival]
-            + ["--new-audience-only", "--max-per-community", "3", "--format", "json"],
+            [
+                *["plan", "--budget", "50000", *mix, "--target-followers-of", rival],
+                *["--new-audience-only", "--max-per-community", "3", "--format", "json"],
+            ],
         ),
         (
             "plan with a 10-point budget curve",

@@ -78,23 +78,10 @@ def test_toolkit_on_pheme_follows(tmp_path: Path) -> None:
 
     # plan for the competitor's audience that the brand does not reach yet, two budgets
     target = fans[RIVAL] - fans[OWN]
+    ask = ["--target-followers-of", RIVAL, "--new-audience-only", "--budget-curve", "500..3000:500"]
     plans = [
-        _cli(
-            runner,
-            "plan",
-            "--budget",
-            str(budget),
-            "--target-followers-of",
-            RIVAL,
-            "--new-audience-only",
-            "--budget-curve",
-            "500..3000:500",
-            "--format",
-            "json",
-            "--db",
-            db,
-        )  # fmt: skip
-        for budget in (1000, 2500)
+        _cli(runner, "plan", "--budget", str(b), *ask, "--format", "json", "--db", db)
+        for b in (1000, 2500)
     ]
     for doc in plans:
         assert doc["target"]["size"] == len(target)
