@@ -203,6 +203,8 @@ class PlannedAccount:
     #: ``"estimated price"``, ``"high overlap with KEY (Jaccard 0.42)"``
     warnings: tuple[str, ...] = ()
     exclusive_reach: int | None = None  # people only it reaches among the plan's accounts
+    #: the same inside the target (None when the plan targets everyone)
+    exclusive_target_reach: int | None = None
 
 
 @dataclass(frozen=True)

@@ -552,7 +552,11 @@ def plan_arrays(
     rf = reach_frequency(audience[idx])  # over the whole audience, not only the target
     rf_target = None if tgt.everyone else reach_frequency(audience[idx], target)
     excl = dict(zip(map(str, keys[idx]), rf.exclusive, strict=True))
-    planned = [replace(a, exclusive_reach=excl[a.key]) for a in planned]
+    excl_t = dict(zip(map(str, keys[idx]), rf_target.exclusive if rf_target else [], strict=False))
+    planned = [
+        replace(a, exclusive_reach=excl[a.key], exclusive_target_reach=excl_t.get(a.key))
+        for a in planned
+    ]
     return Plan(
         accounts=planned,
         budget=params.budget,

@@ -179,6 +179,9 @@ class PlannedAccountOut(BaseModel):
         description="People only this account reaches among the plan's accounts, over the "
         "whole audience (null on plans kept before it was reported).",
     )
+    exclusive_target_reach: int | None = Field(
+        None, description="The same inside the target (null when the target is everyone)."
+    )
     audience: int
     cost: float
     cost_estimated: bool = Field(description="True when the cost comes from the rate card.")

@@ -109,6 +109,7 @@ def test_plan_for_a_competitors_new_audience_counts_only_that_target() -> None:
     assert rf is not None and rf.unique_reach == 2 and rf.over == "target"
     assert plan.reach_frequency is not None and plan.reach_frequency.unique_reach == 6
     assert plan.accounts[0].audience == 2 and plan.accounts[0].marginal_reach == 2
+    assert plan.accounts[0].exclusive_target_reach == 2 and plan.accounts[0].exclusive_reach == 6
     # the competitor itself is no candidate even if it were labelled kol
     kinds = {**KINDS, 0: "kol"}
     mat, acc, sc = _world(kinds)
