@@ -19,6 +19,7 @@ commands                        module
 ``evaluate``, ``backtest``
 ``overlap``, ``affinity``,      :mod:`kolgraph.cli.audience`
 ``lookalike``
+``report``                      :mod:`kolgraph.cli.report`
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
 ``demo``                        :mod:`kolgraph.cli.demo`
@@ -32,7 +33,7 @@ from typing import Annotated
 import typer
 
 from kolgraph import __version__
-from kolgraph.cli import audience, crawl, demo, export, imports, plan, rank, read, serve
+from kolgraph.cli import audience, crawl, demo, export, imports, plan, rank, read, report, serve
 from kolgraph.cli.common import out
 
 __all__ = ["app", "main"]
@@ -59,6 +60,7 @@ app.command("backtest")(plan.backtest)
 app.command("overlap")(audience.overlap)
 app.command("affinity")(audience.affinity)
 app.command("lookalike")(audience.lookalike)
+app.command("report")(report.report)
 app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")

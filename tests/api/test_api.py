@@ -71,6 +71,7 @@ PLANNED_ACCOUNT_FIELDS = {
     "evidence_last_days",
     "warnings",
     "exclusive_reach",
+    "exclusive_target_reach",
 }
 ACCOUNT_FIELDS = {
     "key",
@@ -567,6 +568,8 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/communities",
         "/v1/plans",
         "/v1/plans/compare",
+        "/v1/plans/{plan_id}/report.html",
+        "/v1/plans/{plan_id}/report.xlsx",
         "/v1/plans/{plan_id}",
         "/v1/plans/{plan_id}/evaluation",
         "/v1/reach",

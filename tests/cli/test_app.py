@@ -91,6 +91,7 @@ def test_every_command_is_registered() -> None:
         "export",
         "plan",
         "plans",
+        "report",
         "evaluate",
         "backtest",
         "overlap",

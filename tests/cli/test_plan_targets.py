@@ -34,9 +34,7 @@ def test_plan_for_a_competitors_new_audience(world: Path) -> None:
     assert kolgraph("rank", "--db", str(world))[0] == 0
     # followers of x:102 (N % 3 in {1, 2}) not following the own x:103 (N % 3 in {0, 1}):
     # N % 3 == 2, 13 people; x:101 reaches all of them, x:102 itself is no candidate
-    doc = _plan(
-        world, "--budget", "1000", "--target-followers-of", "x:102", "--new-audience-only"
-    )
+    doc = _plan(world, "--budget", "1000", "--target-followers-of", "x:102", "--new-audience-only")
     t = doc["target"]
     assert (t["size"], t["reached"], t["coverage"], t["everyone"]) == (13, 13, 1.0, False)
     assert doc["target_size"] == 13 and doc["unique_reach"] == 13
@@ -92,9 +90,10 @@ def test_budget_curve_is_kept_with_the_plan(world: Path) -> None:
     with_budget = _plan(world, "--budget", "300", "--budget-curve", "100..700:300")
     assert with_budget["budget"] == 300 and len(with_budget["budget_curve"]["points"]) == 3
     point = with_budget["budget_curve"]["points"][1]
-    assert (point["budget"], point["unique_reach"]) == (400, _plan(world, "--budget", "400")[
-        "unique_reach"
-    ])
+    assert (point["budget"], point["unique_reach"]) == (
+        400,
+        _plan(world, "--budget", "400")["unique_reach"],
+    )
     code, out, _ = kolgraph("plan", "--budget-curve", "100..300:100", "--db", str(world))
     assert code == 0 and "budget curve" in out and ("returns" in out)
 

@@ -6,6 +6,7 @@ from typing import Annotated
 
 import pandas as pd
 from fastapi import APIRouter, Path, Query
+from fastapi.responses import HTMLResponse, Response
 
 from kolgraph.api.deps import SettingsDep, StoreDep
 from kolgraph.model import Kind, check_platform
@@ -13,6 +14,7 @@ from kolgraph.plan.compare import MAX_PLANS, compare_plans, kept_plans
 from kolgraph.plan.curve import budget_range
 from kolgraph.plan.evaluate import evaluate_plan, make_and_keep, reposts_frame
 from kolgraph.plan.planner import KindRange, PlanParams
+from kolgraph.report import XLSX_MEDIA_TYPE, plan_report_html, plan_xlsx_bytes
 from kolgraph.schemas.compare import PlanComparisonOut
 from kolgraph.schemas.evaluation import EvaluationOut, EvaluationRequest
 from kolgraph.schemas.plans import PlanRequest, PlanResponse, PlansPage
@@ -119,3 +121,32 @@ def evaluate(plan_id: PlanId, request: EvaluationRequest, store: StoreDep) -> Ev
     rows["ts"] = rows["ts"].astype(str)
     frame = reposts_frame(rows, platform=request.platform, where="reposts")
     return EvaluationOut.from_evaluation(evaluate_plan(store, plan_id, frame))
+
+
+@router.get(
+    "/{plan_id}/report.html",
+    summary="A kept plan's report: one self-contained HTML page",
+    response_class=HTMLResponse,
+    responses={404: {"description": "No such plan."}},
+)
+def plan_report(plan_id: PlanId, store: StoreDep) -> HTMLResponse:
+    return HTMLResponse(plan_report_html(store, plan_id))
+
+
+@router.get(
+    "/{plan_id}/report.xlsx",
+    summary="A kept plan as a workbook: summary, accounts, overlap matrix and pairs",
+    response_class=Response,
+    responses={
+        200: {"content": {XLSX_MEDIA_TYPE: {}}, "description": "The workbook, as a download."},
+        404: {"description": "No such plan."},
+    },
+)
+def plan_report_xlsx(plan_id: PlanId, store: StoreDep) -> Response:
+    data = plan_xlsx_bytes(store, plan_id)
+    name = "".join(c if c.isalnum() or c in "._-" else "_" for c in plan_id)
+    return Response(
+        content=data,
+        media_type=XLSX_MEDIA_TYPE,
+        headers={"Content-Disposition": f'attachment; filename="{name}.xlsx"'},
+    )
