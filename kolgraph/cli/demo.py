@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -32,13 +33,25 @@ def demo(
     seed: Annotated[int, typer.Option(help="Random seed (same seed, same network).")] = 7,
     budget: Annotated[float, typer.Option(help="Budget of the demo plan.")] = 1_000.0,
     fresh: Annotated[bool, typer.Option("--fresh", help="Wipe the store first.")] = False,
+    report: Annotated[
+        Path,
+        typer.Option(
+            help="Write the demo plan's report (one self-contained HTML page) to this file."
+        ),
+    ] = Path("demo-plan.html"),
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
-    """Generate a seeded synthetic network, rank it, plan a campaign and print the results."""
+    """Generate a seeded synthetic network, rank it, plan a campaign and print the results.
+
+    The plan carries a budget curve (a quarter of the budget to twice it) and its report
+    is written to ``--report`` (default ``demo-plan.html``).
+    """
     from kolgraph.demo import is_loaded, load_demo
     from kolgraph.plan import KindRange, PlanParams
+    from kolgraph.plan.curve import budget_range
     from kolgraph.plan.evaluate import make_and_keep
+    from kolgraph.report import write_plan_html
     from kolgraph.store import AccountQuery
     from kolgraph.synth import generate_demo
 
@@ -78,11 +91,28 @@ def demo(
                 Kind.OWN: KindRange(1, 3),
             },
         )
-        print_plan(make_and_keep(st, params, settings=load_settings())[0])
+        curve = budget_range(budget / 4, budget * 2, budget / 4)
+        with progress_bar() as progress:
+            task = progress.add_task("planning at 8 budgets", total=len(curve))
+            plan, _ = make_and_keep(
+                st,
+                params,
+                settings=load_settings(),
+                curve=curve,
+                on_point=lambda done, _n: progress.update(task, completed=done),
+            )
+        print_plan(plan)
+        size = write_plan_html(st, plan.id, report)
         where = st.location
+    console.print(
+        f"report of plan {plan.id}: [bold]{report}[/] ({size / 1e6:.1f} MB, one page with "
+        "its charts inside: open it in a browser, or send it)",
+        highlight=False,
+    )
     console.print(f"[green]demo finished in {time.perf_counter() - t0:.1f} s[/] (store: {where})")
     console.print(
         "next: [bold]kolgraph accounts --kind media[/], "
         "[bold]kolgraph plan --budget 2000 --kol 5..20 --format json[/], "
-        "[bold]kolgraph serve[/] then http://127.0.0.1:8000/docs"
+        "[bold]kolgraph serve[/] then http://127.0.0.1:8000/docs, "
+        f"[bold]kolgraph report {plan.id} -o plan.xlsx[/]"
     )

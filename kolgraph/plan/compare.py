@@ -55,6 +55,17 @@ class PlanSide:
     engaged_high: float | None
     horizon_days: float | None
     keys: tuple[str, ...]
+    #: people in the plan's target and the share of them it reaches (None: not recorded)
+    target_size: int | None = None
+    target_coverage: float | None = None
+    #: over the accounts' whole audience (None on plans kept before it was reported)
+    gross_impressions: int | None = None
+    avg_frequency: float | None = None
+    reach_3_plus: int | None = None
+
+    @property
+    def cost_per_engaged(self) -> float | None:
+        return self.spent / self.engaged if self.engaged else None
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +151,8 @@ def _side(record: PlanRecord) -> PlanSide:
     keys = tuple(str(a["key"]) for a in body.get("accounts", []))
     forecast = body.get("forecast") or {}
     moved = forecast.get("moved_users") or {}
+    target = body.get("target") or {}
+    rf = body.get("reach_frequency") or {}
     return PlanSide(
         id=record.id,
         created=record.created,
@@ -153,6 +166,11 @@ def _side(record: PlanRecord) -> PlanSide:
         engaged_high=_number(moved.get("high")),
         horizon_days=_number(forecast.get("horizon_days")),
         keys=keys,
+        target_size=target.get("size", body.get("target_size")),
+        target_coverage=_number(target.get("coverage")),
+        gross_impressions=rf.get("gross_impressions"),
+        avg_frequency=_number(rf.get("avg_frequency")),
+        reach_3_plus=rf.get("reach_3_plus"),
     )
 
 
@@ -191,6 +209,17 @@ def _interval(p: PlanSide) -> str:
     return f"{p.engaged:,.1f} ({p.engaged_low:,.1f}-{p.engaged_high:,.1f})"
 
 
+def _opt(x: float | None, fmt: str) -> str:
+    return "-" if x is None else fmt.format(x)
+
+
+def _target(p: PlanSide) -> str:
+    if p.target_size is None:
+        return "-"
+    cov = "" if p.target_coverage is None else f" ({p.target_coverage:.1%})"
+    return f"{p.target_size:,}{cov}"
+
+
 def comparison_tables(c: PlanComparison) -> list[Table]:
     """The comparison as terminal tables: one column per plan, then the shared accounts."""
     side = Table(title=f"{len(c.plans)} kept plans side by side")
@@ -203,7 +232,12 @@ def comparison_tables(c: PlanComparison) -> list[Table]:
         ("spent", [f"{p.spent:,.0f}" for p in c.plans]),
         ("accounts", [str(p.accounts) for p in c.plans]),
         ("unique reach", [f"{p.unique_reach:,}" for p in c.plans]),
+        ("target (coverage)", [_target(p) for p in c.plans]),
+        ("impressions", [_opt(p.gross_impressions, "{:,}") for p in c.plans]),
+        ("average frequency", [_opt(p.avg_frequency, "{:.2f}") for p in c.plans]),
+        ("reached 3+ times", [_opt(p.reach_3_plus, "{:,}") for p in c.plans]),
         ("engaged (80% interval)", [_interval(p) for p in c.plans]),
+        ("cost per engaged", [_opt(p.cost_per_engaged, "{:,.2f}") for p in c.plans]),
         (
             "horizon (days)",
             ["-" if p.horizon_days is None else f"{p.horizon_days:g}" for p in c.plans],

@@ -29,6 +29,14 @@ class ComparedPlanOut(BaseModel):
     engaged_high: float | None = Field(None, description="High end of the forecast's interval.")
     horizon_days: float | None = Field(None, description="The forecast's horizon.")
     keys: list[str] = Field(description="The plan's account keys, in plan order.")
+    target_size: int | None = Field(None, description="People in the plan's target.")
+    target_coverage: float | None = Field(
+        None, description="Share of the target reached (null on plans kept before it was)."
+    )
+    gross_impressions: int | None = Field(None, description="Summed audiences.")
+    avg_frequency: float | None = Field(None, description="Impressions per person reached.")
+    reach_3_plus: int | None = Field(None, description="People reached by 3 or more accounts.")
+    cost_per_engaged: float | None = Field(None, description="spent / engaged.")
 
 
 class SharedPairOut(BaseModel):
@@ -65,6 +73,14 @@ class PlanComparisonOut(BaseModel):
                     engaged_high=p.engaged_high,
                     horizon_days=p.horizon_days,
                     keys=list(p.keys),
+                    target_size=p.target_size,
+                    target_coverage=p.target_coverage,
+                    gross_impressions=p.gross_impressions,
+                    avg_frequency=p.avg_frequency,
+                    reach_3_plus=p.reach_3_plus,
+                    cost_per_engaged=(
+                        None if p.cost_per_engaged is None else round(p.cost_per_engaged, 4)
+                    ),
                 )
                 for p in c.plans
             ],

@@ -90,3 +90,20 @@ def test_unknown_ids_are_named_together(tmp_path: Any) -> None:
             kept_plans(st, ["pl-1", "pl-x", "pl-y"])
         assert "'pl-x', 'pl-y'" in str(err.value) and "pl-1" not in str(err.value)
         assert len(st.list_plans()) == 2  # nothing changed
+
+
+def test_target_frequency_and_cost_per_engaged_side_by_side() -> None:
+    rf = {"gross_impressions": 90, "avg_frequency": 1.5, "reach_3_plus": 4}
+    a = _record(
+        "pl-a", ["x:a"], 1000, 900, forecast=FORECAST, reach_frequency=rf,
+        target={"size": 200, "coverage": 0.15},
+    )  # fmt: skip
+    c = compare_plans([a, P2])
+    one, two = c.plans
+    assert (one.target_size, one.target_coverage) == (200, 0.15)
+    assert (one.gross_impressions, one.avg_frequency, one.reach_3_plus) == (90, 1.5, 4)
+    assert one.cost_per_engaged == pytest.approx(900 / 12.5)
+    assert two.target_size is None and two.avg_frequency is None and two.cost_per_engaged is None
+    doc = PlanComparisonOut.from_comparison(c).model_dump()
+    assert doc["plans"][0]["cost_per_engaged"] == 72.0
+    assert doc["plans"][0]["target_coverage"] == 0.15
