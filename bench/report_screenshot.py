@@ -1,9 +1,10 @@
 """Screenshot the report of a demo plan for the docs: ``docs/report.png``.
 
-The plan is made on the seeded demo (``kolgraph demo``: the synthetic network of 50,000
-accounts, seed 7, ranked) with the demo's budget, a smaller mix (so the account table
-leaves room for the charts in the shot), a budget curve and a target (communities 0, 1
-and 2), so every section of the report has something to show.
+The plan is the README walk-through's, made on the seeded demo (``kolgraph demo``: the
+synthetic network of 50,000 accounts, seed 7, ranked): budget 3,000, 3 to 10 KOLs, up to 2
+media and 1 own account, for the audience of the rival title ``demo:000008`` that the
+brand's own accounts do not reach, with a budget curve from 500 to 5,000, so every section
+of the report has something to show.
 Headless Chromium (Debian's ``/usr/bin/chromium``, driven by Playwright) opens the report
 file and shoots the top of it at viewport width.
 
@@ -35,7 +36,8 @@ from kolgraph.synth import generate_demo
 
 ROOT = Path(__file__).resolve().parents[1]
 CHROMIUM = "/usr/bin/chromium"
-CURVE = [250.0, 500.0, 750.0, 1000.0, 1500.0, 2000.0, 3000.0]
+CURVE = [500.0 * i for i in range(1, 11)]
+RIVAL = "demo:000008"
 
 
 def demo_plan(db: Path, *, users: int, seed: int) -> str:
@@ -50,13 +52,14 @@ def demo_plan(db: Path, *, users: int, seed: int) -> str:
             load_demo(st, net)
             run_rank(st)
         params = PlanParams(
-            budget=1_000.0,
+            budget=3_000.0,
             mix={
                 Kind.KOL: KindRange(3, 10),
-                Kind.MEDIA: KindRange(1, 3),
-                Kind.OWN: KindRange(1, 2),
+                Kind.MEDIA: KindRange(0, 2),
+                Kind.OWN: KindRange(0, 1),
             },
-            target_communities=(0, 1, 2),
+            target_followers_of=(RIVAL,),
+            new_audience_only=True,
         )
         return make_and_keep(st, params, curve=CURVE)[1].id
     finally:

@@ -155,10 +155,11 @@ def target_of(
                 "or drop --new-audience-only",
             )
         reached = _rows_union(audience, own.astype(np.int64))
+        removed = int((mask & reached).sum())
         mask &= ~reached
         parts.append(
-            f"new audience only: {int(reached.sum()):,} people already in the audience of "
-            f"the {own.size} own account(s) left out"
+            f"new audience only: {removed:,} left out who already are in the audience of the "
+            f"{own.size} own account(s) ({int(reached.sum()):,} people)"
         )
     if not mask.any():
         raise InputError(
