@@ -23,6 +23,7 @@ import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
+from kolgraph.audience.keys import unknown_keys_error
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
 from kolgraph.plan.flags import flagged, row_warnings
@@ -263,11 +264,12 @@ def plan_arrays(
 
     keys = accounts["key"].to_numpy()
     key_pos = {k: i for i, k in enumerate(keys)}
-    for key in (*params.include, *params.exclude):
-        if key not in key_pos:
-            raise InputError(
-                f"account {key!r} is not in the store", hint="check the key (platform:id)"
-            )
+    unknown = [k for k in dict.fromkeys((*params.include, *params.exclude)) if k not in key_pos]
+    if unknown:  # every unknown key at once, each with the closest stored key
+        err = unknown_keys_error(unknown, [str(k) for k in keys])
+        raise InputError(
+            f"included or excluded accounts not in the store: {err.message}", hint=err.hint
+        )
     for key in params.exclude:
         plannable[key_pos[key]] = False
     rivals = [k for k in params.target_followers_of if k in key_pos and k not in params.include]

@@ -530,7 +530,7 @@ def test_plan_takes_a_partner_range(own_world: World) -> None:
     ("body", "words"),
     [
         ({"budget": 100, "include": ["demo:ghost"]}, ["demo:ghost", "not in the store"]),
-        ({"budget": 100, "exclude": ["nope"]}, ["'nope'"]),
+        ({"budget": 100, "exclude": ["nope"]}, ["nope (no similar key)"]),
         ({"budget": 100, "include": ["demo:u1"]}, ["demo:u1", "user"]),
         ({"budget": 100, "include": ["demo:m1"]}, ["demo:m1", "costs 400"]),
         ({"budget": 100, "target_communities": [999]}, ["[999]", "no members"]),

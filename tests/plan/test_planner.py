@@ -145,8 +145,10 @@ def test_include_exclude_and_estimated_costs() -> None:
     est = next(a for a in plan.accounts if a.key == "t:2")
     assert est.cost_estimated and est.cost == 5.0  # 10 per 1k of 10 people, floored at min_cost
     assert any("estimated" in n for n in plan.notes)
-    with pytest.raises(InputError, match="not in the store"):
-        plan_arrays(mat, acc, sc, PlanParams(budget=10, include=("t:999",)), settings=SETTINGS)
+    with pytest.raises(InputError, match="not in the store: 2 unknown") as err:
+        params = PlanParams(budget=10, include=("t:999",), exclude=("t:1", "t:zz"))
+        plan_arrays(mat, acc, sc, params, settings=SETTINGS)
+    assert "t:999 (did you mean t:9" in err.value.message and "t:zz" in err.value.message
     with pytest.raises(InputError, match="user"):
         plan_arrays(mat, acc, sc, PlanParams(budget=1000, include=("t:20",)), settings=SETTINGS)
 
