@@ -14,10 +14,10 @@ from kolgraph.cli.common import (
     StoreOpt,
     console,
     handle_errors,
-    load_settings,
     opened_store,
     progress_bar,
 )
+from kolgraph.cli.plan import keep_plan
 from kolgraph.cli.plan_print import print_plan
 from kolgraph.cli.rank import print_rank, rank_with_progress
 from kolgraph.cli.read import print_accounts, print_communities, print_flagged
@@ -50,7 +50,6 @@ def demo(
     from kolgraph.demo import is_loaded, load_demo
     from kolgraph.plan import KindRange, PlanParams
     from kolgraph.plan.curve import budget_range
-    from kolgraph.plan.evaluate import make_and_keep
     from kolgraph.report import write_plan_html
     from kolgraph.store import AccountQuery
     from kolgraph.synth import generate_demo
@@ -92,15 +91,7 @@ def demo(
             },
         )
         curve = budget_range(budget / 4, budget * 2, budget / 4)
-        with progress_bar() as progress:
-            task = progress.add_task("planning at 8 budgets", total=len(curve))
-            plan, _ = make_and_keep(
-                st,
-                params,
-                settings=load_settings(),
-                curve=curve,
-                on_point=lambda done, _n: progress.update(task, completed=done),
-            )
+        plan, _ = keep_plan(st, params, curve)
         print_plan(plan)
         size = write_plan_html(st, plan.id, report)
         where = st.location

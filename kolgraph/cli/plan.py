@@ -27,9 +27,20 @@ from kolgraph.errors import InputError
 from kolgraph.model import Kind
 
 if TYPE_CHECKING:
-    from kolgraph.plan import PlanParams
+    from kolgraph.plan import Plan, PlanParams
+    from kolgraph.schemas.plans import PlanResponse
+    from kolgraph.store.base import Store
 
-__all__ = ["backtest", "evaluate", "plan", "plan_app", "plan_params", "plans", "plans_app"]
+__all__ = [
+    "backtest",
+    "evaluate",
+    "keep_plan",
+    "plan",
+    "plan_app",
+    "plan_params",
+    "plans",
+    "plans_app",
+]
 
 plans_app = typer.Typer(help="Kept plans: list them, compare them.")
 #: ``kolgraph plan [OPTIONS]`` makes a plan; ``kolgraph plan compare ID ID ...`` is
@@ -98,6 +109,27 @@ def plan_params(
         new_audience_only=new_audience_only,
         max_per_community=max_per_community,
     )
+
+
+def keep_plan(
+    st: Store, params: PlanParams, budgets: list[float] | None = None, *, at_knee: bool = False
+) -> tuple[Plan, PlanResponse]:
+    """Make and keep a plan (:func:`~kolgraph.plan.evaluate.make_and_keep`), with a progress
+    bar over its budget curve's plans when ``budgets`` are given."""
+    from kolgraph.plan.evaluate import make_and_keep
+
+    if budgets is None:
+        return make_and_keep(st, params, settings=load_settings())
+    with progress_bar() as bar:
+        task = bar.add_task(f"budget curve: {len(budgets)} plans", total=len(budgets))
+        return make_and_keep(
+            st,
+            params,
+            settings=load_settings(),
+            curve=budgets,
+            at_knee=at_knee,
+            on_point=lambda done, _total: bar.update(task, completed=done),
+        )
 
 
 @plan_app.callback(invoke_without_command=True)
@@ -211,7 +243,6 @@ def plan(
     if ctx.invoked_subcommand is not None:
         return
     from kolgraph.plan.curve import curve_budgets
-    from kolgraph.plan.evaluate import make_and_keep
     from kolgraph.plan.target import read_keys_file
 
     budgets = None if budget_curve is None else curve_budgets(budget_curve)
@@ -242,19 +273,7 @@ def plan(
         max_per_community=max_per_community,
     )
     with opened_store(db, store) as st:
-        if budgets is None:
-            result, doc = make_and_keep(st, params, settings=load_settings())
-        else:
-            with progress_bar() as bar:
-                task = bar.add_task("budget curve: plans", total=len(budgets))
-                result, doc = make_and_keep(
-                    st,
-                    params,
-                    settings=load_settings(),
-                    curve=budgets,
-                    at_knee=budget is None,
-                    on_point=lambda done, _total: bar.update(task, completed=done),
-                )
+        result, doc = keep_plan(st, params, budgets, at_knee=budget is None)
     if format is OutFormat.json:
         write_json(doc)
     else:
