@@ -94,6 +94,13 @@ def test_toolkit_on_pheme_follows(tmp_path: Path) -> None:
         runner, "plan", "compare", plans[0]["id"], plans[1]["id"], "--format", "json", "--db", db
     )
     assert [p["id"] for p in cmp["plans"]] == [plans[0]["id"], plans[1]["id"]]
+    assert cmp["plans"][1]["target_coverage"] == plans[1]["target"]["coverage"]
+    page, book = tmp_path / "plan.html", tmp_path / "plan.xlsx"
+    for path in (page, book):
+        assert "wrote" in _cli(runner, "report", plans[1]["id"], "-o", str(path), "--db", db)
+    html = page.read_text(encoding="utf-8")
+    assert f'data-value="{plans[1]["unique_reach"]}"' in html and "chart-budget-curve" in html
+    assert book.stat().st_size > 0
 
     # the same questions over HTTP
     with TestClient(create_app(Settings(db=Path(db)))) as client:
@@ -108,3 +115,10 @@ def test_toolkit_on_pheme_follows(tmp_path: Path) -> None:
         assert r.status_code == 200, r.text
         assert r.json()["target"]["size"] == len(target)
         assert r.json()["unique_reach"] == plans[0]["unique_reach"]
+        r = client.get(f"/v1/lookalikes/{RIVAL}")
+        assert r.status_code == 200 and r.json()["data"][0]["key"] == look["data"][0]["key"]
+        r = client.get(f"/v1/plans/{plans[1]['id']}/report.html")
+        assert r.status_code == 200 and r.headers["content-type"].startswith("text/html")
+        assert f'data-value="{plans[1]["unique_reach"]}"' in r.text
+        r = client.get(f"/v1/plans/compare?ids={plans[0]['id']},{plans[1]['id']}")
+        assert r.status_code == 200 and r.json() == cmp
