@@ -109,11 +109,24 @@ def load_settings() -> Settings:
 
 
 @contextmanager
-def opened_store(db: Path | None, store: str | None) -> Iterator[Store]:
-    """The store chosen by ``--db`` / ``--store`` (or the settings), closed on exit."""
+def opened_store(db: Path | None, store: str | None, *, create: bool = False) -> Iterator[Store]:
+    """The store chosen by ``--db`` / ``--store`` (or the settings), closed on exit.
+
+    Only commands that fill a store (``create``: import, crawl, demo) make a new embedded
+    database; any other command run where none exists says so instead of reading an
+    empty one it just created.
+    """
     from kolgraph.store import open_store
 
-    st = open_store(load_settings(), db=db, backend=store)
+    settings = load_settings()
+    path = Path(db or settings.db)
+    if not create and (store or settings.store) == "sqlite" and not path.exists():
+        raise InputError(
+            f"no store at {path}",
+            hint="pass --db PATH (or set KOLGRAPH_DB), or run from the folder that has it; "
+            "`kolgraph import ...` or `kolgraph demo` makes one",
+        )
+    st = open_store(settings, db=db, backend=store)
     try:
         yield st
     finally:

@@ -185,7 +185,7 @@ def _crawl_command(platform: str) -> None:
             console=console,
             transient=True,
         )
-        with opened_store(db, store) as st, progress:
+        with opened_store(db, store, create=True) as st, progress:
             bar = progress.add_task(f"crawl {platform}", info="starting", total=None)
 
             def on_progress(r: CrawlReport, queued: int) -> None:
@@ -234,7 +234,7 @@ def replay_cmd(
     from kolgraph.schemas.crawls import ReplayOut
 
     _logging()
-    with opened_store(db, store) as st:
+    with opened_store(db, store, create=True) as st:
         doc = ReplayOut.from_report(replay(st, archive, settings=load_settings()))
     if format is OutFormat.json:
         out.print_json(data=doc.model_dump(mode="json"))
@@ -253,7 +253,7 @@ def status_cmd(
     store: StoreOpt = None,
 ) -> None:
     """List crawls: tasks by status, pages, edges and errors so far."""
-    with opened_store(db, store) as st:
+    with opened_store(db, store, create=True) as st:
         crawls = [st.crawl.info(crawl_id)] if crawl_id else st.crawl.all()
     if format is OutFormat.json:
         from kolgraph.schemas.crawls import CrawlsPage

@@ -59,7 +59,7 @@ def demo(
             f"--users {users} is too small for a meaningful demo", hint="use 100 or more"
         )
     t0 = time.perf_counter()
-    with opened_store(db, store) as st:
+    with opened_store(db, store, create=True) as st:
         console.print(f"[bold]kolgraph {__version__} demo[/]: {users:,} accounts, seed {seed}")
         with progress_bar() as progress:
             task = progress.add_task("generating network", total=None)

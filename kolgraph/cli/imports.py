@@ -65,7 +65,7 @@ def _run_import(
     **options: object,
 ) -> None:
     """Run one importer with a progress bar and print its report."""
-    with opened_store(db, store) as st, progress_bar() as progress:
+    with opened_store(db, store, create=True) as st, progress_bar() as progress:
         task = progress.add_task(label, total=None)
         report = importer(
             st,
@@ -204,6 +204,6 @@ def import_accounts_cmd(
     """Import account names, kinds (kol/media/own/partner/user), follower counts and prices."""
     from kolgraph.ingest.accounts import import_accounts
 
-    with opened_store(db, store) as st:
+    with opened_store(db, store, create=True) as st:
         rows, new = import_accounts(st, path, platform=platform)
     out.print(f"{rows:,} accounts read, {new:,} new")

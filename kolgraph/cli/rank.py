@@ -144,7 +144,7 @@ def rank(
 @handle_errors
 def runs(
     ctx: typer.Context,
-    limit: Annotated[int, typer.Option(help="How many runs to list.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="How many runs to list.")] = 20,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -174,8 +174,8 @@ def runs(
 def runs_diff(
     before: Annotated[str, typer.Argument(help="The earlier run id.")],
     after: Annotated[str, typer.Argument(help="The later run id.")],
-    top: Annotated[int, typer.Option(help="Accounts in the top N of either run.")] = 100,
-    show: Annotated[int, typer.Option(help="Risers and fallers to show.")] = 10,
+    top: Annotated[int, typer.Option(min=1, help="Accounts in the top N of either run.")] = 100,
+    show: Annotated[int, typer.Option(min=1, help="Risers and fallers to show.")] = 10,
     format: FormatOpt = OutFormat.table,
     db: DbOpt = None,
     store: StoreOpt = None,
@@ -194,6 +194,7 @@ def runs_diff(
         sys.stdout.write(json.dumps(rows, separators=(",", ":")) + "\n")
         return
     moved = d["moved"].fillna(0)
+    shown = 0
     for title, part in (
         (f"rose most ({before} → {after})", d[moved > 0].head(show)),
         ("fell most", d[moved < 0].sort_values("moved").head(show)),
@@ -214,3 +215,10 @@ def runs_diff(
                 cell(rec["community_after"]),
             )
         out.print(t)
+        shown += 1
+    if not shown:
+        same = " (the same run twice)" if before == after else ""
+        out.print(
+            f"no account of the top {top} moved between {before} and {after}{same}",
+            highlight=False,
+        )

@@ -118,7 +118,7 @@ def accounts(
     sort: Annotated[
         str, typer.Option(help="pagerank, followers, audience, cost or key.")
     ] = "pagerank",
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 20,
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 20,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:
@@ -146,7 +146,7 @@ def accounts(
 
 @handle_errors
 def communities(
-    limit: Annotated[int, typer.Option(help="Rows to show.")] = 15,
+    limit: Annotated[int, typer.Option(min=1, help="Rows to show.")] = 15,
     db: DbOpt = None,
     store: StoreOpt = None,
 ) -> None:

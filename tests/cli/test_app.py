@@ -9,7 +9,9 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from .helpers import kolgraph
+from kolgraph.store import SQLiteStore
+
+from .helpers import kolgraph, kolgraph_joined
 
 
 def test_import_rank_export_plan(world: Path) -> None:
@@ -104,3 +106,21 @@ def test_every_command_is_registered() -> None:
     }
     code, out, _ = kolgraph("crawl", "--help")
     assert code == 0 and {"weibo", "x", "bilibili", "replay", "status"} <= set(out.split())
+
+
+def test_a_read_in_the_wrong_folder_says_so_and_creates_nothing(tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere" / "kolgraph.db"
+    for args in (["accounts"], ["plans"], ["runs"], ["plan", "--budget", "10"]):
+        code, _, err = kolgraph_joined(*args, "--db", str(missing))
+        assert code == 2 and "no store at" in err and "nowhere" in err, (args, err)
+        assert "--db PATH" in err
+    assert not missing.exists() and not missing.parent.exists()
+
+
+def test_negative_limits_and_a_run_diffed_with_itself(world: Path) -> None:
+    assert kolgraph("rank", "--db", str(world))[0] == 0
+    code, _, err = kolgraph_joined("accounts", "--limit", "-1", "--db", str(world))
+    assert code == 2 and "--limit" in err
+    run = SQLiteStore(world).list_runs()[0].id
+    code, out, _ = kolgraph("runs", "diff", run, run, "--db", str(world))
+    assert code == 0 and "the same run twice" in out
