@@ -97,7 +97,7 @@ class Settings(BaseSettings):
     # service
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
-    page_size_max: int = Field(500, ge=1)
+    page_size_max: int = Field(500, ge=1, le=10_000)
 
     @model_validator(mode="after")
     def _check_neo4j(self) -> Settings:

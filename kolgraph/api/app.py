@@ -75,12 +75,31 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         return JSONResponse(
             status_code=422,
             content={
-                "detail": jsonable_encoder(errors),
+                "detail": jsonable_encoder([_without_input(e) for e in errors]),
                 "message": validation_message(errors, body_model=body_model),
             },
         )
 
     return app
+
+
+#: Characters of a bad value a validation error repeats back, at most.
+ECHO_CHARS = 60
+
+
+def _without_input(err: Any) -> dict[str, Any]:
+    """A validation error safe to send back: a short prefix of the bad value, as text.
+
+    The raw input can be huge (a 10 MB string) or not JSON at all (``inf``, ``nan``,
+    bytes), and ``ctx`` may hold exception objects; both are turned into short text.
+    """
+    out = {k: v for k, v in dict(err).items() if k not in {"input", "ctx", "url"}}
+    if "input" in err:
+        text = repr(err["input"])
+        out["input"] = text if len(text) <= ECHO_CHARS else text[:ECHO_CHARS] + "..."
+    if err.get("ctx"):
+        out["ctx"] = {k: str(v)[:ECHO_CHARS] for k, v in err["ctx"].items()}
+    return out
 
 
 # ----------------------------------------------------------------------------- messages

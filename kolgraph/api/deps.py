@@ -52,6 +52,12 @@ def get_store(settings: SettingsDep) -> Iterator[Store]:
 StoreDep = Annotated[Store, Depends(get_store)]
 
 
+#: The largest page size a setting may allow, and the largest offset (both in the schema,
+#: so a huge number is a 422 before it reaches a store).
+MAX_PAGE_SIZE = 10_000
+MAX_OFFSET = 1_000_000_000
+
+
 @dataclass(frozen=True, slots=True)
 class Page:
     """A validated page request."""
@@ -63,9 +69,14 @@ class Page:
 def get_page(
     settings: SettingsDep,
     limit: Annotated[
-        int, Query(ge=1, description="Page size, 1..KOLGRAPH_PAGE_SIZE_MAX (500 by default).")
+        int,
+        Query(
+            ge=1,
+            le=MAX_PAGE_SIZE,
+            description="Page size, 1..KOLGRAPH_PAGE_SIZE_MAX (500 by default).",
+        ),
     ] = 50,
-    offset: Annotated[int, Query(ge=0, description="How many rows to skip.")] = 0,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many rows to skip.")] = 0,
 ) -> Page:
     """``limit`` and ``offset`` query parameters, ``limit`` capped by ``page_size_max``.
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kolgraph.schemas.common import AccountKey
+
 if TYPE_CHECKING:
     from kolgraph.audience.affinity import AffinityReport
     from kolgraph.audience.lookalike import LookalikeReport
@@ -28,7 +30,7 @@ class OverlapRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    keys: list[str] = Field(description="Account keys 'platform:account_id'.")
+    keys: list[AccountKey] = Field(description="Account keys 'platform:account_id'.")
 
 
 class AccountAudienceOut(BaseModel):

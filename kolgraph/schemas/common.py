@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Generic, Literal, TypeVar
+from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-__all__ = ["ErrorDetail", "ErrorOut", "Health", "Page"]
+__all__ = ["AccountKey", "ErrorDetail", "ErrorOut", "Health", "Page"]
+
+#: An account key in a request: ``platform:account_id``, never empty, never huge.
+AccountKey = Annotated[
+    str, Field(min_length=1, max_length=300, description="Account key 'platform:account_id'.")
+]
 
 T = TypeVar("T")
 

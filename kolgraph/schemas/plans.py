@@ -15,7 +15,7 @@ from pydantic import BaseModel, ConfigDict, Field, StrictBool, model_validator
 from kolgraph.model import Kind
 from kolgraph.plan.phases import PHASES, Phase
 from kolgraph.plan.schedule import default_schedule
-from kolgraph.schemas.common import Page
+from kolgraph.schemas.common import AccountKey, Page
 
 if TYPE_CHECKING:
     from kolgraph.plan.frequency import ReachFrequency
@@ -106,13 +106,13 @@ class PlanRequest(BaseModel):
     target_communities: list[Annotated[int, Field(ge=0)]] = Field(
         default_factory=list, description="Communities to reach; empty means everyone."
     )
-    target_followers_of: list[str] = Field(
+    target_followers_of: list[AccountKey] = Field(
         default_factory=list,
         max_length=100,
         description="Target the audience of these accounts (a brand's or a competitor's "
         "followers and engagers); combined with the other target filters by intersection.",
     )
-    target_users: list[str] = Field(
+    target_users: list[AccountKey] = Field(
         default_factory=list,
         max_length=MAX_TARGET_USERS,
         description="Target only these accounts (a customer segment), by key.",
@@ -131,8 +131,12 @@ class PlanRequest(BaseModel):
         "`budget`).",
     )
     platform: str | None = Field(None, description="Only accounts on this platform.")
-    include: list[str] = Field(default_factory=list, description="Keys that must be in the plan.")
-    exclude: list[str] = Field(default_factory=list, description="Keys to leave out.")
+    include: list[AccountKey] = Field(
+        default_factory=list, max_length=1000, description="Keys that must be in the plan."
+    )
+    exclude: list[AccountKey] = Field(
+        default_factory=list, max_length=100_000, description="Keys to leave out."
+    )
     include_flagged: StrictBool = Field(
         False,
         description="Also plan with accounts whose audience the rank run flagged (they are "

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from kolgraph.schemas.common import AccountKey
+
 if TYPE_CHECKING:
     from kolgraph.plan.reach import ReachReport
 
@@ -17,7 +19,7 @@ class ReachRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    keys: list[str] = Field(min_length=1, max_length=200, description="Account keys.")
+    keys: list[AccountKey] = Field(min_length=1, max_length=200, description="Account keys.")
     confidence: float = Field(0.95, gt=0.5, lt=1.0, description="Level of the intervals.")
 
 

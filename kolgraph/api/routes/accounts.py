@@ -23,7 +23,9 @@ def list_accounts(
     page: PageDep,
     kind: Annotated[Kind | None, Query(description="kol, media, own, partner or user.")] = None,
     platform: Annotated[str | None, Query(description="Only this platform.")] = None,
-    community: Annotated[int | None, Query(ge=0, description="Only this community.")] = None,
+    community: Annotated[
+        int | None, Query(ge=0, le=2**31 - 1, description="Only this community.")
+    ] = None,
     sort: Annotated[SortKey, Query(description="Sort field.")] = "pagerank",
     order: Annotated[Literal["desc", "asc"], Query(description="Sort direction.")] = "desc",
 ) -> AccountsPage:

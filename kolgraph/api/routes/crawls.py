@@ -17,6 +17,10 @@ def all(store: StoreDep) -> CrawlsPage:
     return CrawlsPage.from_infos(store.crawl.all())
 
 
-@router.get("/{crawl_id}", summary="One crawl: parameters, tasks by status, running totals")
+@router.get(
+    "/{crawl_id}",
+    summary="One crawl: parameters, tasks by status, running totals",
+    responses={404: {"description": "No crawl has this id."}},
+)
 def get_crawl(crawl_id: str, store: StoreDep) -> CrawlOut:
     return CrawlOut.from_info(store.crawl.info(crawl_id))

@@ -1,0 +1,61 @@
+"""Bad input is a 4xx in the documented shape, never a 500, and is not echoed back whole."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+
+
+def _is_422(r: Any) -> dict[str, Any]:
+    assert r.status_code == 422, r.text
+    body: dict[str, Any] = r.json()
+    assert body["message"].startswith("invalid request") and body["detail"]
+    return body
+
+
+@pytest.mark.parametrize("number", ["1e309", "-1e309", "NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_are_422(client: TestClient, number: str) -> None:
+    raw = '{"budget": ' + number + "}"
+    r = client.post("/v1/plans", content=raw, headers={"content-type": "application/json"})
+    assert "budget" in _is_422(r)["message"]
+    raw = '{"keys": ["demo:k1"], "confidence": ' + number + "}"
+    r = client.post("/v1/reach", content=raw, headers={"content-type": "application/json"})
+    assert "confidence" in _is_422(r)["message"]
+
+
+@pytest.mark.parametrize(
+    ("url", "field"),
+    [
+        ("/v1/accounts?offset=9223372036854775808", "offset"),
+        ("/v1/accounts?community=99999999999999999999", "community"),
+        ("/v1/communities?offset=9223372036854775808", "offset"),
+        ("/v1/accounts?limit=99999999999999999999", "limit"),
+    ],
+)
+def test_huge_integers_are_422_before_the_store(client: TestClient, url: str, field: str) -> None:
+    assert field in _is_422(client.get(url))["message"]
+
+
+def test_empty_keys_and_huge_strings_are_refused_briefly(client: TestClient) -> None:
+    body = _is_422(client.post("/v1/overlap", json={"keys": ["", "demo:k1"]}))
+    assert "keys.0" in body["message"]
+    huge = "x" * 10_000_000
+    r = client.post("/v1/overlap", json={"keys": [huge, "demo:k1"]})
+    _is_422(r)
+    assert len(r.content) < 5_000  # a short prefix of the bad value, not 10 MB back
+    r = client.post("/v1/plans", json={"budget": 100, "platform": 5, "objective": huge})
+    _is_422(r)
+    assert len(r.content) < 5_000
+
+
+def test_an_unknown_crawl_is_a_documented_404(client: TestClient) -> None:
+    r = client.get("/v1/crawls/0")
+    assert r.status_code == 404 and r.json()["detail"]["error"] == "NotFound"
+    spec = client.get("/openapi.json").json()
+    assert "404" in spec["paths"]["/v1/crawls/{crawl_id}"]["get"]["responses"]
+    limit = next(
+        p for p in spec["paths"]["/v1/accounts"]["get"]["parameters"] if p["name"] == "limit"
+    )
+    assert limit["schema"]["maximum"] == 10_000
