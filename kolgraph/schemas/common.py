@@ -6,7 +6,7 @@ from typing import Annotated, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, Field
 
-__all__ = ["AccountKey", "ErrorDetail", "ErrorOut", "Health", "Page"]
+__all__ = ["AccountKey", "ErrorDetail", "ErrorOut", "Health", "Live", "Page"]
 
 #: An account key in a request: ``platform:account_id``, never empty, never huge.
 AccountKey = Annotated[
@@ -40,6 +40,13 @@ class ErrorOut(BaseModel):
     """The body of every error response but request validation (422 with a list)."""
 
     detail: ErrorDetail
+
+
+class Live(BaseModel):
+    """``GET /livez``: the process answers."""
+
+    status: Literal["ok"] = "ok"
+    version: str
 
 
 class Health(BaseModel):

@@ -563,6 +563,8 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
     }
     assert set(spec["paths"]) == {
         "/healthz",
+        "/livez",
+        "/readyz",
         "/v1/accounts",
         "/v1/accounts/{key}",
         "/v1/communities",
