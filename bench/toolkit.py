@@ -10,7 +10,9 @@ The store is the seeded synthetic network (``generate_demo(N, seed=7)``), import
 ranked once (the full rank job; kept at ``--db`` when given, so a second run skips it).
 Every command then runs as ``kolgraph ...`` in its own process, as a strategist runs
 it; the table shows its wall time and its peak resident memory (``ru_maxrss`` of that
-process). Numbers are measurements on this machine, not assertions.
+process). The store is prepared and read in worker processes, so this script stays small
+(a child's ``ru_maxrss`` starts from its parent's size at the fork). Numbers are
+measurements on this machine, not assertions.
 """
 
 from __future__ import annotations
@@ -83,16 +85,31 @@ def _keys(db: Path) -> dict[str, list[str]]:
         store.close()
 
 
+def _worker(what: str, db: Path, users: int) -> Any:
+    """Run ``--worker WHAT`` of this script in a child process; its JSON result."""
+    cmd = [sys.executable, __file__, "--worker", what, "--db", str(db), "--users", str(users)]
+    done = subprocess.run(cmd, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise SystemExit(f"{what} failed:\n{done.stderr[-2000:]}")
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--users", type=int, default=1_000_000)
     ap.add_argument("--db", type=Path, help="keep (or reuse) the ranked store here")
     ap.add_argument("--json", type=Path, help="also write the rows as JSON")
+    ap.add_argument("--worker", choices=["prepare", "keys"], help=argparse.SUPPRESS)
     args = ap.parse_args()
+    if args.worker is not None:  # run in a child process: print JSON, exit
+        db = args.db
+        result = _prepare(db, args.users) if args.worker == "prepare" else _keys(db)
+        print(json.dumps(result))
+        return
     work = Path(tempfile.mkdtemp(prefix="kolgraph-toolkit-"))
     db = args.db or work / "toolkit.db"
-    prep = _prepare(db, args.users)
-    keys = _keys(db)
+    prep = _worker("prepare", db, args.users)
+    keys = _worker("keys", db, args.users)
     kols, media = keys["kol"], keys["media"]
     rival, brand_kol = media[0], kols[0]
     mix = ["--kol", "3..15", "--media", "0..4"]
