@@ -51,7 +51,7 @@ from kolgraph.plan.cascades import (
 from kolgraph.plan.engagement import (
     EngagementModel,
     Evidence,
-    build_evidence,
+    EvidenceBuilder,
     fit_engagement,
     follow_keys,
 )
@@ -111,6 +111,8 @@ class BacktestParams:
     horizons: tuple[float, ...] = (0.0625, 0.125, 0.25, 0.5, 1.0)
     inner_cuts: tuple[float, ...] = (0.55, 0.7, 0.85)
     max_pairs: int = 600_000
+    #: evidence pairs a planner keeps (the most likely; see EngagementModel.evidence)
+    max_evidence_pairs: int = 20_000_000
     min_frequency: int = 2
     model: Literal["boosting", "logistic"] = "boosting"
 
@@ -159,7 +161,7 @@ class LearnedPlanner:
         from dataclasses import replace
 
         p, moved = self.model._raw(self.evidence)
-        ev = replace(self.evidence, pair_x=np.zeros((0, 0)))
+        ev = replace(self.evidence, pair_x=np.zeros((0, 0), dtype=np.float32))
         model = replace(self.model, _cache=[(ev, p.astype(np.float32), moved)])
         recent = self.recent
         if recent is not None:  # what a forecast of up to RECENT_DAYS can look back on
@@ -244,7 +246,8 @@ def _fit(
     params: BacktestParams,
     keys: IntArray,
     folds: int = 3,
-) -> tuple[EngagementModel, Evidence]:
+) -> tuple[EngagementModel, Evidence, int]:
+    """The model fitted on ``train``, its evidence at ``now`` and how many pairs it had."""
     model = fit_engagement(
         train,
         follows=follows,
@@ -254,7 +257,9 @@ def _fit(
         max_pairs=params.max_pairs,
         keys=keys,
     )
-    return model, build_evidence(train, now=now, follows=follows, early=params.early, keys=keys)
+    builder = EvidenceBuilder(train, now=now, follows=follows, early=params.early, keys=keys)
+    ev = model.evidence(builder, max_pairs=params.max_evidence_pairs)
+    return model, ev, builder.n_pairs
 
 
 def _selections(
@@ -365,6 +370,61 @@ def _horizon(test: Cascades, now: int) -> float:
     return max(1 / 24, float(test.ts.max() - now) / DAY) if test.user.size else 1.0
 
 
+def _check_split(
+    history: Cascades,
+    cut_share: float,
+    split: int,
+    *,
+    follows: Follows,
+    params: BacktestParams,
+    keys: IntArray,
+    names: list[str],
+) -> tuple[list[tuple[int, dict[str, float]]], str, list[Point], list[Point]] | None:
+    """Plan with every objective at one inner cut and measure it (``None``: too small).
+
+    Returns the moved users of each objective at each ``k``, the audience kind, and
+    the per-message and forecast points of this split.
+    """
+    inner_train, inner_test = history.split(cut_share)
+    if inner_train.n_cascades < 20 or inner_test.n_cascades < 5:
+        return None
+    cut = int(inner_test.start.min())
+    horizon = _horizon(inner_test, cut)
+    model, ev, _ = _fit(inner_train, follows, now=cut, params=params, keys=keys, folds=2)
+    sel, kind, _ = _selections(
+        inner_train,
+        follows,
+        model,
+        ev,
+        horizon_days=horizon,
+        params=params,
+        baselines=False,
+        now=cut,
+    )
+    got = [(k, {o: float(moved_users(inner_test, sel[o][:k])) for o in names}) for k in params.ks]
+    rates = message_rates(inner_train)
+    message_points: list[Point] = []
+    for name in names:
+        for k in params.ks:
+            pred, meas, posted = measured_per_message(inner_test, sel[name][:k], rates)
+            if posted:
+                message_points.append((name, split, 1.0, pred, pred, meas))
+    points: list[Point] = [
+        (name, split, days, pred, naive, meas)
+        for name, _, days, pred, naive, meas in _forecast_points(
+            model,
+            ev,
+            inner_train,
+            inner_test,
+            {name: sel[name] for name in names},
+            now=cut,
+            horizon_days=horizon,
+            params=params,
+        )
+    ]
+    return got, kind, message_points, points
+
+
 def learn(
     history: Cascades,
     *,
@@ -393,47 +453,17 @@ def learn(
     message_points: list[Point] = []
     kind = "followers"
     for split, c in enumerate(p.inner_cuts):
-        inner_train, inner_test = history.split(c)
-        if inner_train.n_cascades < 20 or inner_test.n_cascades < 5:
+        checked = _check_split(history, c, split, follows=follows, params=p, keys=keys, names=names)
+        if checked is None:
             continue
-        cut = int(inner_test.start.min())
-        horizon = _horizon(inner_test, cut)
-        model, ev = _fit(inner_train, follows, now=cut, params=p, keys=keys, folds=2)
-        sel, kind, _ = _selections(
-            inner_train,
-            follows,
-            model,
-            ev,
-            horizon_days=horizon,
-            params=p,
-            baselines=False,
-            now=cut,
-        )
-        for k in p.ks:
-            got = {o: float(moved_users(inner_test, sel[o][:k])) for o in names}
+        got_by_k, kind, split_messages, split_points = checked
+        for k, got in got_by_k:
             top = max(got.values())
             for o in names:
                 share[o].append(got[o] / top if top else 1.0)
                 by_k[k][o].append(got[o] / top if top else 1.0)
-        rates = message_rates(inner_train)
-        for name in names:
-            for k in p.ks:
-                pred, meas, posted = measured_per_message(inner_test, sel[name][:k], rates)
-                if posted:
-                    message_points.append((name, split, 1.0, pred, pred, meas))
-        points += [
-            (name, split, days, pred, naive, meas)
-            for name, _, days, pred, naive, meas in _forecast_points(
-                model,
-                ev,
-                inner_train,
-                inner_test,
-                {name: sel[name] for name in names},
-                now=cut,
-                horizon_days=horizon,
-                params=p,
-            )
-        ]
+        message_points += split_messages
+        points += split_points
     if not points:
         raise InputError(
             f"only {history.n_cascades} cascades: too few to check the model on its own history",
@@ -464,7 +494,7 @@ def learn(
     # latest split can differ from the earlier ones: the mean alone hides such a shift)
     best = max(OBJECTIVES, key=lambda o: (worst[o], scores[o], o == "engagement"))
     at = int(history.ts.max()) if now is None else now
-    final, final_ev = _fit(history, follows, now=at, params=p, keys=keys)
+    final, final_ev, n_pairs = _fit(history, follows, now=at, params=p, keys=keys)
     known = history.before(at + 1)  # what happened up to now
     notes = [
         f"objective {best!r} did best in the worst case on the store's own history "
@@ -473,6 +503,12 @@ def learn(
         + ", ".join(f"{o} {worst[o]:.3f} / {scores[o]:.3f}" for o in OBJECTIVES)
         + ")"
     ]
+    if n_pairs > final_ev.n_pairs:
+        notes.append(
+            f"the engagement model keeps the {final_ev.n_pairs:,} most likely of {n_pairs:,} "
+            "evidence pairs; the people of the others count among those each account moves "
+            "beyond its pairs"
+        )
     scores_by_k = {
         k: {o: float(np.mean(v)) if v else 0.0 for o, v in per.items()} for k, per in by_k.items()
     }

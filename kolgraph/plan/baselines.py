@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.sparse as sp
 
-from kolgraph.plan.cascades import Cascades, early_later_pairs
+from kolgraph.plan.cascades import Cascades, sorted_unique, unique_pair_keys
 from kolgraph.plan.objective import ReachObjective, greedy_select
 
 __all__ = [
@@ -35,8 +35,7 @@ IntArray = npt.NDArray[np.int64]
 def past_spread_matrix(history: Cascades, *, early: int = 50) -> sp.csr_matrix:
     """Binary ``n × n``: 1 where ``u`` adopted after ``v``, ``v`` among the first ``early``."""
     n = history.n_nodes
-    v, u, _, _ = early_later_pairs(history, early=early)
-    keys = np.unique(v * n + u)
+    keys = unique_pair_keys(history, early=early)
     return sp.csr_matrix(
         (np.ones(keys.size, dtype=np.float64), (keys // n, keys % n)), shape=(n, n)
     )
@@ -49,12 +48,12 @@ def audience_matrix(
     n = history.n_nodes
     if follows is not None and follows[0].size:
         src, dst = (np.asarray(a, dtype=np.int64) for a in follows)
-        keys = np.unique(dst * n + src)
+        keys = sorted_unique(dst * n + src)
         kind = "followers"
     else:
         author = np.repeat(history.user[history.offsets[:-1]], history.sizes)
         later = history.position > 0
-        keys = np.unique(author[later] * n + history.user[later])
+        keys = sorted_unique(author[later] * n + history.user[later])
         kind = "observed"
     A = sp.csr_matrix((np.ones(keys.size), (keys // n, keys % n)), shape=(n, n))
     return A, kind

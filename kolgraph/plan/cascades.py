@@ -36,6 +36,9 @@ __all__ = [
     "cascades_from_store",
     "early_later_pairs",
     "moved_users",
+    "pair_blocks",
+    "sorted_unique",
+    "unique_pair_keys",
 ]
 
 IntArray = npt.NDArray[np.int64]
@@ -212,32 +215,106 @@ def cascades_from_store(store: Store, *, platform: str | None = None) -> Cascade
 
 
 def early_later_pairs(
-    cascades: Cascades, *, early: int = 50
+    cascades: Cascades, *, early: int = 50, rows: IntArray | None = None
 ) -> tuple[IntArray, IntArray, IntArray, IntArray]:
     """Every (earlier adopter, later adopter) pair with the earlier one in the first ``early``.
+
+    Parameters
+    ----------
+    rows
+        Only pairs whose earlier adopter is at one of these rows (ascending rows
+        among the first ``early`` of their cascade, e.g. one group of
+        :func:`pair_blocks`); default every such row.
 
     Returns
     -------
     v, u, i, j
         Pair ``k``: account ``v[k]`` adopted at row ``i[k]`` and ``u[k]`` later in
-        the same cascade at row ``j[k]`` (rows of ``cascades.user``).
+        the same cascade at row ``j[k]`` (rows of ``cascades.user``), ordered by
+        ``i`` then ``j``.
 
     Notes
     -----
     A cascade of ``n`` adoptions gives :math:`\\sum_{p < \\min(n, e)} (n - 1 - p)`
     pairs, so the cost is linear in ``n`` for a fixed ``early = e``.
     """
-    pos = cascades.position
-    sizes = cascades.sizes
-    rows = np.flatnonzero(pos < early)
-    ends = np.repeat(cascades.offsets[1:], sizes)[rows]
-    n_later = ends - rows - 1
+    if rows is None:
+        rows = np.flatnonzero(cascades.position < early)
+    n_later = _ends(cascades)[rows] - rows - 1
     total = int(n_later.sum())
     i = np.repeat(rows, n_later)
     # j runs from i + 1 to end - 1 for each early row
-    starts = np.concatenate([[0], np.cumsum(n_later)[:-1]]).astype(np.int64)
-    j = np.arange(total, dtype=np.int64) - np.repeat(starts, n_later) + i + 1
+    starts = np.cumsum(n_later) - n_later
+    j = np.arange(total, dtype=np.int64) - np.repeat(starts - rows - 1, n_later)
     return cascades.user[i], cascades.user[j], i, j
+
+
+def _ends(cascades: Cascades) -> IntArray:
+    """End (exclusive) of the cascade of every adoption row."""
+    return np.repeat(cascades.offsets[1:], cascades.sizes)
+
+
+#: pairs per group of :func:`pair_blocks`: what one step of the pair loops holds in memory
+BLOCK_PAIRS = 4_000_000
+
+
+def pair_blocks(
+    cascades: Cascades,
+    *,
+    early: int = 50,
+    block_pairs: int = BLOCK_PAIRS,
+    extra: npt.NDArray[np.float64] | None = None,
+) -> list[tuple[int, int, IntArray]]:
+    """The rows of :func:`early_later_pairs` grouped by ranges of earlier adopters.
+
+    Group ``(lo, hi, rows)`` holds the early rows whose account lies in
+    ``[lo, hi)``, ascending, so its pairs are those of :func:`early_later_pairs`
+    with ``lo <= v < hi`` in the same order; the ranges cover every account in
+    increasing order, and each holds about ``block_pairs`` pairs (plus ``extra``
+    per account, e.g. other pairs a caller adds per earlier adopter; one account's
+    pairs are never split).
+    """
+    n = cascades.n_nodes
+    rows = np.flatnonzero(cascades.position < early)
+    owner = cascades.user[rows]
+    weight: npt.NDArray[np.float64] = np.bincount(
+        owner, weights=_ends(cascades)[rows] - rows - 1, minlength=n
+    ).astype(np.float64)
+    if extra is not None:
+        weight = weight + extra
+    cum = np.cumsum(weight)
+    total = float(cum[-1]) if n else 0.0
+    steps = np.arange(1, int(total // max(1, block_pairs)) + 1) * float(block_pairs)
+    cuts = np.unique(np.searchsorted(cum, steps, side="right"))
+    edges = np.unique(np.concatenate([[0], np.minimum(cuts, n), [n]]))
+    order = np.argsort(owner, kind="stable")  # rows by account, ascending inside each
+    bounds = np.searchsorted(owner[order], edges)
+    return [
+        (int(lo), int(hi), np.sort(rows[order[a:b]]))
+        for lo, hi, a, b in zip(edges[:-1], edges[1:], bounds[:-1], bounds[1:], strict=True)
+    ]
+
+
+def unique_pair_keys(cascades: Cascades, *, early: int = 50) -> IntArray:
+    """``np.unique(v * n + u)`` of :func:`early_later_pairs`, one group of accounts at a time."""
+    n = cascades.n_nodes
+    parts = [np.zeros(0, dtype=np.int64)]
+    for _, _, rows in pair_blocks(cascades, early=early):
+        v, u, _, _ = early_later_pairs(cascades, early=early, rows=rows)
+        parts.append(sorted_unique(v * n + u))
+    return np.concatenate(parts)
+
+
+def sorted_unique(keys: IntArray) -> IntArray:
+    """``np.unique(keys)`` of integer keys, by sorting a copy.
+
+    NumPy 2.3+ finds the unique values of an array with a hash table first, which on
+    millions of scattered 64-bit keys is many times slower than sorting them.
+    """
+    s = np.sort(keys)
+    if s.size:
+        s = s[np.concatenate([[True], s[1:] != s[:-1]])]
+    return s
 
 
 def moved_users(cascades: Cascades, chosen: npt.ArrayLike) -> int:

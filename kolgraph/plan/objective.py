@@ -103,7 +103,7 @@ class EngagementObjective:
 
     def gains(self, candidates: IntArray) -> FloatArray:
         """:meth:`gain` of many candidates at once (one sparse product)."""
-        pairs = np.asarray(self.P[candidates] @ self.miss).ravel()
+        pairs = np.asarray(self.P @ self.miss)[candidates]  # no copy of the candidates' rows
         t = self._novel_total
         after = t + self.novel[candidates]
         if np.isfinite(self.pool) and self.pool > 0:
@@ -137,7 +137,7 @@ class ReachObjective:
 
     def gains(self, candidates: IntArray) -> FloatArray:
         """:meth:`gain` of many candidates at once (one sparse product)."""
-        return np.asarray(self.A[candidates] @ (~self.covered).astype(np.float64)).ravel()
+        return np.asarray(self.A @ (~self.covered).astype(np.float64))[candidates]
 
     def take(self, v: int) -> None:
         self.covered[self.A.indices[self.A.indptr[v] : self.A.indptr[v + 1]]] = True
@@ -167,7 +167,7 @@ class FrequencyObjective:
         """:meth:`gain` of many candidates at once (one sparse product)."""
         c = self.count
         w = (c == self.f - 1).astype(np.float64) + 1e-3 * (c < self.f - 1)
-        return np.asarray(self.A[candidates] @ w).ravel()
+        return np.asarray(self.A @ w)[candidates]
 
     def take(self, v: int) -> None:
         self.count[self.A.indices[self.A.indptr[v] : self.A.indptr[v + 1]]] += 1

@@ -12,7 +12,9 @@ from kolgraph.plan.cascades import (
     cascades_from_frame,
     early_later_pairs,
     moved_users,
+    pair_blocks,
     path_moved_users,
+    unique_pair_keys,
 )
 
 
@@ -97,3 +99,19 @@ def test_path_variant_needs_a_follow_path_from_a_chosen_account() -> None:
     assert path_moved_users(c, [0], follows) == 2  # 1 and 3, not 2
     assert path_moved_users(c, [2], follows) == 0
     assert path_moved_users(c, [1], follows) == 1
+
+
+@pytest.mark.parametrize("block_pairs", [1, 7, 10_000])
+def test_pair_blocks_split_the_pairs_by_account_and_keep_their_order(block_pairs: int) -> None:
+    c, _ = _random_cascades(4, n_casc=30)
+    v, u, i, j = early_later_pairs(c, early=3)
+    groups = pair_blocks(c, early=3, block_pairs=block_pairs)
+    assert groups[0][0] == 0 and groups[-1][1] == c.n_nodes
+    assert all(a[1] == b[0] for a, b in itertools.pairwise(groups))
+    for lo, hi, rows in groups:
+        bv, bu, bi, bj = early_later_pairs(c, early=3, rows=rows)
+        want = (v >= lo) & (v < hi)
+        for got, full in ((bv, v), (bu, u), (bi, i), (bj, j)):
+            assert got.tolist() == full[want].tolist()
+    n = c.n_nodes
+    assert unique_pair_keys(c, early=3).tolist() == np.unique(v * n + u).tolist()
