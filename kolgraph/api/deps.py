@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Annotated
 
 from fastapi import Depends, Query, Request
@@ -40,13 +39,8 @@ def get_store(settings: SettingsDep) -> Iterator[Store]:
     A store that cannot be opened is a :class:`~kolgraph.errors.StoreError`
     (HTTP 503), including a backend this build does not support.
     """
-    if settings.store == "sqlite" and not Path(settings.db).exists():
-        raise StoreError(  # never serve (or create) an empty store by mistake
-            f"no store at {settings.db}",
-            hint="start the server where the store is, or set KOLGRAPH_DB to its path",
-        )
     try:
-        store = open_store(settings)
+        store = open_store(settings, create=False)  # never serve (or make) an empty store
     except InputError as exc:  # a misconfigured backend is the server's problem, not the client's
         raise StoreError(exc.message, hint=exc.hint) from exc
     try:

@@ -118,15 +118,7 @@ def opened_store(db: Path | None, store: str | None, *, create: bool = False) ->
     """
     from kolgraph.store import open_store
 
-    settings = load_settings()
-    path = Path(db or settings.db)
-    if not create and (store or settings.store) == "sqlite" and not path.exists():
-        raise InputError(
-            f"no store at {path}",
-            hint="pass --db PATH (or set KOLGRAPH_DB), or run from the folder that has it; "
-            "`kolgraph import ...` or `kolgraph demo` makes one",
-        )
-    st = open_store(settings, db=db, backend=store)
+    st = open_store(load_settings(), db=db, backend=store, create=create)
     try:
         yield st
     finally:

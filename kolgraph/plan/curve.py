@@ -215,15 +215,29 @@ def budget_curve(
         If no budgets are given, or the mix's minimums do not fit the lowest budget
         (the error says which budget).
     """
+    return _curve_and_plans(inputs, params, budgets, settings=settings, on_point=on_point)[0]
+
+
+def _curve_and_plans(
+    inputs: PlanInputs,
+    params: PlanParams,
+    budgets: Sequence[float],
+    *,
+    settings: Settings | None,
+    on_point: Callable[[int, int], None] | None,
+) -> tuple[BudgetCurve, dict[float, Plan]]:
+    """:func:`budget_curve`, and the plan of each budget (so none is made twice)."""
     if not budgets:
         raise InputError("a budget curve needs at least one budget")
     points: list[CurvePoint] = []
+    plans: dict[float, Plan] = {}
     objective: str = params.objective
     for i, b in enumerate(sorted(budgets)):
         try:
             plan = best_plan(inputs, replace(params, budget=float(b)), settings=settings)
         except InputError as exc:
             raise InputError(f"budget {b:,.0f}: {exc.message}", hint=exc.hint) from None
+        plans[float(b)] = plan
         objective = plan.objective
         moved = (plan.forecast or {}).get("moved_users") or {}
         points.append(
@@ -261,7 +275,7 @@ def budget_curve(
             f"returns fall off after {k.budget:,.0f} (Kneedle knee of the {objective} curve): "
             "beyond it each extra 1,000 adds less than the average over the whole range"
         )
-    return BudgetCurve(objective=objective, points=points, knee=knee, note=note)
+    return BudgetCurve(objective=objective, points=points, knee=knee, note=note), plans
 
 
 def plan_with_curve(
@@ -279,14 +293,16 @@ def plan_with_curve(
     largest budget), and its notes say so. The store is read once.
     """
     inputs, params = plan_inputs(store, replace(params, budget=float(max(budgets or [1.0]))))
-    curve = budget_curve(inputs, params, budgets, settings=settings, on_point=on_point)
+    curve, plans = _curve_and_plans(inputs, params, budgets, settings=settings, on_point=on_point)
     if budget is None:
         budget = curve.knee_budget or curve.points[-1].budget
         why = "the knee of the budget curve" if curve.knee is not None else "the curve's top"
         chosen = f"budget {budget:,.0f}: {why}"
     else:
         chosen = ""
-    plan = best_plan(inputs, replace(params, budget=float(budget)), settings=settings)
+    plan = plans.get(float(budget)) or best_plan(
+        inputs, replace(params, budget=float(budget)), settings=settings
+    )
     sched = store_schedule(store, inputs.run_id, inputs.learned)
     notes = [*plan.notes, curve.note] + ([chosen] if chosen else [])
     return sched.apply(replace(plan, id=new_plan_id(), budget_curve=curve, notes=notes))

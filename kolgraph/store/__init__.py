@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from kolgraph.errors import InputError
+from kolgraph.errors import InputError, StoreError
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import (
     AccountQuery,
@@ -51,13 +51,28 @@ __all__ = [
 
 
 def open_store(
-    settings: Settings | None = None, *, db: Path | None = None, backend: str | None = None
+    settings: Settings | None = None,
+    *,
+    db: Path | None = None,
+    backend: str | None = None,
+    create: bool = True,
 ) -> Store:
-    """Open the configured store (``KOLGRAPH_STORE``; ``--db`` overrides the path)."""
+    """Open the configured store (``KOLGRAPH_STORE``; ``--db`` overrides the path).
+
+    Without ``create`` a missing embedded database is a :class:`StoreError` ("no store
+    at PATH") instead of a new, empty one: reads never make a store by mistake.
+    """
     settings = settings or get_settings()
     backend = backend or settings.store
     if backend == "sqlite":
-        return SQLiteStore(db or settings.db)
+        path = Path(db or settings.db)
+        if not create and not path.exists():
+            raise StoreError(
+                f"no store at {path}",
+                hint="pass --db PATH (or set KOLGRAPH_DB) to the store's file, or run where "
+                "it is; `kolgraph import ...` or `kolgraph demo` makes one",
+            )
+        return SQLiteStore(path)
     if backend == "neo4j":
         from kolgraph.store.neo4j import Neo4jStore
 
