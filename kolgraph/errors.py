@@ -20,6 +20,7 @@ __all__ = [
     "QuotaExceeded",
     "RateLimited",
     "StoreError",
+    "Unauthorized",
     "Unavailable",
 ]
 
@@ -28,10 +29,14 @@ class KolgraphError(Exception):
     """Base of every error kolgraph raises on purpose."""
 
     http_status: int = 500
+    #: Stable machine-readable name of the error, the ``code`` of an API error.
+    code: str = "internal_error"
 
-    def __init__(self, message: str, *, hint: str | None = None) -> None:
+    def __init__(self, message: str, *, hint: str | None = None, field: str | None = None) -> None:
         self.message = message
         self.hint = hint
+        #: The request field at fault (``body.budget``, ``query.limit``), when one is.
+        self.field = field
         super().__init__(message if hint is None else f"{message}\n  fix: {hint}")
 
 
@@ -42,6 +47,7 @@ class InputError(KolgraphError):
     """
 
     http_status = 422
+    code = "invalid_input"
 
     def __init__(
         self,
@@ -50,17 +56,20 @@ class InputError(KolgraphError):
         hint: str | None = None,
         source: str | None = None,
         line: int | None = None,
+        field: str | None = None,
     ) -> None:
         self.source = source
         self.line = line
         where = ""
         if source is not None:
             where = f"{source}:{line}: " if line is not None else f"{source}: "
-        super().__init__(where + message, hint=hint)
+        super().__init__(where + message, hint=hint, field=field)
 
 
 class ParseError(InputError):
     """A page or record from a platform could not be parsed."""
+
+    code = "parse_error"
 
 
 class BadPage(ParseError):
@@ -83,18 +92,21 @@ class NotFound(KolgraphError):
     """The thing asked for does not exist (an account key, a run id)."""
 
     http_status = 404
+    code = "not_found"
 
 
 class StoreError(KolgraphError):
     """The store failed or is in a state that prevents the operation."""
 
     http_status = 503
+    code = "store_unavailable"
 
 
 class ConvergenceError(KolgraphError):
     """An iterative algorithm did not converge within its iteration budget."""
 
     http_status = 500
+    code = "not_converged"
 
     def __init__(self, message: str, *, iterations: int, residual: float) -> None:
         self.iterations = iterations
@@ -109,6 +121,7 @@ class RateLimited(KolgraphError):
     """A platform told us to slow down; retry after ``retry_after`` seconds."""
 
     http_status = 429
+    code = "rate_limited"
 
     def __init__(self, message: str, *, retry_after: float | None = None) -> None:
         self.retry_after = retry_after
@@ -119,17 +132,31 @@ class AccessDenied(KolgraphError):
     """Credentials are missing, expired or not allowed to see a resource."""
 
     http_status = 403
+    code = "forbidden"
 
 
 class Unavailable(KolgraphError):
     """A remote service kept failing (transport errors, 5xx) after every retry."""
 
     http_status = 503
+    code = "unavailable"
 
 
 class Protected(AccessDenied):
     """One account or post is private to the credentials in use; the credentials
     themselves are fine, so a crawl skips it and goes on."""
+
+    code = "protected"
+
+
+class Unauthorized(KolgraphError):
+    """A request to the API has no key, or one the store does not know (HTTP 401).
+
+    A known key without the scope a route needs is :class:`AccessDenied` (403).
+    """
+
+    http_status = 401
+    code = "unauthorized"
 
 
 class QuotaExceeded(KolgraphError):
@@ -137,3 +164,4 @@ class QuotaExceeded(KolgraphError):
     is spent: not retried; a crawl stops with its state saved."""
 
     http_status = 429
+    code = "quota_exceeded"

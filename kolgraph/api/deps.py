@@ -65,6 +65,17 @@ class Page:
     limit: int
     offset: int
 
+    def next_url(self, request: Request, total: int) -> str | None:
+        """Path and query of the page after this one, or ``None`` when this is the last.
+
+        The request's other query parameters are kept; only ``offset`` moves.
+        """
+        offset = self.offset + self.limit
+        if offset >= total:
+            return None
+        query = request.url.include_query_params(limit=self.limit, offset=offset).query
+        return f"{request.url.path}?{query}"
+
 
 def get_page(
     settings: SettingsDep,

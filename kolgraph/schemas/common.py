@@ -17,29 +17,42 @@ T = TypeVar("T")
 
 
 class Page(BaseModel, Generic[T]):
-    """A list: the items and how many there are.
+    """A list: the items, how many there are in all, and where the next page is.
 
     Subclass it per item type (``class AccountsPage(Page[AccountOut])``) so the
     page keeps its own name in the OpenAPI document; a subclass may add fields
-    (``limit``, ``offset``) after ``data`` and ``count``.
+    (``limit``, ``offset``) after ``data``, ``count`` and ``next``.
     """
 
     data: list[T]
-    count: int
+    count: int = Field(description="How many items match in all (over every page).")
+    next: str | None = Field(
+        default=None,
+        description="Path and query of the next page, or null on the last page "
+        "(and on lists that are not paged).",
+    )
 
 
 class ErrorDetail(BaseModel):
-    """What went wrong, and how to fix it."""
+    """What went wrong, where, and how to fix it."""
 
-    error: str = Field(description="Name of the error class (InputError, NotFound, ...).")
-    message: str
-    hint: str | None
+    code: str = Field(
+        description="Stable error code: invalid_input, validation_error, not_found, "
+        "unauthorized, forbidden, rate_limited, payload_too_large, "
+        "unsupported_media_type, malformed_json, store_unavailable, internal_error, ..."
+    )
+    message: str = Field(description="What went wrong, in one readable sentence.")
+    hint: str | None = Field(default=None, description="How to fix it, when known.")
+    field: str | None = Field(
+        default=None,
+        description="The request field at fault, as 'body.budget' or 'query.limit', if one is.",
+    )
 
 
 class ErrorOut(BaseModel):
-    """The body of every error response but request validation (422 with a list)."""
+    """The body of every error response, validation included."""
 
-    detail: ErrorDetail
+    error: ErrorDetail
 
 
 class Live(BaseModel):

@@ -101,18 +101,19 @@ def all_accounts(client: TestClient, **params: Any) -> list[dict[str, Any]]:
 
 
 def assert_validation_error(r: Any, loc: Sequence[str | int], *words: str) -> None:
-    """A 422 in FastAPI's shape whose readable message names the field and the rule."""
+    """A 422 ``validation_error`` whose message names the field and the rule."""
     assert r.status_code == 422, r.text
-    body = r.json()
-    assert list(loc) in [e["loc"] for e in body["detail"]], body
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and error["hint"], error
+    assert f"{loc[-1]}" in error["message"] and error["field"].startswith(str(loc[0])), error
     for word in words:
-        assert word in body["message"], body["message"]
+        assert word in error["message"], error["message"]
 
 
 def assert_kolgraph_error(r: Any, status: int, error: str, *words: str) -> dict[str, Any]:
     assert r.status_code == status, r.text
-    detail: dict[str, Any] = r.json()["detail"]
-    assert detail["error"] == error
+    detail: dict[str, Any] = r.json()["error"]
+    assert detail["code"] == error
     for word in words:
         assert word in detail["message"] or word in (detail["hint"] or ""), detail
     return detail
@@ -151,7 +152,7 @@ def test_healthz_is_503_when_the_store_cannot_be_opened(tmp_path: Path, problem:
         db.write_bytes(b"this is not an SQLite file, just some bytes" * 100)
     with TestClient(create_app(Settings(db=db))) as c:
         r = c.get("/healthz")
-    detail = assert_kolgraph_error(r, 503, "StoreError", str(db.parent))
+    detail = assert_kolgraph_error(r, 503, "store_unavailable", str(db.parent))
     assert detail["hint"]
 
 
@@ -231,6 +232,19 @@ def test_accounts_pagination(client: TestClient, world: World) -> None:
     past = client.get("/v1/accounts", params={"offset": 1000}).json()
     assert past["data"] == []
     assert past["count"] == world.n_accounts
+    assert past["next"] is None
+
+
+def test_following_next_walks_every_account_once(client: TestClient, world: World) -> None:
+    url: str | None = "/v1/accounts?sort=key&order=asc&kind=user&limit=7"
+    keys: list[str] = []
+    while url is not None:
+        page = client.get(url).json()
+        keys += [a["key"] for a in page["data"]]
+        url = page["next"]
+        assert url is None or ("kind=user" in url and "sort=key" in url)
+    users = all_accounts(client, kind="user", sort="key", order="asc")
+    assert keys == [a["key"] for a in users] and len(keys) == page["count"] > 7
 
 
 @pytest.mark.parametrize(
@@ -276,7 +290,7 @@ def test_account_by_key_with_colon(client: TestClient, world: World) -> None:
 
 def test_account_unknown_key_is_404_with_message(client: TestClient) -> None:
     r = client.get("/v1/accounts/demo:nobody")
-    detail = assert_kolgraph_error(r, 404, "NotFound", "demo:nobody")
+    detail = assert_kolgraph_error(r, 404, "not_found", "demo:nobody")
     assert detail["hint"]
 
 
@@ -353,6 +367,8 @@ def test_communities_pagination(client: TestClient) -> None:
     second = client.get("/v1/communities", params={"limit": 1, "offset": 1}).json()
     assert second["count"] == full["count"]
     assert second["data"] == full["data"][1:2]
+    assert full["next"] is None
+    assert second["next"] == (None if full["count"] <= 2 else "/v1/communities?limit=1&offset=2")
 
 
 # ----------------------------------------------------------------------------- plans
@@ -481,13 +497,13 @@ def test_plan_bad_request_is_422_naming_the_field(
 
 def test_plan_minimum_unreachable_under_budget(client: TestClient) -> None:
     r = client.post("/v1/plans", json={"budget": 100, "kol": {"min": 3}})
-    detail = assert_kolgraph_error(r, 422, "InputError", "cannot place the minimum mix (3 kol)")
+    detail = assert_kolgraph_error(r, 422, "invalid_input", "cannot place the minimum mix (3 kol)")
     assert "budget" in detail["hint"]
 
 
 def test_plan_too_few_candidates(client: TestClient) -> None:
     r = client.post("/v1/plans", json={"budget": 1e6, "media": {"min": 3}})
-    detail = assert_kolgraph_error(r, 422, "InputError", "only 2 media candidates")
+    detail = assert_kolgraph_error(r, 422, "invalid_input", "only 2 media candidates")
     assert detail["hint"]
 
 
@@ -521,7 +537,7 @@ def test_plan_takes_a_partner_range(own_world: World) -> None:
         listed = c.get("/v1/accounts", params={"kind": "partner"}).json()
         assert {a["key"] for a in listed["data"]} == partners
         too_many = c.post("/v1/plans", json={"budget": 1e6, "partner": {"min": 4}})
-        assert_kolgraph_error(too_many, 422, "InputError", "only 3 partner candidates")
+        assert_kolgraph_error(too_many, 422, "invalid_input", "only 3 partner candidates")
         bad = c.post("/v1/plans", json={"budget": 100, "partner": {"min": 3, "max": 1}})
         assert_validation_error(bad, ["body", "partner"], "'partner'", "min (3) must not exceed")
 
@@ -540,14 +556,16 @@ def test_plan_takes_a_partner_range(own_world: World) -> None:
 def test_plan_input_errors_are_422_with_message_and_hint(
     client: TestClient, body: dict[str, Any], words: list[str]
 ) -> None:
-    detail = assert_kolgraph_error(client.post("/v1/plans", json=body), 422, "InputError", *words)
+    detail = assert_kolgraph_error(
+        client.post("/v1/plans", json=body), 422, "invalid_input", *words
+    )
     assert detail["hint"]
 
 
 def test_plan_before_any_rank_run(unranked_world: World) -> None:
     with TestClient(create_app(unranked_world.settings)) as c:
         r = c.post("/v1/plans", json={"budget": 1000})
-    detail = assert_kolgraph_error(r, 422, "InputError", "no rank run")
+    detail = assert_kolgraph_error(r, 422, "invalid_input", "no rank run")
     assert "kolgraph rank" in detail["hint"]
 
 

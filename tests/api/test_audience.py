@@ -46,14 +46,14 @@ def test_overlap_bad_input(client: TestClient, db: Path) -> None:
         before = st.counts()
     r = client.post("/v1/overlap", json={"keys": ["x:a", "x:brnd", "x:zzzzzzzzzzzz"]})
     assert r.status_code == 422
-    detail = r.json()["detail"]
-    assert detail["error"] == "InputError"
+    detail = r.json()["error"]
+    assert detail["code"] == "invalid_input"
     assert "x:brnd (did you mean x:brand?)" in detail["message"]
     assert "x:zzzzzzzzzzzz" in detail["message"]
     r = client.post("/v1/overlap", json={"keys": [f"x:{i}" for i in range(101)]})
-    assert r.status_code == 422 and "at most 100" in r.json()["detail"]["message"]
+    assert r.status_code == 422 and "at most 100" in r.json()["error"]["message"]
     r = client.post("/v1/overlap", json={"keys": ["x:a"]})
-    assert r.status_code == 422 and "at least 2" in r.json()["detail"]["message"]
+    assert r.status_code == 422 and "at least 2" in r.json()["error"]["message"]
     with SQLiteStore(db) as st:
         assert st.counts() == before
 
@@ -69,7 +69,7 @@ def test_affinity(client: TestClient) -> None:
     assert r.status_code == 200 and body["kinds"] == ["kol"]
     assert r.json()["kinds"] == ["kol", "media"]
     r = client.get("/v1/affinity/x:brnd")
-    assert r.status_code == 422 and "x:brand" in r.json()["detail"]["message"]
+    assert r.status_code == 422 and "x:brand" in r.json()["error"]["message"]
 
 
 def test_lookalikes(client: TestClient) -> None:
@@ -87,4 +87,4 @@ def test_lookalikes(client: TestClient) -> None:
     r = client.get("/v1/lookalikes/x:t", params={"max_cost": -1})
     assert r.status_code == 422
     r = client.get("/v1/lookalikes/x:nobody")
-    assert r.status_code == 422 and r.json()["detail"]["error"] == "InputError"
+    assert r.status_code == 422 and r.json()["error"]["code"] == "invalid_input"

@@ -10,9 +10,10 @@ from fastapi.testclient import TestClient
 
 def _is_422(r: Any) -> dict[str, Any]:
     assert r.status_code == 422, r.text
-    body: dict[str, Any] = r.json()
-    assert body["message"].startswith("invalid request") and body["detail"]
-    return body
+    error: dict[str, Any] = r.json()["error"]
+    assert error["code"] == "validation_error" and error["message"].startswith("invalid request")
+    assert set(error) == {"code", "message", "hint", "field"}
+    return error
 
 
 @pytest.mark.parametrize("number", ["1e309", "-1e309", "NaN", "Infinity", "-Infinity"])
@@ -52,7 +53,7 @@ def test_empty_keys_and_huge_strings_are_refused_briefly(client: TestClient) -> 
 
 def test_an_unknown_crawl_is_a_documented_404(client: TestClient) -> None:
     r = client.get("/v1/crawls/0")
-    assert r.status_code == 404 and r.json()["detail"]["error"] == "NotFound"
+    assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
     spec = client.get("/openapi.json").json()
     assert "404" in spec["paths"]["/v1/crawls/{crawl_id}"]["get"]["responses"]
     limit = next(

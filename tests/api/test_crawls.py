@@ -37,7 +37,7 @@ def test_crawls_list_and_detail(tmp_path: Path) -> None:
         r = client.get("/v1/crawls")
         assert r.status_code == 200, r.text
         page = r.json()
-        assert set(page) == {"data", "count"} and page["count"] == 2
+        assert set(page) == {"data", "count", "next"} and page["count"] == 2
         crawls = {c["crawl_id"]: c for c in page["data"]}
         assert set(crawls) == {"weibo-1", "x-1"}
         w = crawls["weibo-1"]
@@ -49,4 +49,4 @@ def test_crawls_list_and_detail(tmp_path: Path) -> None:
         assert one.status_code == 200 and one.json() == w
         missing = client.get("/v1/crawls/nope")
         assert missing.status_code == 404
-        assert "no crawl 'nope'" in missing.json()["detail"]["message"]
+        assert "no crawl 'nope'" in missing.json()["error"]["message"]

@@ -68,17 +68,17 @@ def kept_evaluation(world: World, plan_id: str) -> dict[str, Any] | None:
 
 
 def error_detail(r: Any, status: int, error: str) -> dict[str, Any]:
-    """The project's error shape: ``{"detail": {"error", "message", "hint"}}``."""
+    """The project's error shape: ``{"error": {"code", "message", "hint", "field"}}``."""
     assert r.status_code == status, r.text
-    detail: dict[str, Any] = r.json()["detail"]
-    assert detail["error"] == error and detail["message"] and detail["hint"], detail
+    detail: dict[str, Any] = r.json()["error"]
+    assert detail["code"] == error and detail["message"] and detail["hint"], detail
     return detail
 
 
 # ----------------------------------------------------------------------------- kept plans
 def test_every_plan_is_kept_listed_and_read_back(own_world: World) -> None:
     with TestClient(create_app(own_world.settings)) as c:
-        assert c.get("/v1/plans").json() == {"data": [], "count": 0}
+        assert c.get("/v1/plans").json() == {"data": [], "count": 0, "next": None}
         first = make_three(c)
         second = c.post("/v1/plans", json={"budget": 500}).json()
         listed = c.get("/v1/plans").json()
@@ -89,7 +89,7 @@ def test_every_plan_is_kept_listed_and_read_back(own_world: World) -> None:
         assert row["evaluated"] is False and row["run_id"] == own_world.run_id
         assert c.get(f"/v1/plans/{first['id']}").json() == first
         assert c.get("/v1/plans", params={"limit": 1}).json()["count"] == 1
-        error_detail(c.get("/v1/plans/pl-nope"), 404, "NotFound")
+        error_detail(c.get("/v1/plans/pl-nope"), 404, "not_found")
     with SQLiteStore(own_world.db) as st:
         kept = st.get_plan(first["id"])
     assert kept.params["budget"] == 1000 and kept.params["skip_flagged"] is True
@@ -134,12 +134,12 @@ def test_evaluation_matches_a_hand_count(own_world: World) -> None:
 
 def test_evaluation_of_an_unknown_plan_is_404(client: TestClient) -> None:
     r = client.post("/v1/plans/pl-nope/evaluation", json={"reposts": REPOSTS[:1]})
-    detail = error_detail(r, 404, "NotFound")
+    detail = error_detail(r, 404, "not_found")
     assert "pl-nope" in detail["message"] and "kolgraph plans" in detail["hint"]
     # unknown is unknown, even when the reposts are bad too
     bad = [{"src": "demo:u1", "dst": "demo:k1", "ts": "soon"}]
     r = client.post("/v1/plans/pl-nope/evaluation", json={"reposts": bad})
-    error_detail(r, 404, "NotFound")
+    error_detail(r, 404, "not_found")
 
 
 @pytest.mark.parametrize(
@@ -169,7 +169,7 @@ def test_a_failed_evaluation_is_422_and_changes_nothing(
         plan = make_three(c)
         body = {"reposts": reposts, **({"platform": platform} if platform else {})}
         r = c.post(f"/v1/plans/{plan['id']}/evaluation", json=body)
-        detail = error_detail(r, 422, "InputError")
+        detail = error_detail(r, 422, "invalid_input")
         for w in words:
             assert w in detail["message"], detail
         assert c.get(f"/v1/plans/{plan['id']}").json() == plan
@@ -196,7 +196,7 @@ def test_a_failed_evaluation_keeps_the_previous_one(own_world: World) -> None:
 )
 def test_evaluation_request_is_validated(client: TestClient, body: dict[str, Any]) -> None:
     r = client.post("/v1/plans/pl-any/evaluation", json=body)
-    assert r.status_code == 422 and "reposts" in r.json()["message"]
+    assert r.status_code == 422 and "reposts" in r.json()["error"]["message"]
 
 
 # ----------------------------------------------------------------------------- flagged accounts
@@ -267,9 +267,10 @@ def test_include_flagged_is_a_strict_bool_and_skip_flagged_is_gone(
 ) -> None:
     r = client.post("/v1/plans", json=body)
     assert r.status_code == 422, r.text
-    assert loc in [e["loc"] for e in r.json()["detail"]]
+    error = r.json()["error"]
+    assert error["code"] == "validation_error" and error["field"] == ".".join(loc)
     if "skip_flagged" in body:
-        assert "include_flagged" in r.json()["message"]  # the allowed fields are listed
+        assert "include_flagged" in error["message"]  # the allowed fields are listed
 
 
 # ----------------------------------------------------------------------------- warnings, forecast

@@ -26,7 +26,7 @@ def test_live_ready_and_healthy_on_a_ranked_store(client: TestClient, world: Wor
 def test_not_ready_without_a_rank_run(unranked_world: World) -> None:
     with TestClient(create_app(unranked_world.settings)) as c:
         r = c.get("/readyz")
-        assert r.status_code == 503 and "no published rank run" in r.json()["detail"]["message"]
+        assert r.status_code == 503 and "no published rank run" in r.json()["error"]["message"]
         assert c.head("/readyz").status_code == 503
         assert c.get("/healthz").status_code == 200  # the store itself is fine
         assert c.get("/livez").status_code == 200
@@ -38,6 +38,6 @@ def test_a_missing_store_is_503_and_is_not_created(tmp_path: Path) -> None:
         for path in ("/healthz", "/readyz", "/v1/accounts"):
             r = c.get(path)
             assert r.status_code == 503, path
-            assert f"no store at {db}" in r.json()["detail"]["message"]
+            assert f"no store at {db}" in r.json()["error"]["message"]
         assert c.get("/livez").status_code == 200
     assert not db.exists()

@@ -42,9 +42,9 @@ def test_compare_two_kept_plans(own_world: World) -> None:
 
         r = c.get("/v1/plans/compare", params={"ids": f"{one['id']},pl-nope,pl-gone"})
         assert r.status_code == 404
-        detail = r.json()["detail"]
-        assert detail["error"] == "NotFound" and "'pl-nope', 'pl-gone'" in detail["message"]
+        detail = r.json()["error"]
+        assert detail["code"] == "not_found" and "'pl-nope', 'pl-gone'" in detail["message"]
         r = c.get("/v1/plans/compare", params={"ids": one["id"]})
-        assert r.status_code == 422 and "at least 2" in r.json()["detail"]["message"]
+        assert r.status_code == 422 and "at least 2" in r.json()["error"]["message"]
     with SQLiteStore(own_world.db) as st:
         assert len(st.list_plans()) == 2

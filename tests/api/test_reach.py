@@ -58,7 +58,7 @@ def test_reach_is_exact_for_small_audiences(tmp_path: Path) -> None:
 def test_reach_errors(tmp_path: Path) -> None:
     client = _client(tmp_path)
     r = client.post("/v1/reach", json={"keys": ["x:a", "x:nope"]})
-    assert r.status_code == 422 and "x:nope" in r.json()["detail"]["message"]
+    assert r.status_code == 422 and "x:nope" in r.json()["error"]["message"]
     r = client.post("/v1/reach", json={"keys": []})
     assert r.status_code == 422
     r = client.post("/v1/reach", json={"keys": ["x:100"]})  # below the sketch threshold
@@ -66,7 +66,7 @@ def test_reach_errors(tmp_path: Path) -> None:
     (tmp_path / "u").mkdir()
     unranked = _client(tmp_path / "u", rank=False)
     r = unranked.post("/v1/reach", json={"keys": ["x:a"]})
-    assert r.status_code == 422 and "rank" in r.json()["detail"]["hint"]
+    assert r.status_code == 422 and "rank" in r.json()["error"]["hint"]
 
 
 def test_reach_counts_audiences_larger_than_their_sketch(tmp_path: Path) -> None:

@@ -76,8 +76,8 @@ def test_unknown_plan_is_404(planned: tuple[TestClient, dict[str, object]], suff
     c, _ = planned
     r = c.get(f"/v1/plans/pl-nope/{suffix}")
     assert r.status_code == 404
-    detail = r.json()["detail"]
-    assert detail["error"] == "NotFound"
+    detail = r.json()["error"]
+    assert detail["code"] == "not_found"
     assert "pl-nope" in detail["message"] and "kolgraph plans" in detail["hint"]
 
 

@@ -204,4 +204,4 @@ def test_unknown_plan_over_http(server: str) -> None:
     with pytest.raises(urllib.error.HTTPError) as err:
         urllib.request.urlopen(f"{server}/v1/plans/pl-nope/report.html", timeout=10)
     assert err.value.code == 404
-    assert json.loads(err.value.read())["detail"]["error"] == "NotFound"
+    assert json.loads(err.value.read())["error"]["code"] == "not_found"

@@ -43,9 +43,9 @@ def test_a_crawl_is_done_when_no_task_is_pending() -> None:
 
 def test_crawls_are_a_page_in_the_store_order() -> None:
     page = CrawlsPage.from_infos([_info("b", {}), _info("a", {"pending": 1})]).model_dump()
-    assert list(page) == ["data", "count"]
+    assert list(page) == ["data", "count", "next"]
     assert page["count"] == 2 and [c["crawl_id"] for c in page["data"]] == ["b", "a"]
-    assert CrawlsPage.from_infos([]).model_dump() == {"data": [], "count": 0}
+    assert CrawlsPage.from_infos([]).model_dump() == {"data": [], "count": 0, "next": None}
 
 
 def test_a_crawl_report_keeps_its_fields_order_and_values() -> None:

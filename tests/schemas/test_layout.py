@@ -20,15 +20,15 @@ def test_no_schema_imports_back_a_module_that_imports_the_schemas() -> None:
     assert not any(m.startswith(("kolgraph.api", "kolgraph.cli")) for m in below)
 
 
-def test_pages_are_data_and_count_under_their_own_name() -> None:
-    assert list(Page[int].model_fields) == ["data", "count"]
-    assert list(CrawlsPage.model_fields) == ["data", "count"]
-    assert list(AccountsPage.model_fields) == ["data", "count", "limit", "offset"]
+def test_pages_are_data_count_and_next_under_their_own_name() -> None:
+    assert list(Page[int].model_fields) == ["data", "count", "next"]
+    assert list(CrawlsPage.model_fields) == ["data", "count", "next"]
+    assert list(AccountsPage.model_fields) == ["data", "count", "next", "limit", "offset"]
     assert AccountsPage.model_json_schema()["title"] == "AccountsPage"
 
 
-def test_an_error_is_its_class_message_and_hint() -> None:
-    err = ErrorOut(detail=ErrorDetail(error="NotFound", message="no plan 'x'", hint=None))
+def test_an_error_is_its_code_message_hint_and_field() -> None:
+    err = ErrorOut(error=ErrorDetail(code="not_found", message="no plan 'x'"))
     assert err.model_dump() == {
-        "detail": {"error": "NotFound", "message": "no plan 'x'", "hint": None}
+        "error": {"code": "not_found", "message": "no plan 'x'", "hint": None, "field": None}
     }

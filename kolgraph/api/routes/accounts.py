@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Path, Query, Request
 
 from kolgraph.api.deps import PageDep, StoreDep
 from kolgraph.model import Kind
@@ -19,6 +19,7 @@ router = APIRouter(prefix="/v1/accounts", tags=["accounts"])
 
 @router.get("", summary="List accounts with the current run's scores")
 def list_accounts(
+    request: Request,
     store: StoreDep,
     page: PageDep,
     kind: Annotated[Kind | None, Query(description="kol, media, own, partner or user.")] = None,
@@ -43,6 +44,7 @@ def list_accounts(
     return AccountsPage(
         data=[AccountOut.from_record(r) for r in records],
         count=total,
+        next=page.next_url(request, total),
         limit=page.limit,
         offset=page.offset,
     )
