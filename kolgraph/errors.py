@@ -16,6 +16,7 @@ __all__ = [
     "KolgraphError",
     "NotFound",
     "ParseError",
+    "PayloadTooLarge",
     "Protected",
     "QuotaExceeded",
     "RateLimited",
@@ -147,6 +148,13 @@ class Protected(AccessDenied):
     themselves are fine, so a crawl skips it and goes on."""
 
     code = "protected"
+
+
+class PayloadTooLarge(KolgraphError):
+    """A request body is larger than the server accepts (HTTP 413)."""
+
+    http_status = 413
+    code = "payload_too_large"
 
 
 class Unauthorized(KolgraphError):

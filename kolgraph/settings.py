@@ -98,6 +98,31 @@ class Settings(BaseSettings):
     host: str = "127.0.0.1"
     port: int = Field(8000, ge=1, le=65535)
     page_size_max: int = Field(500, ge=1, le=10_000)
+    api_auth: Literal["auto", "on", "off"] = Field(
+        "auto",
+        description="API keys required: on, off, or auto (on, except `kolgraph serve` on a "
+        "loopback address).",
+    )
+    api_rate_per_minute: int = Field(
+        600,
+        ge=0,
+        description="Requests per minute per API key (per client without auth); 0 = none.",
+    )
+    api_rate_burst: int = Field(
+        60, ge=1, description="Requests a key may send at once before the per-minute rate applies."
+    )
+    api_max_body_bytes: int = Field(
+        2_000_000, ge=1_000, description="Largest request body, in bytes (413 above it)."
+    )
+    api_upload_max_bytes: int = Field(
+        1_000_000_000, ge=1_000, description="Largest upload under /v1/uploads, in bytes."
+    )
+    api_key_cache_seconds: float = Field(
+        10.0,
+        ge=0.0,
+        description="How long a server trusts a checked key before reading it again "
+        "(a revoked key stops working within this time).",
+    )
 
     @model_validator(mode="after")
     def _check_neo4j(self) -> Settings:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -14,6 +15,11 @@ from neo4j_server import HOW_TO_GET_JAVA, TEST_HOME, LocalNeo4j, missing_tools
 from kolgraph.model import Account, Kind
 from kolgraph.settings import Settings
 from kolgraph.store import RepostBatch, SQLiteStore, Store, open_store
+
+# The API tests run without keys (as `kolgraph serve` does on 127.0.0.1) and without a
+# rate limit; the tests of keys, scopes and limits turn them on for their own app.
+os.environ["KOLGRAPH_API_AUTH"] = "off"
+os.environ["KOLGRAPH_API_RATE_PER_MINUTE"] = "0"
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 

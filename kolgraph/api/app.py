@@ -6,16 +6,18 @@ Every error has one JSON shape, ``{"error": {"code", "message", "hint", "field"}
 
 from __future__ import annotations
 
+import ipaddress
 import logging
 
 from fastapi import FastAPI
 
 from kolgraph import __version__
 from kolgraph.api.errors import install_error_handlers
+from kolgraph.api.limits import BodyLimit
 from kolgraph.api.routes import api_router
 from kolgraph.settings import Settings, get_settings
 
-__all__ = ["create_app"]
+__all__ = ["auth_for", "create_app"]
 
 log = logging.getLogger(__name__)
 
@@ -28,8 +30,28 @@ lists are `{"data", "count", "next"}`.
 """
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API app for ``settings`` (default: :func:`~kolgraph.settings.get_settings`)."""
+def auth_for(settings: Settings, host: str, *, no_auth: bool = False) -> bool:
+    """Whether a server bound to ``host`` requires API keys.
+
+    ``no_auth`` (``serve --no-auth``) and ``api_auth=off`` turn keys off, ``on``
+    turns them on; ``auto`` requires them on every address but loopback.
+    """
+    if no_auth or settings.api_auth == "off":
+        return False
+    if settings.api_auth == "on":
+        return True
+    try:
+        return not ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return host != "localhost"
+
+
+def create_app(settings: Settings | None = None, *, auth: bool | None = None) -> FastAPI:
+    """Build the API app for ``settings`` (default: :func:`~kolgraph.settings.get_settings`).
+
+    ``auth`` says whether ``/v1`` routes need an API key; by default they do unless
+    ``settings.api_auth`` is ``off`` (``kolgraph serve`` decides ``auto`` by its address).
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="kolgraph",
@@ -39,6 +61,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
+    app.state.auth = settings.api_auth != "off" if auth is None else auth
     app.include_router(api_router)
     install_error_handlers(app)
+    app.add_middleware(
+        BodyLimit,
+        limit=settings.api_max_body_bytes,
+        upload_limit=settings.api_upload_max_bytes,
+    )
     return app

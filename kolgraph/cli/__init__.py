@@ -22,6 +22,7 @@ commands                        module
 ``report``                      :mod:`kolgraph.cli.report`
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
+``keys create|list|revoke``     :mod:`kolgraph.cli.keys`
 ``demo``                        :mod:`kolgraph.cli.demo`
 ==============================  ==========================
 """
@@ -33,7 +34,19 @@ from typing import Annotated
 import typer
 
 from kolgraph import __version__
-from kolgraph.cli import audience, crawl, demo, export, imports, plan, rank, read, report, serve
+from kolgraph.cli import (
+    audience,
+    crawl,
+    demo,
+    export,
+    imports,
+    keys,
+    plan,
+    rank,
+    read,
+    report,
+    serve,
+)
 from kolgraph.cli.common import out
 
 __all__ = ["app", "main"]
@@ -62,6 +75,7 @@ app.command("affinity")(audience.affinity)
 app.command("lookalike")(audience.lookalike)
 app.command("report")(report.report)
 app.command("serve")(serve.serve)
+app.add_typer(keys.keys_app, name="keys")
 app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")
 app.command("simulate")(crawl.simulate)

@@ -23,6 +23,7 @@ import pandas as pd
 from kolgraph.model import Account, EdgeType, Kind
 from kolgraph.store.batches import RepostBatch
 from kolgraph.store.crawlstate import CrawlState
+from kolgraph.store.keystate import KeyState
 
 __all__ = [
     "AccountQuery",
@@ -243,6 +244,11 @@ class Store(abc.ABC):
         It uses the store's connection (driver) and transactions, so a crawled
         page's edges and its checkpoint are committed together.
         """
+
+    @property
+    @abc.abstractmethod
+    def keys(self) -> KeyState:
+        """The API keys kept in this store (see :mod:`kolgraph.store.keystate`)."""
 
     def __enter__(self) -> Store:
         return self

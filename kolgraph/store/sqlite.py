@@ -40,6 +40,7 @@ from kolgraph.store.rows import not_running, scores_not_kept
 from kolgraph.store.scores import aligned_scores
 from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 from kolgraph.store.sqlite_db import SQLiteDatabase
+from kolgraph.store.sqlite_keys import SQLiteKeyState
 from kolgraph.store.sqlite_snapshot import EdgeSnapshot
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ if TYPE_CHECKING:
     )
     from kolgraph.store.batches import RepostBatch
     from kolgraph.store.crawlstate import CrawlState
+    from kolgraph.store.keystate import KeyState
 
 __all__ = ["SQLiteStore"]
 
@@ -88,6 +90,7 @@ class SQLiteStore(Store):
         self._db = SQLiteDatabase(self.path)
         self.snapshot = EdgeSnapshot(self._db, self.snapshot_dir)
         self._crawl = SQLiteCrawlState(self._db)
+        self._keys = SQLiteKeyState(self._db)
 
     @property
     def snapshot_dir(self) -> Path:
@@ -101,6 +104,10 @@ class SQLiteStore(Store):
     @property
     def crawl(self) -> CrawlState:
         return self._crawl
+
+    @property
+    def keys(self) -> KeyState:
+        return self._keys
 
     def close(self) -> None:
         """Close this thread's connection (another thread's stays open)."""

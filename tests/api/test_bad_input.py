@@ -42,7 +42,7 @@ def test_huge_integers_are_422_before_the_store(client: TestClient, url: str, fi
 def test_empty_keys_and_huge_strings_are_refused_briefly(client: TestClient) -> None:
     body = _is_422(client.post("/v1/overlap", json={"keys": ["", "demo:k1"]}))
     assert "keys.0" in body["message"]
-    huge = "x" * 10_000_000
+    huge = "x" * 1_000_000  # under the body limit, over every string's
     r = client.post("/v1/overlap", json={"keys": [huge, "demo:k1"]})
     _is_422(r)
     assert len(r.content) < 5_000  # a short prefix of the bad value, not 10 MB back
@@ -60,3 +60,40 @@ def test_an_unknown_crawl_is_a_documented_404(client: TestClient) -> None:
         p for p in spec["paths"]["/v1/accounts"]["get"]["parameters"] if p["name"] == "limit"
     )
     assert limit["schema"]["maximum"] == 10_000
+
+
+def _error(r: Any, status: int, code: str) -> dict[str, Any]:
+    assert r.status_code == status, r.text
+    error: dict[str, Any] = r.json()["error"]
+    assert error["code"] == code and set(error) == {"code", "message", "hint", "field"}, error
+    return error
+
+
+@pytest.mark.parametrize("raw", ['{"budget": 100,', '{"budget": 1', "nope", '{"budget": 1}}'])
+def test_broken_json_is_400_saying_where(client: TestClient, raw: str) -> None:
+    r = client.post("/v1/plans", content=raw, headers={"content-type": "application/json"})
+    error = _error(r, 400, "malformed_json")
+    assert "not valid JSON at character" in error["message"] and error["field"] == "body"
+    assert "body field" not in error["message"]
+
+
+def test_a_body_that_is_not_json_is_415_and_says_to_send_json(client: TestClient) -> None:
+    r = client.post("/v1/plans", content="budget=100", headers={"content-type": "text/plain"})
+    error = _error(r, 415, "unsupported_media_type")
+    assert "application/json" in error["hint"] and "'text/plain'" in error["message"]
+    r = client.post("/v1/reach", content=b"\x00\x01", headers={"content-type": "image/png"})
+    _error(r, 415, "unsupported_media_type")
+
+
+def test_unknown_routes_and_methods_have_the_same_shape(client: TestClient) -> None:
+    error = _error(client.get("/v1/nothing-here"), 404, "not_found")
+    assert "/v1/nothing-here" in error["message"] and "/docs" in error["hint"]
+    error = _error(client.delete("/v1/accounts"), 405, "method_not_allowed")
+    assert "DELETE" in error["message"]
+
+
+def test_validation_names_the_field_and_how_to_fix_it(client: TestClient) -> None:
+    error = _is_422(client.get("/v1/accounts", params={"limit": 0}))
+    assert error["field"] == "query.limit" and ">= 1" in error["hint"]
+    error = _is_422(client.post("/v1/plans", json={"budget": -5}))
+    assert error["field"] == "body.budget" and "'budget'" in error["message"]

@@ -102,6 +102,7 @@ def test_every_command_is_registered() -> None:
         "crawl",
         "simulate",
         "serve",
+        "keys",
         "demo",
     }
     code, out, _ = kolgraph("crawl", "--help")

@@ -1,0 +1,3 @@
+// One API key by id, revoked or not.
+MATCH (k:ApiKey {id: $key_id})
+RETURN k {.*} AS key

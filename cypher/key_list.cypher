@@ -1,0 +1,4 @@
+// Every API key, revoked ones too, oldest first.
+MATCH (k:ApiKey)
+RETURN k {.*} AS key
+ORDER BY k.created, k.id
