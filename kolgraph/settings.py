@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         60, ge=1, description="Requests a key may send at once before the per-minute rate applies."
     )
     api_max_body_bytes: int = Field(
-        2_000_000, ge=1_000, description="Largest request body, in bytes (413 above it)."
+        16_000_000, ge=1_000, description="Largest request body, in bytes (413 above it)."
     )
     api_upload_max_bytes: int = Field(
         1_000_000_000, ge=1_000, description="Largest upload under /v1/uploads, in bytes."

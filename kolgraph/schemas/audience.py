@@ -30,7 +30,9 @@ class OverlapRequest(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    keys: list[AccountKey] = Field(description="Account keys 'platform:account_id'.")
+    keys: list[AccountKey] = Field(
+        max_length=100, description="Account keys 'platform:account_id'."
+    )
 
 
 class AccountAudienceOut(BaseModel):

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -25,7 +25,9 @@ class RepostIn(BaseModel):
 
     src: str = Field(min_length=1, max_length=200, description="Key platform:id (or id).")
     dst: str = Field(min_length=1, max_length=200)
-    ts: float | str = Field(description="Unix seconds or ISO 8601.")
+    ts: float | Annotated[str, Field(max_length=40)] = Field(
+        description="Unix seconds or ISO 8601."
+    )
     post: str | None = Field(None, max_length=200)
 
 

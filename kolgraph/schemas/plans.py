@@ -56,8 +56,10 @@ class KindRangeIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    min: int = Field(0, ge=0, description="At least this many.")
-    max: int | None = Field(None, ge=0, description="At most this many (null: no limit).")
+    min: int = Field(0, ge=0, le=100_000, description="At least this many.")
+    max: int | None = Field(
+        None, ge=0, le=100_000, description="At most this many (null: no limit)."
+    )
 
     @model_validator(mode="after")
     def _min_le_max(self) -> KindRangeIn:
@@ -103,8 +105,10 @@ class PlanRequest(BaseModel):
         description="Co-branding partners and allied brands; a partner without a price "
         "posts for free.",
     )
-    target_communities: list[Annotated[int, Field(ge=0)]] = Field(
-        default_factory=list, description="Communities to reach; empty means everyone."
+    target_communities: list[Annotated[int, Field(ge=0, le=2**31 - 1)]] = Field(
+        default_factory=list,
+        max_length=1000,
+        description="Communities to reach; empty means everyone.",
     )
     target_followers_of: list[AccountKey] = Field(
         default_factory=list,
@@ -123,14 +127,17 @@ class PlanRequest(BaseModel):
         "own accounts.",
     )
     max_per_community: int | None = Field(
-        None, ge=1, description="At most this many chosen accounts from any one community."
+        None,
+        ge=1,
+        le=100_000,
+        description="At most this many chosen accounts from any one community.",
     )
     budget_curve: BudgetCurveIn | None = Field(
         None,
         description="Also plan at these budgets and keep the curve with the plan (made at "
         "`budget`).",
     )
-    platform: str | None = Field(None, description="Only accounts on this platform.")
+    platform: str | None = Field(None, max_length=40, description="Only accounts on this platform.")
     include: list[AccountKey] = Field(
         default_factory=list, max_length=1000, description="Keys that must be in the plan."
     )

@@ -23,7 +23,7 @@ def list_accounts(
     store: StoreDep,
     page: PageDep,
     kind: Annotated[Kind | None, Query(description="kol, media, own, partner or user.")] = None,
-    platform: Annotated[str | None, Query(description="Only this platform.")] = None,
+    platform: Annotated[str | None, Query(max_length=40, description="Only this platform.")] = None,
     community: Annotated[
         int | None, Query(ge=0, le=2**31 - 1, description="Only this community.")
     ] = None,
@@ -57,6 +57,8 @@ def list_accounts(
 )
 def get_account(
     store: StoreDep,
-    key: Annotated[str, Path(description="Node key 'platform:account_id', e.g. 'x:12345'.")],
+    key: Annotated[
+        str, Path(max_length=300, description="Node key 'platform:account_id', e.g. 'x:12345'.")
+    ],
 ) -> AccountOut:
     return AccountOut.from_record(store.get_account(key))

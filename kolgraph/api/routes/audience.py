@@ -27,7 +27,9 @@ __all__ = ["router"]
 
 router = APIRouter(tags=["audience"])
 
-KeyPath = Annotated[str, Path(description="Account key 'platform:account_id', e.g. 'x:12345'.")]
+KeyPath = Annotated[
+    str, Path(max_length=300, description="Account key 'platform:account_id', e.g. 'x:12345'.")
+]
 LimitQuery = Annotated[int, Query(ge=1, le=1000, description="Rows returned.")]
 
 
@@ -49,10 +51,11 @@ def affinity(
     store: StoreDep,
     key: KeyPath,
     kind: Annotated[
-        list[Kind] | None, Query(description="Kinds to score (repeatable; default kol).")
+        list[Kind] | None,
+        Query(max_length=5, description="Kinds to score (repeatable; default kol)."),
     ] = None,
     min_support: Annotated[
-        int, Query(ge=1, description="Fewest shared people a candidate needs.")
+        int, Query(ge=1, le=1_000_000_000, description="Fewest shared people a candidate needs.")
     ] = 5,
     confidence: Annotated[
         float, Query(ge=0.5, lt=1.0, description="Level of the Wilson bound used for ranking.")
@@ -80,7 +83,9 @@ def lookalike(
     key: KeyPath,
     kind: Annotated[
         list[Kind] | None,
-        Query(description="Kinds to return (repeatable; default every kind but user)."),
+        Query(
+            max_length=5, description="Kinds to return (repeatable; default every kind but user)."
+        ),
     ] = None,
     max_cost: Annotated[
         float | None, Query(ge=0, description="Only accounts with a known cost up to this.")

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter
+from typing import Annotated
+
+from fastapi import APIRouter, Path
 
 from kolgraph.api.deps import StoreDep
 from kolgraph.schemas.crawls import CrawlOut, CrawlsPage
@@ -22,5 +24,7 @@ def all(store: StoreDep) -> CrawlsPage:
     summary="One crawl: parameters, tasks by status, running totals",
     responses={404: {"description": "No crawl has this id."}},
 )
-def get_crawl(crawl_id: str, store: StoreDep) -> CrawlOut:
+def get_crawl(
+    crawl_id: Annotated[str, Path(max_length=200, description="A crawl id.")], store: StoreDep
+) -> CrawlOut:
     return CrawlOut.from_info(store.crawl.info(crawl_id))
