@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import ipaddress
 import logging
+from typing import Any
 
 from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
 
 from kolgraph import __version__
+from kolgraph.api.deps import PAGE_SIZE_MARK
 from kolgraph.api.errors import install_error_handlers
 from kolgraph.api.limits import BodyLimit
 from kolgraph.api.routes import api_router
@@ -64,9 +67,37 @@ def create_app(settings: Settings | None = None, *, auth: bool | None = None) ->
     app.state.auth = settings.api_auth != "off" if auth is None else auth
     app.include_router(api_router)
     install_error_handlers(app)
+    app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(
         BodyLimit,
         limit=settings.api_max_body_bytes,
         upload_limit=settings.api_upload_max_bytes,
     )
     return app
+
+
+def _openapi(app: FastAPI) -> dict[str, Any]:
+    """The OpenAPI document, made once, saying exactly what the server does.
+
+    * Every error response is JSON (``ErrorOut``), also on routes whose success is
+      HTML or a workbook.
+    * A page's ``limit`` has the maximum this server allows (``page_size_max``).
+    """
+    if app.openapi_schema is not None:
+        return app.openapi_schema
+    spec = get_openapi(
+        title=app.title, version=app.version, description=app.description, routes=app.routes
+    )
+    error = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
+    cap = app.state.settings.page_size_max
+    for ops in spec.get("paths", {}).values():
+        for op in ops.values():
+            for status, response in op.get("responses", {}).items():
+                if status.isdigit() and int(status) >= 400:
+                    response["content"] = error
+            for param in op.get("parameters", []):
+                if param["name"] == "limit" and PAGE_SIZE_MARK in param.get("description", ""):
+                    param["schema"]["maximum"] = cap
+                    param["description"] = f"Page size, 1..{cap}."
+    app.openapi_schema = spec
+    return spec

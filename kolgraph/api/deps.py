@@ -55,6 +55,8 @@ StoreDep = Annotated[Store, Depends(get_store)]
 #: The largest page size a setting may allow, and the largest offset (both in the schema,
 #: so a huge number is a 422 before it reaches a store).
 MAX_PAGE_SIZE = 10_000
+#: The description of a page's ``limit``; the OpenAPI replaces it by the server's own cap.
+PAGE_SIZE_MARK = "Page size, 1..KOLGRAPH_PAGE_SIZE_MAX (500 by default)."
 MAX_OFFSET = 1_000_000_000
 
 
@@ -84,7 +86,7 @@ def get_page(
         Query(
             ge=1,
             le=MAX_PAGE_SIZE,
-            description="Page size, 1..KOLGRAPH_PAGE_SIZE_MAX (500 by default).",
+            description=PAGE_SIZE_MARK,
         ),
     ] = 50,
     offset: Annotated[int, Query(ge=0, le=MAX_OFFSET, description="How many rows to skip.")] = 0,

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 import types
 from collections.abc import Sequence
 from typing import Any, Union, get_args, get_origin
@@ -44,8 +45,6 @@ log = logging.getLogger(__name__)
 
 #: Characters of a bad value an error repeats back, at most.
 ECHO_CHARS = 60
-
-_ERROR_MEDIA = {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorOut"}}}
 
 
 def _doc(text: str) -> dict[str, Any]:
@@ -124,8 +123,10 @@ def install_error_handlers(app: FastAPI) -> None:
             message = f"no route {request.url.path!r}"[: ECHO_CHARS + 12]
             hint = "see /docs for the routes this API has"
         elif exc.status_code == 405:
+            allowed = _allowed_methods(request)
             message = f"{request.method} is not allowed on {request.url.path[:ECHO_CHARS]!r}"
-            hint = "see /docs for the methods each route accepts"
+            hint = f"use {', '.join(allowed)}" if allowed else "see /docs for the methods"
+            exc.headers = {**(exc.headers or {}), "Allow": ", ".join(allowed)}
         else:
             hint = None
         headers = dict(exc.headers) if exc.headers else None
@@ -140,6 +141,17 @@ def install_error_handlers(app: FastAPI) -> None:
             "the server failed on this request; it was logged",
             hint="retry; if it keeps failing, report it with the X-Request-ID header's value",
         )
+
+
+def _allowed_methods(request: Request) -> list[str]:
+    """Every method the OpenAPI document gives for the request's path."""
+    methods: set[str] = set()
+    for template, ops in request.app.openapi().get("paths", {}).items():
+        pattern = re.sub(r"\{[^}:]+:path\}", ".+", template)
+        pattern = re.sub(r"\{[^}]+\}", "[^/]+", pattern)
+        if re.fullmatch(pattern, request.url.path):
+            methods |= {m.upper() for m in ops}
+    return sorted(methods)
 
 
 def validation_response(request: Request, errors: Sequence[Any]) -> JSONResponse:

@@ -31,7 +31,7 @@ class OverlapRequest(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     keys: list[AccountKey] = Field(
-        max_length=100, description="Account keys 'platform:account_id'."
+        min_length=2, max_length=100, description="Account keys 'platform:account_id'."
     )
 
 

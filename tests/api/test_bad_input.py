@@ -59,7 +59,7 @@ def test_an_unknown_crawl_is_a_documented_404(client: TestClient) -> None:
     limit = next(
         p for p in spec["paths"]["/v1/accounts"]["get"]["parameters"] if p["name"] == "limit"
     )
-    assert limit["schema"]["maximum"] == 10_000
+    assert limit["schema"]["maximum"] == 500  # the server's own cap (page_size_max)
 
 
 def _error(r: Any, status: int, code: str) -> dict[str, Any]:
@@ -97,3 +97,16 @@ def test_validation_names_the_field_and_how_to_fix_it(client: TestClient) -> Non
     assert error["field"] == "query.limit" and ">= 1" in error["hint"]
     error = _is_422(client.post("/v1/plans", json={"budget": -5}))
     assert error["field"] == "body.budget" and "'budget'" in error["message"]
+
+
+def test_405_lists_every_method_the_path_accepts(client: TestClient) -> None:
+    r = client.request("OPTIONS", "/v1/plans")
+    assert r.status_code == 405 and r.headers["Allow"] == "GET, POST"
+    assert "GET, POST" in r.json()["error"]["hint"]
+
+
+def test_errors_are_documented_as_json_even_on_html_routes(client: TestClient) -> None:
+    spec = client.get("/openapi.json").json()
+    report = spec["paths"]["/v1/plans/{plan_id}/report.html"]["get"]["responses"]
+    assert set(report["404"]["content"]) == {"application/json"}
+    assert set(report["200"]["content"]) == {"text/html"}
