@@ -11,6 +11,7 @@ import logging
 from fastapi import FastAPI
 
 from kolgraph import __version__
+from kolgraph.api.docs import install_docs
 from kolgraph.api.errors import install_error_handlers
 from kolgraph.api.routes import api_router
 from kolgraph.settings import Settings, get_settings
@@ -29,16 +30,21 @@ lists are `{"data", "count", "next"}`.
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
-    """Build the API app for ``settings`` (default: :func:`~kolgraph.settings.get_settings`)."""
+    """Build the API app for ``settings`` (default: :func:`~kolgraph.settings.get_settings`).
+
+    ``/docs`` and ``/redoc`` are served from the package (:mod:`kolgraph.api.docs`).
+    """
     settings = settings or get_settings()
     app = FastAPI(
         title="kolgraph",
         version=__version__,
         description=_DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.include_router(api_router)
+    install_docs(app)
     install_error_handlers(app)
     return app
