@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from kolgraph import __version__
 from kolgraph.api.docs import install_docs
 from kolgraph.api.errors import install_error_handlers
+from kolgraph.api.observability import ObservedFastAPI
 from kolgraph.api.routes import api_router
 from kolgraph.settings import Settings, get_settings
 
@@ -32,10 +33,14 @@ lists are `{"data", "count", "next"}`.
 def create_app(settings: Settings | None = None) -> FastAPI:
     """Build the API app for ``settings`` (default: :func:`~kolgraph.settings.get_settings`).
 
-    ``/docs`` and ``/redoc`` are served from the package (:mod:`kolgraph.api.docs`).
+    Also the factory of ``kolgraph serve --workers N`` (``kolgraph.api.app:create_app``),
+    where each worker reads its settings from the environment. Every request passes
+    first through :class:`~kolgraph.api.observability.RequestContextMiddleware`
+    (request id, access log, metrics), outside any other middleware. ``/docs`` and
+    ``/redoc`` are served from the package (:mod:`kolgraph.api.docs`).
     """
     settings = settings or get_settings()
-    app = FastAPI(
+    app = ObservedFastAPI(
         title="kolgraph",
         version=__version__,
         description=_DESCRIPTION,
