@@ -1,14 +1,31 @@
-"""``kolgraph serve``: the HTTP API."""
+"""``kolgraph serve``: the HTTP API, in one process or several workers sharing one store."""
 
 from __future__ import annotations
 
+import logging
+import shutil
+import tempfile
+from enum import Enum
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
 from kolgraph.cli.common import DbOpt, StoreOpt, handle_errors, load_settings
 
-__all__ = ["serve"]
+__all__ = ["APP_FACTORY", "LogFormat", "serve"]
+
+log = logging.getLogger(__name__)
+
+#: The app factory each worker process calls (it reads its settings from the environment).
+APP_FACTORY = "kolgraph.api.app:create_app"
+
+
+class LogFormat(str, Enum):
+    """``--log-format`` of ``serve``."""
+
+    text = "text"
+    json = "json"
 
 
 @handle_errors
@@ -17,11 +34,27 @@ def serve(
     port: Annotated[int | None, typer.Option(help="Port [default 8000].")] = None,
     db: DbOpt = None,
     store: StoreOpt = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Worker processes sharing the store [env: KOLGRAPH_WORKERS; default 1].",
+        ),
+    ] = None,
+    log_format: Annotated[
+        LogFormat | None,
+        typer.Option(
+            "--log-format",
+            help="Logs on stderr: text, or one JSON object per line "
+            "[env: KOLGRAPH_LOG_FORMAT; default text].",
+        ),
+    ] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs)."""
+    """Serve the HTTP API (docs at /docs and /redoc, metrics at /metrics)."""
     import uvicorn
 
-    from kolgraph.api.app import create_app
+    from kolgraph.settings import export_environment
 
     s = load_settings()
     updates: dict[str, object] = {}
@@ -29,5 +62,52 @@ def serve(
         updates["db"] = db
     if store is not None:
         updates["store"] = store
+    if workers is not None:
+        updates["workers"] = workers
+    if log_format is not None:
+        updates["log_format"] = log_format.value
+    made_dir: Path | None = None
+    if (workers or s.workers) > 1 and s.metrics and s.metrics_dir is None:
+        made_dir = Path(tempfile.mkdtemp(prefix="kolgraph-metrics-"))
+        updates["metrics_dir"] = made_dir
     s = s.model_copy(update=updates)
-    uvicorn.run(create_app(s), host=host or s.host, port=port or s.port, log_level="info")
+    if s.workers > 1:
+        # workers are new processes: they get the command line's settings (and
+        # PROMETHEUS_MULTIPROC_DIR) from the environment, set before anything imports
+        # prometheus-client
+        export_environment(s, updates)
+
+    from kolgraph.api.observability import reset_metrics_dir
+    from kolgraph.logs import configure_logging
+
+    log_config = configure_logging(s)
+    bind_host, bind_port = host or s.host, port or s.port
+    try:
+        if s.workers == 1:
+            from kolgraph.api.app import create_app
+
+            uvicorn.run(
+                create_app(s),
+                host=bind_host,
+                port=bind_port,
+                log_config=log_config,
+                log_level=s.log_level,
+                access_log=not s.access_log,  # ours replaces uvicorn's
+            )
+            return
+        if s.metrics_dir is not None:
+            reset_metrics_dir(s.metrics_dir)
+        log.info("serving with %d workers on one %s store", s.workers, s.store)
+        uvicorn.run(
+            APP_FACTORY,
+            factory=True,
+            workers=s.workers,
+            host=bind_host,
+            port=bind_port,
+            log_config=log_config,
+            log_level=s.log_level,
+            access_log=not s.access_log,
+        )
+    finally:
+        if made_dir is not None:
+            shutil.rmtree(made_dir, ignore_errors=True)
