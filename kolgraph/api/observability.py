@@ -273,7 +273,7 @@ def reset_metrics_dir(directory: Path) -> None:
 
 def observe_store(backend: str, operation: str, seconds: float) -> None:
     """Count one store ``operation`` of ``seconds`` (``kolgraph_store_seconds``)."""
-    _metrics().store.labels(backend, operation).observe(seconds)
+    _store_histogram(backend, operation).observe(seconds)
 
 
 #: The store operations :func:`instrument_store` times: the public methods of the contract.
@@ -290,8 +290,14 @@ STORE_OPERATIONS: Final = tuple(
 _in_store = threading.local()
 
 
+@functools.cache
+def _store_histogram(backend: str, operation: str) -> Histogram:
+    """The ``kolgraph_store_seconds`` series of one backend and operation (looked up once)."""
+    return _metrics().store.labels(backend, operation)
+
+
 def _timed(backend: str, operation: str, fn: Callable[P, R]) -> Callable[P, R]:
-    histogram = _metrics().store.labels(backend, operation)
+    histogram = _store_histogram(backend, operation)
 
     @functools.wraps(fn)
     def timed(*args: P.args, **kwargs: P.kwargs) -> R:

@@ -8,12 +8,14 @@ from contextlib import closing
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import pytest
 from fastapi.testclient import TestClient
 
 from kolgraph.api.app import create_app
 from kolgraph.api.routes.health import schema_problem
 from kolgraph.settings import Settings
-from kolgraph.store import SQLiteStore
+from kolgraph.store import SQLiteStore, Store
+from kolgraph.store.neo4j import Neo4jStore
 from kolgraph.store.sqlite_schema import SCHEMA_VERSION
 
 if TYPE_CHECKING:
@@ -74,3 +76,19 @@ def test_ready_only_with_the_current_schema(own_world: World) -> None:
         assert "schema version 99" in r.json()["error"]["message"]
         assert c.head("/readyz").status_code == 503
         assert c.get("/livez").status_code == 200
+
+
+@pytest.mark.neo4j
+def test_neo4j_ready_only_with_every_schema_index_online(neo4j_store: Store) -> None:
+    assert isinstance(neo4j_store, Neo4jStore)
+    assert schema_problem(neo4j_store) is None
+    neo4j_store.db.execute_text("DROP INDEX account_kind IF EXISTS")
+    try:
+        problem = schema_problem(neo4j_store)
+        assert problem is not None and "account_kind" in problem
+    finally:
+        neo4j_store.db.execute_text(
+            "CREATE INDEX account_kind IF NOT EXISTS FOR (a:Account) ON (a.kind)"
+        )
+        neo4j_store.db.execute_text("CALL db.awaitIndexes(60)")
+    assert schema_problem(neo4j_store) is None
