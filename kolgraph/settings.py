@@ -2,11 +2,14 @@
 
 Every value can be set by an environment variable with the ``KOLGRAPH_``
 prefix (``KOLGRAPH_DB=/data/kol.db``) or in a ``.env`` file in the working
-directory. Nothing else in kolgraph reads ``os.environ``.
+directory. Nothing else in kolgraph reads or writes ``os.environ``:
+:func:`export_environment` hands settings to child processes (the API's workers).
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -14,7 +17,10 @@ from typing import Literal
 from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-__all__ = ["Settings", "get_settings"]
+__all__ = ["ENV_PREFIX", "Settings", "export_environment", "get_settings"]
+
+#: Prefix of every kolgraph environment variable.
+ENV_PREFIX = "KOLGRAPH_"
 
 
 class Settings(BaseSettings):
@@ -104,12 +110,12 @@ class Settings(BaseSettings):
         "loopback address).",
     )
     api_rate_per_minute: int = Field(
-        600,
+        1200,
         ge=0,
         description="Requests per minute per API key (per client without auth); 0 = none.",
     )
     api_rate_burst: int = Field(
-        60, ge=1, description="Requests a key may send at once before the per-minute rate applies."
+        120, ge=1, description="Requests a key may send at once before the per-minute rate applies."
     )
     api_max_body_bytes: int = Field(
         16_000_000, ge=1_000, description="Largest request body, in bytes (413 above it)."
@@ -122,6 +128,25 @@ class Settings(BaseSettings):
         ge=0.0,
         description="How long a server trusts a checked key before reading it again "
         "(a revoked key stops working within this time).",
+    )
+    workers: int = Field(
+        1, ge=1, le=64, description="API worker processes (`kolgraph serve --workers`)."
+    )
+    log_format: Literal["text", "json"] = Field(
+        "text", description="API logs: readable text, or one JSON object per line."
+    )
+    log_level: Literal["debug", "info", "warning", "error"] = "info"
+    access_log: bool = Field(
+        True, description="Log one line per request (uvicorn's own access log is then off)."
+    )
+    metrics: bool = Field(
+        True, description="Serve Prometheus metrics at /metrics and count requests for them."
+    )
+    metrics_dir: Path | None = Field(
+        None,
+        description="Directory of prometheus-client's multiprocess files "
+        "(PROMETHEUS_MULTIPROC_DIR), used when workers > 1; `kolgraph serve` makes a "
+        "temporary one when unset. It is emptied when the server starts.",
     )
 
     @model_validator(mode="after")
@@ -143,3 +168,57 @@ class Settings(BaseSettings):
 def get_settings() -> Settings:
     """Return the process-wide settings (read once, then cached)."""
     return Settings()
+
+
+def _env_value(value: object) -> str | None:
+    """``value`` as an environment variable's text (``None``: unset)."""
+    if value is None:
+        return None
+    if isinstance(value, SecretStr):
+        return value.get_secret_value()
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def export_environment(settings: Settings, names: Iterable[str]) -> dict[str, str | None]:
+    """Put the settings ``names`` into this process's environment, for child processes.
+
+    The API's worker processes read their settings from the environment
+    (:func:`get_settings`), so values the command line overrides (``--db``,
+    ``--store``, ``--workers``, ...) are exported as ``KOLGRAPH_*`` variables
+    before the workers start; a ``None`` value unsets its variable. With more
+    than one worker and a ``metrics_dir``, ``PROMETHEUS_MULTIPROC_DIR`` is set
+    too: prometheus-client reads it when it is first imported, so every worker
+    then keeps its metrics in files that ``/metrics`` adds up.
+
+    Parameters
+    ----------
+    settings
+        The settings to export from.
+    names
+        Field names of :class:`Settings` to export.
+
+    Returns
+    -------
+    dict
+        The variables set (``None``: removed), by name.
+
+    Raises
+    ------
+    ValueError
+        If a name is not a setting.
+    """
+    exported: dict[str, str | None] = {}
+    for name in names:
+        if name not in Settings.model_fields:
+            raise ValueError(f"{name!r} is not a kolgraph setting")
+        exported[ENV_PREFIX + name.upper()] = _env_value(getattr(settings, name))
+    if settings.workers > 1 and settings.metrics_dir is not None:
+        exported["PROMETHEUS_MULTIPROC_DIR"] = str(settings.metrics_dir)
+    for key, text in exported.items():
+        if text is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = text
+    return exported

@@ -15,8 +15,10 @@ from fastapi.openapi.utils import get_openapi
 
 from kolgraph import __version__
 from kolgraph.api.deps import PAGE_SIZE_MARK
+from kolgraph.api.docs import install_docs
 from kolgraph.api.errors import install_error_handlers
 from kolgraph.api.limits import BodyLimit
+from kolgraph.api.observability import ObservedFastAPI
 from kolgraph.api.routes import api_router
 from kolgraph.settings import Settings, get_settings
 
@@ -54,18 +56,26 @@ def create_app(settings: Settings | None = None, *, auth: bool | None = None) ->
 
     ``auth`` says whether ``/v1`` routes need an API key; by default they do unless
     ``settings.api_auth`` is ``off`` (``kolgraph serve`` decides ``auto`` by its address).
+
+    Also the factory of ``kolgraph serve --workers N`` (``kolgraph.api.app:create_app``),
+    where each worker reads its settings from the environment. Every request passes
+    first through :class:`~kolgraph.api.observability.RequestContextMiddleware`
+    (request id, access log, metrics), outside any other middleware. ``/docs`` and
+    ``/redoc`` are served from the package (:mod:`kolgraph.api.docs`).
     """
     settings = settings or get_settings()
-    app = FastAPI(
+    app = ObservedFastAPI(
         title="kolgraph",
         version=__version__,
         description=_DESCRIPTION,
-        docs_url="/docs",
+        docs_url=None,  # served from the package by install_docs, not from a CDN
+        redoc_url=None,
         openapi_url="/openapi.json",
     )
     app.state.settings = settings
     app.state.auth = settings.api_auth != "off" if auth is None else auth
     app.include_router(api_router)
+    install_docs(app)
     install_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
     app.add_middleware(

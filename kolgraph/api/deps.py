@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Annotated
@@ -9,6 +10,7 @@ from typing import Annotated
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 
+from kolgraph.api.observability import instrument_store, observe_store
 from kolgraph.errors import InputError, StoreError
 from kolgraph.settings import Settings
 from kolgraph.store import Store, open_store
@@ -37,12 +39,17 @@ def get_store(settings: SettingsDep) -> Iterator[Store]:
     """Open the configured store for one request and close it afterwards.
 
     A store that cannot be opened is a :class:`~kolgraph.errors.StoreError`
-    (HTTP 503), including a backend this build does not support.
+    (HTTP 503), including a backend this build does not support. With metrics on,
+    opening it and each of its operations are timed (``kolgraph_store_seconds``).
     """
+    started = time.perf_counter()
     try:
         store = open_store(settings, create=False)  # never serve (or make) an empty store
     except InputError as exc:  # a misconfigured backend is the server's problem, not the client's
         raise StoreError(exc.message, hint=exc.hint) from exc
+    if settings.metrics:
+        observe_store(store.name, "open", time.perf_counter() - started)
+        instrument_store(store)
     try:
         yield store
     finally:
