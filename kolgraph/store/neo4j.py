@@ -33,6 +33,7 @@ from kolgraph.store import neo4j_runs as runs
 from kolgraph.store.base import GraphArrays, Store, StoreCounts
 from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
+from kolgraph.store.neo4j_jobs import Neo4jJobState
 from kolgraph.store.rows import KINDS, account_row, scores_not_kept
 from kolgraph.store.scores import aligned_scores
 
@@ -51,6 +52,7 @@ if TYPE_CHECKING:
     )
     from kolgraph.store.batches import RepostBatch
     from kolgraph.store.crawlstate import CrawlState
+    from kolgraph.store.jobstate import JobState
 
 __all__ = ["Neo4jStore"]
 
@@ -107,6 +109,7 @@ class Neo4jStore(Store):
             retry_seconds=retry_seconds,
         )
         self._crawl = Neo4jCrawlState(self.db)
+        self._jobs = Neo4jJobState(self.db)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:
@@ -133,6 +136,10 @@ class Neo4jStore(Store):
     @property
     def crawl(self) -> CrawlState:
         return self._crawl
+
+    @property
+    def jobs(self) -> JobState:
+        return self._jobs
 
     def query(self, name: str, *, read: bool = False, **params: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/`` and return its rows as dicts (for GDS jobs)."""
