@@ -22,6 +22,7 @@ commands                        module
 ``report``                      :mod:`kolgraph.cli.report`
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
+``jobs [list|show|cancel]``    :mod:`kolgraph.cli.jobs`
 ``demo``                        :mod:`kolgraph.cli.demo`
 ==============================  ==========================
 """
@@ -33,7 +34,19 @@ from typing import Annotated
 import typer
 
 from kolgraph import __version__
-from kolgraph.cli import audience, crawl, demo, export, imports, plan, rank, read, report, serve
+from kolgraph.cli import (
+    audience,
+    crawl,
+    demo,
+    export,
+    imports,
+    jobs,
+    plan,
+    rank,
+    read,
+    report,
+    serve,
+)
 from kolgraph.cli.common import out
 
 __all__ = ["app", "main"]
@@ -65,6 +78,7 @@ app.command("serve")(serve.serve)
 app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")
 app.command("simulate")(crawl.simulate)
+app.add_typer(jobs.jobs_app, name="jobs")
 
 
 @app.callback(invoke_without_command=True)
