@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from pydantic import SecretStr
 from typer.testing import CliRunner
 
 from kolgraph.api.app import create_app
@@ -38,6 +39,25 @@ def _settings(world: World, tmp_path: Path) -> Settings:
 def jobs_client(own_world: World, tmp_path: Path) -> Iterator[TestClient]:
     """A client whose app runs jobs on a ranked store of the test's own."""
     with TestClient(create_app(_settings(own_world, tmp_path))) as c:
+        yield c
+
+
+@pytest.fixture
+def busy_client(tmp_path: Path) -> Iterator[TestClient]:
+    """A client over the synthetic demo at 1,200 accounts: a rank job lasts a few hundred
+    milliseconds there (on the test graph it takes about ten), long enough to be caught."""
+    from kolgraph.demo import load_demo
+    from kolgraph.rank.job import RankParams, run_rank
+    from kolgraph.synth import generate_demo
+
+    db = tmp_path / "busy.db"
+    with SQLiteStore(db) as st:
+        load_demo(st, generate_demo(1200, seed=3))
+        run_rank(st, params=RankParams(overlap_top_k=20))
+    settings = Settings(
+        db=db, jobs_dir=tmp_path / "jobs", job_heartbeat_seconds=0.2, job_stale_seconds=3.0
+    )
+    with TestClient(create_app(settings)) as c:
         yield c
 
 
@@ -87,7 +107,8 @@ def test_rank_job_runs_to_the_same_run_as_the_cli(
     assert listed["data"][0]["id"] == doc["id"]
 
 
-def test_a_second_rank_job_is_409_and_cancel_stops_the_first(jobs_client: TestClient) -> None:
+def test_a_second_rank_job_is_409_and_cancel_stops_the_first(busy_client: TestClient) -> None:
+    jobs_client = busy_client
     first = jobs_client.post("/v1/jobs", json={"kind": "rank"}).json()
     err = _error(jobs_client.post("/v1/jobs", json={"kind": "rank"}), 409, "conflict")
     assert first["id"] in err["message"] and "cancel" in err["hint"]
@@ -252,3 +273,70 @@ def test_a_job_left_running_by_a_dead_server_is_interrupted(
     assert rec.status in {"succeeded", "interrupted"}
     if rec.status == "interrupted":
         assert rec.error is not None and "shut down" in rec.error["message"]
+
+
+def test_two_workers_on_one_store_share_the_records(own_world: World, tmp_path: Path) -> None:
+    """What one worker runs, another sees, refuses to duplicate and can cancel."""
+    from kolgraph.crawl.simulator.app import PLATFORMS
+    from kolgraph.crawl.simulator.network import SimNetwork
+    from kolgraph.crawl.simulator.server import Simulator
+
+    settings = _settings(own_world, tmp_path).model_copy(
+        update={
+            "job_stale_seconds": 1.0,
+            "crawl_rpm": 0,
+            "crawl_min_delay": 0.0,
+            "crawl_max_delay": 0.02,
+            "x_bearer_token": SecretStr("simulator"),  # the simulator takes any
+        }
+    )
+    now = time.time()
+    with SQLiteStore(own_world.db) as st:  # a rank job another worker runs right now
+        st.jobs.create(
+            JobRecord(
+                id="job-elsewhere",
+                kind="rank",
+                status="running",
+                params={},
+                created=now,
+                owner="worker-2:42:abc",
+                heartbeat=now,
+                started=now,
+            )
+        )
+    net = SimNetwork(200, seed=3)
+    with (
+        Simulator(net, PLATFORMS, retry_after=0.0, latency=0.05) as sim,
+        TestClient(create_app(settings)) as a,
+        TestClient(create_app(settings)) as b,
+    ):
+        for client in (a, b):
+            err = _error(client.post("/v1/jobs", json={"kind": "rank"}), 409, "conflict")
+            assert "job-elsewhere" in err["message"]
+        # its worker stops beating: once stale it is interrupted and no longer blocks
+        time.sleep(1.2)
+        rank = b.post("/v1/jobs", json={"kind": "rank"})
+        assert rank.status_code == 202, rank.text
+        assert a.get("/v1/jobs/job-elsewhere").json()["status"] == "interrupted"
+        assert _poll(a, rank.json()["id"])["status"] == "succeeded"
+        body = {
+            "kind": "crawl",
+            "platform": "x",
+            "seeds": net.top_accounts(2),
+            "base_url": sim.url,
+            "max_pages": 2,
+            "max_posts": 3,
+            "archive": False,
+        }
+        crawl = a.post("/v1/jobs", json=body).json()
+        deadline = time.monotonic() + 30
+        while True:
+            seen = b.get(f"/v1/jobs/{crawl['id']}").json()
+            assert seen["status"] in ("queued", "running"), seen
+            if (seen["progress"]["done"] or 0) >= 2:
+                break
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        assert b.post(f"/v1/jobs/{crawl['id']}/cancel").status_code == 202  # b does not run it
+        done = _poll(a, crawl["id"], timeout=10)
+        assert done["status"] == "cancelled" and done["cancel_requested"]

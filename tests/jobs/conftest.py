@@ -1,7 +1,8 @@
-"""Fixtures for the job tests: a small ranked SQLite store, fast job settings, a runner.
+"""Fixtures for the job tests: small ranked SQLite stores, fast job settings, a runner.
 
-The graph: 30 users in two clusters follow their cluster's two KOLs and a neighbour,
-so a rank job takes a second or two.
+``world``: 30 users in two clusters follow their cluster's two KOLs and a neighbour (a
+rank job takes milliseconds). ``busy_world``: the synthetic demo at 1,200 accounts, so
+that a rank job lasts a few hundred milliseconds, long enough to be caught running.
 """
 
 from __future__ import annotations
@@ -76,9 +77,34 @@ def world(tmp_path: Path) -> JobWorld:
     return JobWorld(db=db, settings=job_settings(db))
 
 
+def demo_world(db: Path, n: int = 1200) -> JobWorld:
+    """A ranked store of the synthetic demo at ``n`` accounts (a rank job: ~0.3 s)."""
+    from kolgraph.demo import load_demo
+    from kolgraph.synth import generate_demo
+
+    with SQLiteStore(db) as st:
+        load_demo(st, generate_demo(n, seed=3))
+        run_rank(st, params=RankParams(overlap_top_k=20))
+    return JobWorld(db=db, settings=job_settings(db))
+
+
+@pytest.fixture
+def busy_world(tmp_path: Path) -> JobWorld:
+    return demo_world(tmp_path / "kolgraph.db")
+
+
 @pytest.fixture
 def runner(world: JobWorld) -> Iterator[JobRunner]:
     r = JobRunner(world.settings)
+    try:
+        yield r
+    finally:
+        r.shutdown(timeout=10)
+
+
+@pytest.fixture
+def busy_runner(busy_world: JobWorld) -> Iterator[JobRunner]:
+    r = JobRunner(busy_world.settings)
     try:
         yield r
     finally:

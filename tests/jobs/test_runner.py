@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -57,7 +58,10 @@ def test_rank_job_publishes_a_run_with_the_library_results(
         assert again.quality == done.result["quality"]
 
 
-def test_a_second_rank_job_on_the_store_is_a_conflict(world: JobWorld, runner: JobRunner) -> None:
+def test_a_second_rank_job_on_the_store_is_a_conflict(
+    busy_world: JobWorld, busy_runner: JobRunner
+) -> None:
+    world, runner = busy_world, busy_runner
     with world.store() as st:
         first = runner.submit(st, RankJobIn(kind="rank"))
         with pytest.raises(Conflict, match=f"rank job {first.id} is already") as err:
@@ -73,8 +77,9 @@ def test_a_second_rank_job_on_the_store_is_a_conflict(world: JobWorld, runner: J
 
 
 def test_cancel_stops_a_rank_job_and_keeps_the_current_run(
-    world: JobWorld, runner: JobRunner
+    busy_world: JobWorld, busy_runner: JobRunner
 ) -> None:
+    world, runner = busy_world, busy_runner
     with world.store() as st:
         current = st.current_run()
         assert current is not None
@@ -201,3 +206,25 @@ def test_bad_options_are_refused_before_anything_is_recorded(
         with pytest.raises(InputError, match="engine"):
             runner.submit(st, RankJobIn(kind="rank", engine="gds", half_life_days=3.0))
         assert list_jobs(st, world.settings) == ([], 0)
+
+
+@pytest.mark.slow  # a backtest needs 50+ timestamped cascades: ~1 min on the 2,500-account demo
+def test_backtest_job_reports_as_the_backtest_command(tmp_path: Path) -> None:
+    from kolgraph.plan.cascades import cascades_from_store
+    from kolgraph.schemas.backtest import BacktestOut
+
+    from .conftest import demo_world
+
+    world = demo_world(tmp_path / "kolgraph.db", n=2500)
+    runner = JobRunner(world.settings)
+    try:
+        with world.store() as st:
+            rec = runner.submit(st, BacktestJobIn(kind="backtest", k=[2, 5]))
+            done = wait_for(st, world.settings, rec.id, timeout=600)
+            n = cascades_from_store(st).n_cascades
+    finally:
+        runner.shutdown()
+    assert done.status == "succeeded", done.error
+    result = BacktestOut.model_validate(done.result)
+    assert result.ks == [2, 5] and result.counts["cascades"] == n
+    assert done.progress.stage == "backtest" and done.progress.done == done.progress.total == 2
