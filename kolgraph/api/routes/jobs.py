@@ -71,8 +71,16 @@ _NO_JOB: dict[int | str, dict[str, Any]] = {404: _doc("No job has this id (not_f
     "/v1/jobs",
     status_code=202,
     summary="Start a job: rank, crawl, backtest or import",
-    response_description="Accepted: the job's record (queued); poll its Location.",
     responses={
+        202: {
+            "description": "Accepted: the job's record (queued); poll its Location.",
+            "headers": {
+                "Location": {
+                    "description": "The job's URL, /v1/jobs/{id}.",
+                    "schema": {"type": "string"},
+                }
+            },
+        },
         404: _doc("An import names an upload the server does not have (not_found)."),
         409: _doc("A rank job is already running on this store (conflict)."),
         422: _doc("Invalid options (validation_error, invalid_input)."),
