@@ -180,8 +180,8 @@ class _Heartbeat(threading.Thread):
                 version = ctx.version
                 try:
                     record = self._jobs.beat(ctx.job_id, now=time.time(), progress=ctx.snapshot())
-                except KolgraphError as exc:  # e.g. a long write holds the lock: try again
-                    log.warning("job %s: heartbeat not written: %s", ctx.job_id, exc.message)
+                except Exception as exc:  # e.g. a long write holds the lock: try again
+                    log.warning("job %s: heartbeat not written: %s", ctx.job_id, exc)
                     continue
                 last_write, last_version = time.monotonic(), version
                 if record.cancel:
@@ -417,9 +417,13 @@ class JobRunner:
                     error=error,
                 )
                 return
-            except (StoreError, OSError) as exc:
+            except KolgraphError as exc:
+                if not isinstance(exc, StoreError):  # e.g. the store was cleared meanwhile
+                    log.error("job %s: end not recorded: %s", job_id, exc)
+                    return
                 log.warning("job %s: end not recorded (attempt %d): %s", job_id, attempt + 1, exc)
                 time.sleep(0.5 * 2**attempt)
-            except KolgraphError as exc:
-                log.error("job %s: end not recorded: %s", job_id, exc)
-                return
+            except Exception as exc:  # a database error: try again
+                log.warning("job %s: end not recorded (attempt %d): %s", job_id, attempt + 1, exc)
+                time.sleep(0.5 * 2**attempt)
+        log.error("job %s: its end was never recorded; readers will see it interrupted", job_id)
