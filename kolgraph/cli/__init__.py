@@ -22,7 +22,7 @@ commands                        module
 ``report``                      :mod:`kolgraph.cli.report`
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
-``jobs [list|show|cancel]``    :mod:`kolgraph.cli.jobs`
+``jobs [list|show|cancel]``     :mod:`kolgraph.cli.jobs`
 ``demo``                        :mod:`kolgraph.cli.demo`
 ==============================  ==========================
 """
