@@ -237,16 +237,33 @@ class JobRunner:
     open_store
         Opens the store a job works on (default: :func:`kolgraph.store.open_store`
         with ``create=False``).
+    on_state
+        Told ``(job id, kind, state)`` as each job of this runner moves: ``queued``
+        once, ``started`` once if it began running, then one final state
+        (``succeeded``, ``failed``, ``cancelled``, ``interrupted``); metrics hook here.
+        Its errors are logged and ignored.
     """
 
     def __init__(
-        self, settings: Settings, *, open_store: Callable[[], Store] | None = None
+        self,
+        settings: Settings,
+        *,
+        open_store: Callable[[], Store] | None = None,
+        on_state: Callable[[str, str, str], None] | None = None,
     ) -> None:
         self.settings = settings
         self.owner = f"{socket.gethostname()}:{os.getpid()}:{secrets.token_hex(3)}"
         self._open = open_store or self._open_default
+        self._on_state = on_state
         self._running: dict[str, _Running] = {}
         self._lock = threading.Lock()
+
+    def _tell(self, job_id: str, kind: str, state: str) -> None:
+        if self._on_state is not None:
+            try:
+                self._on_state(job_id, kind, state)
+            except Exception:
+                log.exception("job %s: the on_state hook failed", job_id)
 
     def _open_default(self) -> Store:
         from kolgraph.store import open_store
@@ -300,6 +317,7 @@ class JobRunner:
         )
         with self._lock:
             self._running[record.id] = _Running(ctx, thread)
+        self._tell(record.id, record.kind, "queued")
         thread.start()
         return record
 
@@ -368,6 +386,7 @@ class JobRunner:
             first = store.jobs.beat(record.id, now=time.time(), start=True)
             if first.cancel or not first.active:
                 raise Cancelled("cancelled before it started", "cancelled")
+            self._tell(record.id, record.kind, "started")
             heartbeat = _Heartbeat(
                 store.jobs, ctx, every=self.settings.job_heartbeat_seconds, close=store.close
             )
@@ -389,6 +408,7 @@ class JobRunner:
             if heartbeat is not None:
                 heartbeat.stop()
             self._finish(store, record.id, status, ctx.snapshot(), result, error)
+            self._tell(record.id, record.kind, status)
             if store is not None:
                 store.close()
             with self._lock:

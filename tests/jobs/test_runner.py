@@ -58,6 +58,27 @@ def test_rank_job_publishes_a_run_with_the_library_results(
         assert again.quality == done.result["quality"]
 
 
+def test_every_job_reports_its_states_to_the_hook(world: JobWorld) -> None:
+    seen: list[tuple[str, str, str]] = []
+    runner = JobRunner(world.settings, on_state=lambda *event: seen.append(event))
+    try:
+        with world.store() as st:
+            ok = runner.submit(st, RankJobIn(kind="rank"))
+            assert runner.wait(ok.id, timeout=60)  # its thread, hook calls included, ended
+            bad = runner.submit(st, BacktestJobIn(kind="backtest"))
+            assert runner.wait(bad.id, timeout=60)
+    finally:
+        runner.shutdown()
+    assert seen == [
+        (ok.id, "rank", "queued"),
+        (ok.id, "rank", "started"),
+        (ok.id, "rank", "succeeded"),
+        (bad.id, "backtest", "queued"),
+        (bad.id, "backtest", "started"),
+        (bad.id, "backtest", "failed"),
+    ]
+
+
 def test_a_second_rank_job_on_the_store_is_a_conflict(
     busy_world: JobWorld, busy_runner: JobRunner
 ) -> None:
