@@ -153,7 +153,12 @@ class ImportJobIn(_JobIn):
     """
 
     kind: Literal["import"]
-    upload: str = Field(pattern=UPLOAD_ID_PATTERN, description="The upload's id (up-...).")
+    upload: str = Field(
+        min_length=19,
+        max_length=19,
+        pattern=UPLOAD_ID_PATTERN,
+        description="The upload's id (up-...).",
+    )
     format: Literal["edges", "higgs", "cascades", "accounts"] = "edges"
     type: Literal["follow", "repost"] = Field(
         "follow", description="edges: follow (src follows dst) or repost (src reposted dst)."

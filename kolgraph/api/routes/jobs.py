@@ -123,9 +123,14 @@ def cancel_job(job_id: JobId, store: StoreDep, runner: RunnerDep) -> JobOut:
     return JobOut.from_record(runner.cancel(store, job_id))
 
 
+#: The largest upload the schema states; servers refuse larger bodies with 413 (a setting
+#: may make their limit lower).
+UPLOAD_MAX_BYTES = 1_000_000_000
+_UPLOAD_SCHEMA = {"type": "string", "format": "binary", "maxLength": UPLOAD_MAX_BYTES}
 _UPLOAD_BODY = {
     "required": True,
-    "content": {kind: {"schema": {"type": "string", "format": "binary"}} for kind in MEDIA_TYPES},
+    "description": "The file, sent as is (plain or gzip text).",
+    "content": {kind: {"schema": _UPLOAD_SCHEMA} for kind in MEDIA_TYPES},
 }
 
 
