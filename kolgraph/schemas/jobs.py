@@ -49,7 +49,7 @@ _Seed = Annotated[str, Field(min_length=1, max_length=200)]
 
 
 class _JobIn(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+    model_config = ConfigDict(extra="forbid", strict=True)
 
 
 # ----------------------------------------------------------------------------- requests

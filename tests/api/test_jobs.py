@@ -133,6 +133,8 @@ def test_unknown_jobs_and_bad_requests(jobs_client: TestClient) -> None:
         ({"kind": "crawl", "platform": "x", "seeds": []}, "body.crawl.seeds"),
         ({"kind": "import", "upload": "../../etc/passwd"}, "body.import.upload"),
         ({"kind": "crawl", "platform": "x", "seeds": ["1"], "retry_failed": 1}, None),
+        ({"kind": "crawl", "platform": "x", "seeds": ["1"], "max_accounts": False}, None),
+        ({"kind": "rank", "seed": "7"}, "body.rank.seed"),
     ):
         err = _error(jobs_client.post("/v1/jobs", json=body), 422, "validation_error")
         assert field is None or (err["field"] or "").startswith(field), (body, err)
