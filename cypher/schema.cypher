@@ -19,3 +19,7 @@ CREATE CONSTRAINT crawl_task IF NOT EXISTS FOR (t:CrawlTask) REQUIRE (t.crawl_id
 CREATE INDEX crawl_task_crawl IF NOT EXISTS FOR (t:CrawlTask) ON (t.crawl_id);
 CREATE CONSTRAINT plan_id IF NOT EXISTS FOR (p:Plan) REQUIRE p.id IS UNIQUE;
 CREATE CONSTRAINT api_key_id IF NOT EXISTS FOR (k:ApiKey) REQUIRE k.id IS UNIQUE;
+CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
+CREATE CONSTRAINT job_lock_kind IF NOT EXISTS FOR (l:JobLock) REQUIRE l.kind IS UNIQUE;
+CREATE INDEX job_status IF NOT EXISTS FOR (j:Job) ON (j.status, j.kind);
+CREATE INDEX job_created IF NOT EXISTS FOR (j:Job) ON (j.created);

@@ -11,6 +11,7 @@ from __future__ import annotations
 __all__ = [
     "AccessDenied",
     "BadPage",
+    "Conflict",
     "ConvergenceError",
     "InputError",
     "KolgraphError",
@@ -94,6 +95,14 @@ class NotFound(KolgraphError):
 
     http_status = 404
     code = "not_found"
+
+
+class Conflict(KolgraphError):
+    """The request clashes with the store's current state (HTTP 409): e.g. a second
+    rank job while one is running, or cancelling a job that has already finished."""
+
+    http_status = 409
+    code = "conflict"
 
 
 class StoreError(KolgraphError):

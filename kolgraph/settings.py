@@ -149,6 +149,32 @@ class Settings(BaseSettings):
         "temporary one when unset. It is emptied when the server starts.",
     )
 
+    # jobs started through the API
+    jobs_dir: Path = Field(
+        Path("kolgraph-jobs"),
+        description="Where jobs keep files: uploads for import jobs, rejected rows. Processes "
+        "sharing a store (several workers) must share this directory too.",
+    )
+    job_heartbeat_seconds: float = Field(
+        2.0, gt=0.0, le=600.0, description="How often a running job writes a sign of life."
+    )
+    job_stale_seconds: float = Field(
+        60.0,
+        gt=0.0,
+        description="A running job with no sign of life for this long is reported interrupted "
+        "(its server stopped); must exceed job_heartbeat_seconds.",
+    )
+    job_log_lines: int = Field(50, ge=1, le=1000, description="Log lines a job record keeps.")
+
+    @model_validator(mode="after")
+    def _check_jobs(self) -> Settings:
+        if self.job_stale_seconds <= self.job_heartbeat_seconds:
+            raise ValueError(
+                "KOLGRAPH_JOB_STALE_SECONDS must exceed KOLGRAPH_JOB_HEARTBEAT_SECONDS, or "
+                "every running job would look interrupted"
+            )
+        return self
+
     @model_validator(mode="after")
     def _check_neo4j(self) -> Settings:
         if self.store == "neo4j" and not self.neo4j_uri:

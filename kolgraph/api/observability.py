@@ -69,6 +69,7 @@ __all__ = [
     "REQUEST_ID_HEADER",
     "STORE_OPERATIONS",
     "UNMATCHED",
+    "JobMetrics",
     "JsonFormatter",
     "ObservedFastAPI",
     "RequestContextMiddleware",
@@ -365,3 +366,31 @@ def track_job(kind: str) -> Iterator[None]:
         job_finished(kind, "failed")
         raise
     job_finished(kind, "succeeded")
+
+
+class JobMetrics:
+    """A job runner's ``on_state`` hook feeding the job metrics.
+
+    ``started`` counts a job as running; its final state then ends it
+    (:func:`job_finished`); any other state (``queued``, or a final state of a job
+    this process never started) is only counted (:func:`record_job`).
+    """
+
+    def __init__(self) -> None:
+        self._running: set[str] = set()
+        self._lock = threading.Lock()
+
+    def __call__(self, job_id: str, kind: str, state: str) -> None:
+        with self._lock:
+            started = state == "started"
+            was_running = job_id in self._running
+            if started:
+                self._running.add(job_id)
+            else:
+                self._running.discard(job_id)
+        if started:
+            job_started(kind)
+        elif was_running:
+            job_finished(kind, state)
+        else:
+            record_job(kind, state)

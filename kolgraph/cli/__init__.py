@@ -23,6 +23,7 @@ commands                        module
 ``crawl ...``, ``simulate``     :mod:`kolgraph.cli.crawl`
 ``serve``                       :mod:`kolgraph.cli.serve`
 ``keys create|list|revoke``     :mod:`kolgraph.cli.keys`
+``jobs [list|show|cancel]``     :mod:`kolgraph.cli.jobs`
 ``demo``                        :mod:`kolgraph.cli.demo`
 ==============================  ==========================
 """
@@ -40,6 +41,7 @@ from kolgraph.cli import (
     demo,
     export,
     imports,
+    jobs,
     keys,
     plan,
     rank,
@@ -79,6 +81,7 @@ app.add_typer(keys.keys_app, name="keys")
 app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")
 app.command("simulate")(crawl.simulate)
+app.add_typer(jobs.jobs_app, name="jobs")
 
 
 @app.callback(invoke_without_command=True)

@@ -19,6 +19,7 @@ module                      objects
 :mod:`.reach`               unique reach and overlap of a set of accounts
 :mod:`.audience`            overlap of a set, affinity to a brand, lookalikes
 :mod:`.crawls`              crawls, crawl and replay reports
+:mod:`.jobs`                job requests, job records and results, uploads
 ==========================  ==========================================================
 
 The models convert *from* library objects (``from_plan``, ``from_record``, ...)

@@ -23,6 +23,7 @@ import pandas as pd
 from kolgraph.model import Account, EdgeType, Kind
 from kolgraph.store.batches import RepostBatch
 from kolgraph.store.crawlstate import CrawlState
+from kolgraph.store.jobstate import JobState
 from kolgraph.store.keystate import KeyState
 
 __all__ = [
@@ -250,6 +251,11 @@ class Store(abc.ABC):
     def keys(self) -> KeyState:
         """The API keys kept in this store (see :mod:`kolgraph.store.keystate`)."""
 
+    @property
+    @abc.abstractmethod
+    def jobs(self) -> JobState:
+        """The job records kept in this store (see :mod:`kolgraph.store.jobstate`)."""
+
     def __enter__(self) -> Store:
         return self
 
@@ -258,7 +264,7 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def clear(self) -> None:
-        """Delete everything (accounts, edges, runs, plans, crawls); for tests and the demo."""
+        """Delete everything (accounts, edges, runs, plans, crawls, jobs): for tests, the demo."""
 
     # writes ------------------------------------------------------------------
     @abc.abstractmethod

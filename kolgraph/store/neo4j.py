@@ -33,6 +33,7 @@ from kolgraph.store import neo4j_runs as runs
 from kolgraph.store.base import GraphArrays, Store, StoreCounts
 from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
+from kolgraph.store.neo4j_jobs import Neo4jJobState
 from kolgraph.store.neo4j_keys import Neo4jKeyState
 from kolgraph.store.rows import KINDS, account_row, scores_not_kept
 from kolgraph.store.scores import aligned_scores
@@ -52,6 +53,7 @@ if TYPE_CHECKING:
     )
     from kolgraph.store.batches import RepostBatch
     from kolgraph.store.crawlstate import CrawlState
+    from kolgraph.store.jobstate import JobState
     from kolgraph.store.keystate import KeyState
 
 __all__ = ["Neo4jStore"]
@@ -109,6 +111,7 @@ class Neo4jStore(Store):
             retry_seconds=retry_seconds,
         )
         self._crawl = Neo4jCrawlState(self.db)
+        self._jobs = Neo4jJobState(self.db)
         self._keys = Neo4jKeyState(self.db)
 
     @classmethod
@@ -140,6 +143,10 @@ class Neo4jStore(Store):
     @property
     def keys(self) -> KeyState:
         return self._keys
+
+    @property
+    def jobs(self) -> JobState:
+        return self._jobs
 
     def query(self, name: str, *, read: bool = False, **params: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/`` and return its rows as dicts (for GDS jobs)."""

@@ -40,6 +40,7 @@ from kolgraph.store.rows import not_running, scores_not_kept
 from kolgraph.store.scores import aligned_scores
 from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 from kolgraph.store.sqlite_db import SQLiteDatabase
+from kolgraph.store.sqlite_jobs import SQLiteJobState
 from kolgraph.store.sqlite_keys import SQLiteKeyState
 from kolgraph.store.sqlite_snapshot import EdgeSnapshot
 
@@ -57,6 +58,7 @@ if TYPE_CHECKING:
     )
     from kolgraph.store.batches import RepostBatch
     from kolgraph.store.crawlstate import CrawlState
+    from kolgraph.store.jobstate import JobState
     from kolgraph.store.keystate import KeyState
 
 __all__ = ["SQLiteStore"]
@@ -90,6 +92,7 @@ class SQLiteStore(Store):
         self._db = SQLiteDatabase(self.path)
         self.snapshot = EdgeSnapshot(self._db, self.snapshot_dir)
         self._crawl = SQLiteCrawlState(self._db)
+        self._jobs = SQLiteJobState(self._db)
         self._keys = SQLiteKeyState(self._db)
 
     @property
@@ -109,6 +112,10 @@ class SQLiteStore(Store):
     def keys(self) -> KeyState:
         return self._keys
 
+    @property
+    def jobs(self) -> JobState:
+        return self._jobs
+
     def close(self) -> None:
         """Close this thread's connection (another thread's stays open)."""
         self._db.close()
@@ -118,6 +125,7 @@ class SQLiteStore(Store):
             for table in _TABLES:
                 con.execute(f"DELETE FROM {table}")
             self._crawl.clear_in(con)
+            self._jobs.clear_in(con)
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")

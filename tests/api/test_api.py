@@ -598,6 +598,10 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/lookalikes/{key}",
         "/v1/crawls",
         "/v1/crawls/{crawl_id}",
+        "/v1/jobs",
+        "/v1/jobs/{job_id}",
+        "/v1/jobs/{job_id}/cancel",
+        "/v1/uploads",
     }
     assert set(spec["paths"]["/v1/plans"]) == {"get", "post"}
     assert set(spec["paths"]["/v1/reach"]) == {"post"}

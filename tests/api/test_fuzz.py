@@ -41,6 +41,7 @@ def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, str]
         "KOLGRAPH_DB": str(world.db),
         "KOLGRAPH_API_AUTH": "on",
         "KOLGRAPH_API_RATE_PER_MINUTE": "0",
+        "KOLGRAPH_JOBS_DIR": str(tmp_path_factory.mktemp("jobs")),
     }
     cmd = [sys.executable, "-m", "uvicorn", "--factory", "kolgraph.api:create_app"]
     server = subprocess.Popen(

@@ -22,6 +22,7 @@ from prometheus_client.parser import text_string_to_metric_families
 from kolgraph.api.app import create_app
 from kolgraph.api.observability import (
     JOB_STATES,
+    JobMetrics,
     job_finished,
     job_started,
     record_job,
@@ -273,6 +274,25 @@ def test_job_hooks(client: TestClient) -> None:
         job_finished("rank", "exploded")
     with pytest.raises(ValueError, match="job kind"):
         job_started("Rank Job!")
+
+
+def test_job_metrics_follow_a_runners_states(client: TestClient) -> None:
+    hook = JobMetrics()
+    before = scrape(client)
+    hook("j1", "import", "queued")
+    hook("j1", "import", "started")
+    during = scrape(client)
+    hook("j1", "import", "succeeded")
+    hook("j2", "import", "interrupted")  # a stale job this process never ran
+    after = scrape(client)
+
+    def delta(name: str, **labels: str) -> float:
+        return value(after, name, **labels) - value(before, name, **labels)
+
+    assert value(during, "kolgraph_jobs_running", kind="import") == 1
+    assert value(after, "kolgraph_jobs_running", kind="import") == 0
+    for state in ("queued", "started", "succeeded", "interrupted"):
+        assert delta("kolgraph_jobs_total", kind="import", state=state) == 1, state
 
 
 # ----------------------------------------------------------------------------- settings

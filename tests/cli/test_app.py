@@ -104,9 +104,12 @@ def test_every_command_is_registered() -> None:
         "serve",
         "keys",
         "demo",
+        "jobs",
     }
     code, out, _ = kolgraph("crawl", "--help")
     assert code == 0 and {"weibo", "x", "bilibili", "replay", "status"} <= set(out.split())
+    code, out, _ = kolgraph("jobs", "--help")
+    assert code == 0 and {"list", "show", "cancel"} <= set(out.split())
 
 
 def test_a_read_in_the_wrong_folder_says_so_and_creates_nothing(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from kolgraph.api.routes import (
     communities,
     crawls,
     health,
+    jobs,
     metrics,
     plans,
     reach,
@@ -25,7 +26,7 @@ __all__ = ["api_router"]
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(metrics.router)
-for _module in (accounts, communities, plans, reach, audience, crawls):
+for _module in (accounts, communities, plans, reach, audience, crawls, jobs):
     api_router.include_router(
         _module.router, responses=ERROR_RESPONSES, dependencies=[AuthorizeDep]
     )

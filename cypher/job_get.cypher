@@ -1,0 +1,3 @@
+// One job record.
+MATCH (j:Job {id: $job_id})
+RETURN j {.*} AS job
