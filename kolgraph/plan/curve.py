@@ -85,7 +85,8 @@ def budget_range(low: float, high: float, step: float) -> list[float]:
             f"budget curve {low:g}..{high:g}: budgets must be positive with LOW <= HIGH",
             hint=hint,
         )
-    n = int(np.floor((high - low) / step + 1e-9)) + 1
+    span = (high - low) / step
+    n = int(np.floor(span + 1e-9)) + 1 if span < MAX_POINTS else MAX_POINTS + 1
     if n > MAX_POINTS or (n == MAX_POINTS and low + (n - 1) * step < high - 1e-9):
         raise InputError(
             f"budget curve {low:g}..{high:g} by {step:g} asks for more than {MAX_POINTS} plans",

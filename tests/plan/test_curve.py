@@ -38,6 +38,8 @@ def test_curve_budgets_parse_and_errors() -> None:
         with pytest.raises(InputError, match=match):
             curve_budgets(bad)
     assert len(budget_range(1, MAX_POINTS, 1)) == MAX_POINTS
+    with pytest.raises(InputError, match="more than"):  # a span / step that overflows
+        budget_range(2e307, 1e308, 1e-38)
 
 
 def _brute_knee(x: list[float], y: list[float], gap: float) -> int | None:
