@@ -47,9 +47,14 @@ class Engine(str, Enum):
 
 def rank_with_progress(st: Store, **overrides: object) -> JobResult:
     """Run the rank job with the settings' parameters and ``overrides``, one bar per stage."""
+    from kolgraph.jobs.runner import live_job
     from kolgraph.rank.job import STAGES, RankParams, run_rank
 
-    params = RankParams.from_settings(load_settings(), **overrides)
+    settings = load_settings()
+    running = live_job(st, settings, "rank")
+    if running is not None:  # one rank job at a time per store, from the API or here
+        raise running.busy()
+    params = RankParams.from_settings(settings, **overrides)
     with progress_bar() as progress:
         tasks = {s: progress.add_task(s, total=1, start=False) for s in STAGES}
 

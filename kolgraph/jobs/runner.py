@@ -46,6 +46,7 @@ __all__ = [
     "get_job",
     "interrupt_stale",
     "list_jobs",
+    "live_job",
     "new_job_id",
 ]
 
@@ -104,6 +105,20 @@ def list_jobs(
         interrupt_stale(store, settings)
         records, total = store.jobs.list(limit=limit, offset=offset)
     return records, total
+
+
+def live_job(store: Store, settings: Settings, kind: str) -> JobRecord | None:
+    """The active job of ``kind`` with a fresh heartbeat, if one runs on ``store``.
+
+    Commands that do a job's work outside the runner (``kolgraph rank``) ask this
+    first, so a rank started from the API and one from the command line do not
+    run at once.
+    """
+    live_after = time.time() - settings.job_stale_seconds
+    records, _ = store.jobs.list(limit=200)
+    return next(
+        (r for r in records if r.kind == kind and r.active and not r.stale(live_after)), None
+    )
 
 
 def cancel_job(store: Store, settings: Settings, job_id: str) -> JobRecord:

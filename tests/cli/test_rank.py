@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 from kolgraph.store import SQLiteStore
 
-from .helpers import kolgraph
+from .helpers import kolgraph, kolgraph_joined
 
 
 def test_gds_engine_needs_neo4j(world: Path) -> None:
@@ -64,3 +65,28 @@ def test_rank_only_help_names_every_stage() -> None:
     assert code == 0
     text = " ".join(out.split())
     assert f"comma-separated: {', '.join(COMPUTE_STAGES)})" in text
+
+
+def test_rank_refuses_while_a_rank_job_is_live(world: Path) -> None:
+    from kolgraph.store.jobstate import JobRecord
+
+    now = time.time()
+    with SQLiteStore(world) as st:
+        live = JobRecord(
+            id="job-live",
+            kind="rank",
+            status="running",
+            params={},
+            created=now,
+            owner="api:1:abc",
+            heartbeat=now,
+            started=now,
+        )
+        st.jobs.create(live)
+    code, _, err = kolgraph_joined("rank", "--db", str(world))
+    assert code == 2 and "rank job job-live is already running" in err
+    assert "kolgraph jobs cancel job-live" in err
+    with SQLiteStore(world) as st:
+        assert st.list_runs() == []  # nothing ran
+        st.jobs.finish("job-live", status="cancelled", now=now)
+    assert kolgraph("rank", "--db", str(world))[0] == 0
