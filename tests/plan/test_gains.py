@@ -1,0 +1,119 @@
+"""Kept reach gains (:mod:`kolgraph.plan.gains`) against counting them, and the plans they make."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+import scipy.sparse as sp
+
+from kolgraph.model import Kind
+from kolgraph.plan.gains import CoverageGains, RowGains
+from kolgraph.plan.objective import FrequencyObjective
+from kolgraph.plan.planner import KindRange, PlanParams, plan_arrays
+from kolgraph.plan.prepared import prepare
+from kolgraph.settings import Settings
+
+SETTINGS = Settings(cost_per_1k_audience=10.0, min_cost=5.0)
+
+
+def world(seed: int, n: int = 300) -> tuple[sp.csr_matrix, pd.DataFrame, pd.DataFrame]:
+    """A random audience matrix with KOLs, media, own accounts and users."""
+    rng = np.random.default_rng(seed)
+    kinds = rng.choice(["kol", "media", "own", "user"], size=n, p=[0.15, 0.05, 0.02, 0.78])
+    size = np.where(kinds == "user", 2, 40) * rng.random(n)
+    rows, cols = [], []
+    for v in range(n):
+        k = int(size[v]) + 1
+        people = rng.choice(n, size=k, replace=False)
+        people = people[people != v]
+        rows += [v] * people.size
+        cols += people.tolist()
+    audience = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
+    accounts = pd.DataFrame(
+        {
+            "key": [f"t:{i}" for i in range(n)],
+            "platform": np.where(rng.random(n) < 0.8, "t", "u"),
+            "name": [f"Account {i}" for i in range(n)],
+            "kind": kinds,
+            "followers": np.where(rng.random(n) < 0.5, np.nan, rng.integers(0, 500, n)),
+            "cost": np.where(rng.random(n) < 0.4, np.nan, rng.integers(1, 300, n)).astype(float),
+        }
+    )
+    flags = [["hollow"] if rng.random() < 0.05 else None for _ in range(n)]
+    scores = pd.DataFrame(
+        {
+            "pagerank": rng.random(n),
+            "community": pd.array(rng.integers(0, 6, n), dtype="Int64"),
+            "flags": pd.Series(flags, dtype=object),
+        }
+    )
+    return audience, accounts, scores
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+@pytest.mark.parametrize("everyone", [True, False])
+def test_kept_gains_equal_counted_gains(seed: int, everyone: bool) -> None:
+    audience, accounts, scores = world(seed)
+    prep = prepare(audience, accounts, scores)
+    rng = np.random.default_rng(seed)
+    target = np.ones(prep.n, bool) if everyone else rng.random(prep.n) < 0.4
+    cand = prep.candidates
+    kept = CoverageGains(audience, prep, target, everyone)
+    counted = RowGains.of(audience, cand, target, everyone)
+    assert kept.audience_size(cand).tolist() == counted.audience_size(cand).tolist()
+    for i in rng.permutation(cand)[:25].tolist():
+        assert kept.gain(i) == counted.gain(i)
+        assert kept.take(i) == counted.take(i)
+        assert kept.gains(cand).tolist() == counted.gains(cand).tolist()
+        assert (kept.covered() == counted.covered()).all()
+    again = kept.fresh()  # a fresh one covers nobody and shares the counts
+    assert again.gains(cand).tolist() == kept.audience_size(cand).tolist()
+    assert not again.covered().any() if everyone else not (again.covered() & target).any()
+
+
+def test_exact_frequency_gains_are_the_gains_bit_for_bit() -> None:
+    audience, _, _ = world(4)
+    obj = FrequencyObjective(audience, min_frequency=3)
+    rng = np.random.default_rng(4)
+    cand = np.arange(audience.shape[0], dtype=np.int64)
+    for v in rng.choice(cand, size=12, replace=False).tolist():
+        assert obj.exact_gains(cand).tolist() == [obj.gain(int(u)) for u in cand]
+        obj.take(v)
+
+
+PARAMS = [
+    PlanParams(budget=2_000, objective="reach"),
+    PlanParams(budget=800, mix={Kind.KOL: KindRange(2, 6), Kind.MEDIA: KindRange(1, 2)}),
+    PlanParams(budget=3_000, target_communities=(1, 2), max_per_community=2, objective="reach"),
+    PlanParams(budget=1_500, objective="frequency", min_frequency=2, platform="t"),
+    PlanParams(
+        budget=2_500,
+        include=("t:0",),
+        exclude=("t:5", "t:7"),
+        target_followers_of=("t:3",),
+        new_audience_only=True,
+        objective="reach",
+    ),
+]
+
+
+@pytest.mark.parametrize("params", PARAMS)
+@pytest.mark.parametrize("rule", ["ratio", "gain"])
+def test_plans_with_kept_gains_are_the_counted_plans(
+    params: PlanParams, rule: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    audience, accounts, scores = world(5)
+    accounts.loc[[0, 3], "kind"] = ["kol", "media"]  # included and targeted accounts
+    fast = plan_arrays(audience, accounts, scores, params, settings=SETTINGS, rule=rule)  # type: ignore[arg-type]
+    monkeypatch.setattr(CoverageGains, "covers", staticmethod(lambda *_: False))
+    slow = plan_arrays(audience, accounts, scores, params, settings=SETTINGS, rule=rule)  # type: ignore[arg-type]
+    assert fast.accounts == slow.accounts
+    assert (fast.unique_reach, fast.spent, fast.stop_reason, fast.value) == (
+        slow.unique_reach,
+        slow.spent,
+        slow.stop_reason,
+        slow.value,
+    )
+    assert fast.community_coverage == slow.community_coverage
+    assert fast.accounts  # each case plans something
