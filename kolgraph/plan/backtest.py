@@ -55,7 +55,7 @@ from kolgraph.plan.engagement import (
     fit_engagement,
     follow_keys,
 )
-from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
+from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence, persistence_window
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
     EngagementInputs,
@@ -181,9 +181,25 @@ class LearnedPlanner:
             self.__dict__["_inputs"] = cache
         return cache[horizon_days]
 
+    def _window(self, horizon_days: float) -> tuple[Cascades, float] | None:
+        """The recent cascades a naive forecast over ``horizon_days`` counts in, kept
+        for the last few horizons asked (:func:`~kolgraph.plan.forecast.persistence_window`).
+        """
+        if self.recent is None or self.recent.n_cascades == 0 or horizon_days <= 0:
+            return None
+        cache: dict[float, tuple[Cascades, float]] = self.__dict__.get("_windows") or {}
+        got = cache.get(horizon_days)
+        if got is None:
+            got = persistence_window(self.recent, now=self.now, days=horizon_days)
+            kept = dict(list(cache.items())[-3:])  # a new dict: readers never see it change
+            kept[horizon_days] = got
+            self.__dict__["_windows"] = kept
+        return got
+
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_inputs", None)  # recomputed after loading
+        state.pop("_windows", None)
         return state
 
     def forecast(
@@ -199,7 +215,13 @@ class LearnedPlanner:
         naive = (
             raw
             if self.recent is None
-            else persistence(self.recent, chosen, now=self.now, days=horizon_days)
+            else persistence(
+                self.recent,
+                chosen,
+                now=self.now,
+                days=horizon_days,
+                window=self._window(horizon_days),
+            )
         )
         f = self.calibration.forecast(raw, horizon_days, objective or self.objective, naive=naive)
         return f, raw

@@ -32,21 +32,46 @@ import numpy.typing as npt
 
 from kolgraph.plan.cascades import DAY, Cascades, moved_users
 
-__all__ = ["METHODS", "Calibration", "Forecast", "combine", "persistence", "raw_value"]
+__all__ = [
+    "METHODS",
+    "Calibration",
+    "Forecast",
+    "combine",
+    "persistence",
+    "persistence_window",
+    "raw_value",
+]
 
 
-def persistence(recent: Cascades, chosen: npt.ArrayLike, *, now: int, days: float) -> float:
+def persistence(
+    recent: Cascades,
+    chosen: npt.ArrayLike,
+    *,
+    now: int,
+    days: float,
+    window: tuple[Cascades, float] | None = None,
+) -> float:
     r"""People the accounts moved in the ``days`` before ``now``: the naive forecast of the next.
 
     When the history is shorter than ``days``, the count over the history is scaled up
-    to the full window (:math:`\times\, days / span`).
+    to the full window (:math:`\times\, days / span`). ``window`` is
+    :func:`persistence_window` of the same arguments, when it is kept.
     """
     if recent.n_cascades == 0 or days <= 0:
         return 0.0
+    cascades, span = persistence_window(recent, now=now, days=days) if window is None else window
+    return moved_users(cascades, chosen) * (days * DAY) / span
+
+
+def persistence_window(recent: Cascades, *, now: int, days: float) -> tuple[Cascades, float]:
+    """The cascades :func:`persistence` counts in, and the seconds they span.
+
+    The same for every set of accounts, so a planner keeps it per horizon.
+    """
     start = int(now - days * DAY)
     window = recent.take(recent.start >= start).before(now)
     span = max(1.0, float(now - max(start, int(recent.start.min()))))
-    return moved_users(window, chosen) * (days * DAY) / span
+    return window, span
 
 
 def combine(model: float, naive: float) -> float:
