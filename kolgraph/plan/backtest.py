@@ -181,7 +181,7 @@ class LearnedPlanner:
             self.__dict__["_inputs"] = cache
         return cache[horizon_days]
 
-    def _window(self, horizon_days: float) -> tuple[Cascades, float] | None:
+    def recent_window(self, horizon_days: float) -> tuple[Cascades, float] | None:
         """The recent cascades a naive forecast over ``horizon_days`` counts in, kept
         for the last few horizons asked (:func:`~kolgraph.plan.forecast.persistence_window`).
         """
@@ -220,7 +220,7 @@ class LearnedPlanner:
                 chosen,
                 now=self.now,
                 days=horizon_days,
-                window=self._window(horizon_days),
+                window=self.recent_window(horizon_days),
             )
         )
         f = self.calibration.forecast(raw, horizon_days, objective or self.objective, naive=naive)

@@ -65,6 +65,7 @@ __all__ = [
     "community_coverage",
     "make_plan",
     "new_plan_id",
+    "no_run_error",
     "plan_arrays",
     "plan_inputs",
     "read_run_inputs",
@@ -139,12 +140,19 @@ class RunInputs:
         return inputs, params
 
 
-def read_run_inputs(store: Store, run_id: str) -> RunInputs:
+def read_run_inputs(
+    store: Store,
+    run_id: str,
+    *,
+    accounts: pd.DataFrame | None = None,
+    scores: pd.DataFrame | None = None,
+) -> RunInputs:
     """Read what every plan of run ``run_id`` needs: graph, accounts, scores, model.
 
     The audience matrix, the accounts and the current scores are read as they are
-    now (the caller checks that ``run_id`` is still the current run), and the
-    arrays plans derive from them are prepared (:func:`~kolgraph.plan.prepared.prepare`).
+    now (the caller checks that ``run_id`` is still the current run; ``accounts``
+    and ``scores`` when already read), and the arrays plans derive from them are
+    prepared (:func:`~kolgraph.plan.prepared.prepare`).
     """
     from kolgraph.plan.learned import load_learned
 
@@ -154,8 +162,8 @@ def read_run_inputs(store: Store, run_id: str) -> RunInputs:
     except InputError as exc:
         learned, problem = None, exc
     audience = follower_matrix(store.graph_arrays())
-    accounts = store.accounts_frame()
-    scores = store.current_scores()
+    accounts = store.accounts_frame() if accounts is None else accounts
+    scores = store.current_scores() if scores is None else scores
     return RunInputs(
         run_id=run_id,
         audience=audience,
@@ -176,11 +184,16 @@ def plan_inputs(store: Store, params: PlanParams) -> tuple[PlanInputs, PlanParam
     """
     run = store.current_run()
     if run is None:
-        raise InputError(
-            "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
-        )
+        raise no_run_error()
     params.check()
     return read_run_inputs(store, run.id).for_params(params)
+
+
+def no_run_error() -> InputError:
+    """The error of a plan asked for before any rank run was published."""
+    return InputError(
+        "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
+    )
 
 
 def best_plan(inputs: PlanInputs, params: PlanParams, *, settings: Settings | None = None) -> Plan:
