@@ -24,7 +24,7 @@ import scipy.sparse as sp
 
 from kolgraph.plan.prepared import Prepared
 
-__all__ = ["Coverage", "CoverageGains", "RowGains", "target_rows"]
+__all__ = ["Coverage", "CoverageGains", "FrequencyGains", "RowGains", "target_rows"]
 
 IntArray = npt.NDArray[np.int64]
 BoolArray = npt.NDArray[np.bool_]
@@ -218,3 +218,65 @@ class RowGains:
 
     def fresh(self) -> RowGains:
         return RowGains(self._sub, self._row_of)
+
+
+class FrequencyGains:
+    """The frequency objective with every prepared candidate's gain kept exact.
+
+    The same set function as :class:`~kolgraph.plan.objective.FrequencyObjective` of
+    the audience matrix: a candidate's gain is ``hits + 1e-3 · near`` with ``hits``
+    the people of its audience reached ``F − 1`` times so far and ``near`` those
+    reached fewer times. Both counts are kept per candidate: a person going from
+    ``F − 2`` to ``F − 1`` reaches moves from ``near`` to ``hits`` for every
+    candidate that has them, and one reaching ``F`` leaves ``hits``. Gains are the
+    :class:`~kolgraph.plan.objective.FrequencyObjective` gains bit for bit.
+
+    Parameters
+    ----------
+    audience, prepared
+        As for :class:`CoverageGains`.
+    min_frequency
+        ``F``: how often a person must be reached to count.
+    """
+
+    def __init__(self, audience: sp.csr_matrix, prepared: Prepared, min_frequency: int) -> None:
+        if min_frequency < 1:
+            raise ValueError("min_frequency must be at least 1")
+        self._audience = audience
+        self._prepared = prepared
+        self.f = int(min_frequency)
+        sizes = prepared.full_audience[prepared.candidates]
+        zero = np.zeros_like(sizes)
+        self._hits = sizes.copy() if self.f == 1 else zero
+        self._near = zero if self.f == 1 else sizes.copy()
+        self.count = np.zeros(prepared.n, dtype=np.int32)
+
+    def gain(self, v: int) -> float:
+        p = self._prepared.candidate_pos[v]
+        return float(self._hits[p]) + 1e-3 * float(self._near[p])
+
+    def exact_gains(self, candidates: IntArray) -> npt.NDArray[np.float64]:
+        """:meth:`gain` of many candidates at once, bit for bit."""
+        p = self._prepared.candidate_pos[candidates]
+        hits = self._hits[p].astype(np.float64)
+        out: npt.NDArray[np.float64] = hits + 1e-3 * self._near[p].astype(np.float64)
+        return out
+
+    def take(self, v: int) -> None:
+        ptr = self._audience.indptr
+        cols = self._audience.indices[ptr[v] : ptr[v + 1]]
+        c = self.count[cols]
+        closer = cols[c == self.f - 2]  # from F - 2 to F - 1 reaches: near -> hits
+        done = cols[c == self.f - 1]  # to F reaches: no longer a gain
+        self.count[cols] += 1
+        m = self._hits.size
+        f = self._prepared.followers_of
+        if closer.size:
+            moved = np.bincount(_rows_indices(f, closer), minlength=m)
+            self._hits += moved
+            self._near -= moved
+        if done.size:
+            self._hits -= np.bincount(_rows_indices(f, done), minlength=m)
+
+    def value(self) -> float:
+        return float((self.count >= self.f).sum())

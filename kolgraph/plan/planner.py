@@ -18,6 +18,7 @@ import heapq
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import partial
 from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
@@ -30,7 +31,7 @@ from kolgraph.errors import InputError
 from kolgraph.model import Kind
 from kolgraph.plan.flags import row_warnings
 from kolgraph.plan.frequency import reach_frequency
-from kolgraph.plan.gains import Coverage, CoverageGains, RowGains, target_rows
+from kolgraph.plan.gains import Coverage, CoverageGains, FrequencyGains, RowGains, target_rows
 from kolgraph.plan.params import (
     PLAN_OBJECTIVES,
     PLANNABLE,
@@ -45,7 +46,6 @@ from kolgraph.plan.prepared import KIND_VALUES, KINDS, Prepared, prepare
 from kolgraph.plan.schedule import store_schedule
 from kolgraph.plan.target import Target, target_of
 from kolgraph.rank.graph import follower_matrix
-from kolgraph.rank.overlap import audience_overlap
 from kolgraph.settings import Settings, get_settings
 from kolgraph.store.base import Store
 
@@ -423,7 +423,12 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
     count = {k: 0 for k in PLANNABLE}
     spent = 0.0
 
-    objective, obj, objective_notes = _objective(params, setup.learned, setup.audience, target, n)
+    frequency: Callable[[], Objective] | None = None
+    if isinstance(cov, CoverageGains) and target.all():  # the frequency objective's own rows
+        frequency = partial(FrequencyGains, setup.audience, setup.prep, params.min_frequency)
+    objective, obj, objective_notes = _objective(
+        params, setup.learned, setup.audience, target, n, frequency=frequency
+    )
     objective_gain: dict[int, float] = {}
 
     def gain(i: int) -> float:
@@ -654,7 +659,15 @@ def _finish(setup: _Setup, pick: _Pick, order: _Order, *, run_id: str | None) ->
         notes.append(order.timing_note)
     size = dict(zip(chosen, cov.audience_size(idx).tolist(), strict=True))
     chosen_rows = target_rows(audience, idx, target, tgt.everyone)
-    warnings = row_warnings(chosen_rows, keys[idx], prep.flagged[idx], setup.est_all[idx])
+    members = chosen_rows.astype(np.int32)
+    shared = (members @ members.T).toarray() if idx.size >= 2 else None  # people pairs share
+    warnings = row_warnings(
+        chosen_rows,
+        keys[idx],
+        prep.flagged[idx],
+        setup.est_all[idx],
+        shared=None if shared is None else shared.astype(np.float64),
+    )
     engaged: dict[int, float] = {}  # every plan explained in expected engaged people
     if pick.objective == "engagement":
         engaged = objective_gain
@@ -698,8 +711,8 @@ def _finish(setup: _Setup, pick: _Pick, order: _Order, *, run_id: str | None) ->
         )
     if not planned:
         notes.append("no account fits: raise the budget or widen the mix")
-    if idx.size >= 2:
-        ov = audience_overlap(chosen_rows, np.arange(idx.size))
+    if shared is not None:
+        ov = _overlap(shared, np.diff(members.indptr).astype(np.int64))
         ov["a"] = keys[idx[ov["a"].to_numpy()]]
         ov["b"] = keys[idx[ov["b"].to_numpy()]]
     else:
@@ -824,6 +837,27 @@ def plan_arrays(
     return _finish(setup, pick, _order(setup, pick), run_id=run_id)
 
 
+def _overlap(shared: npt.NDArray[np.integer], sizes: npt.NDArray[np.int64]) -> pd.DataFrame:
+    """The pairs of :func:`~kolgraph.rank.overlap.audience_overlap` of rows ``0..k-1``, from
+    the people each pair shares (``shared``, ``k × k``) and each row's size: the same
+    frame, without multiplying the rows again.
+    """
+    i, j = np.triu_indices(shared.shape[0], 1)
+    s = shared[i, j].astype(np.int64)
+    keep = s >= 1
+    i, j, s = i[keep].astype(np.int64), j[keep].astype(np.int64), s[keep]
+    df = pd.DataFrame(
+        {
+            "a": i,
+            "b": j,
+            "shared": s,
+            "jaccard": s / (sizes[i] + sizes[j] - s),
+            "overlap": s / np.minimum(sizes[i], sizes[j]),
+        }
+    )
+    return df.sort_values(["jaccard", "a", "b"], ascending=[False, True, True], ignore_index=True)
+
+
 def community_coverage(
     community: npt.NDArray[np.int64],
     target: npt.NDArray[np.bool_],
@@ -856,8 +890,14 @@ def _objective(
     audience: sp.csr_matrix,
     target: npt.NDArray[np.bool_],
     n: int,
+    *,
+    frequency: Callable[[], Objective] | None = None,
 ) -> tuple[str, Objective | None, list[str]]:
-    """The objective to maximise (``None``: plain reach, the planner's own loop)."""
+    """The objective to maximise (``None``: plain reach, the planner's own loop).
+
+    ``frequency`` makes the frequency objective when the candidates' gains can be
+    kept (:class:`~kolgraph.plan.gains.FrequencyGains`).
+    """
     from kolgraph.plan.objective import (
         EngagementInputs,
         EngagementObjective,
@@ -882,6 +922,8 @@ def _objective(
     if name == "reach":
         return "reach", None, notes
     if name == "frequency":
+        if frequency is not None:
+            return "frequency", frequency(), notes
         A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
         return "frequency", FrequencyObjective(A, params.min_frequency), notes
     if learned is None:

@@ -8,7 +8,7 @@ import pytest
 import scipy.sparse as sp
 
 from kolgraph.model import Kind
-from kolgraph.plan.gains import CoverageGains, RowGains
+from kolgraph.plan.gains import CoverageGains, FrequencyGains, RowGains
 from kolgraph.plan.objective import FrequencyObjective
 from kolgraph.plan.planner import KindRange, PlanParams, plan_arrays
 from kolgraph.plan.prepared import prepare
@@ -82,11 +82,28 @@ def test_exact_frequency_gains_are_the_gains_bit_for_bit() -> None:
         obj.take(v)
 
 
+@pytest.mark.parametrize("f", [1, 2, 3])
+def test_kept_frequency_gains_are_the_objective_gains_bit_for_bit(f: int) -> None:
+    audience, accounts, scores = world(6)
+    prep = prepare(audience, accounts, scores)
+    rng = np.random.default_rng(f)
+    kept = FrequencyGains(audience, prep, f)
+    plain = FrequencyObjective(audience, min_frequency=f)
+    cand = prep.candidates
+    for v in rng.choice(cand, size=20, replace=False).tolist():
+        assert kept.exact_gains(cand).tolist() == [plain.gain(int(u)) for u in cand]
+        assert [kept.gain(int(u)) for u in cand] == [plain.gain(int(u)) for u in cand]
+        kept.take(v)
+        plain.take(v)
+        assert kept.value() == plain.value()
+
+
 PARAMS = [
     PlanParams(budget=2_000, objective="reach"),
     PlanParams(budget=800, mix={Kind.KOL: KindRange(2, 6), Kind.MEDIA: KindRange(1, 2)}),
     PlanParams(budget=3_000, target_communities=(1, 2), max_per_community=2, objective="reach"),
     PlanParams(budget=1_500, objective="frequency", min_frequency=2, platform="t"),
+    PlanParams(budget=1_500, objective="frequency", min_frequency=3, target_communities=(0, 3)),
     PlanParams(
         budget=2_500,
         include=("t:0",),
@@ -117,3 +134,16 @@ def test_plans_with_kept_gains_are_the_counted_plans(
     )
     assert fast.community_coverage == slow.community_coverage
     assert fast.accounts  # each case plans something
+
+
+def test_plan_overlaps_are_audience_overlap_of_the_chosen_rows() -> None:
+    from kolgraph.plan.planner import _overlap
+    from kolgraph.rank.overlap import audience_overlap
+
+    audience, _, _ = world(7)
+    rows = audience[np.arange(40, 70)]
+    members = rows.astype(np.int32)
+    shared = (members @ members.T).toarray()
+    got = _overlap(shared, np.diff(members.indptr).astype(np.int64))
+    pd.testing.assert_frame_equal(got, audience_overlap(rows, np.arange(30)))
+    assert len(got) > 10
