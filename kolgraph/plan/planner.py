@@ -249,6 +249,9 @@ def make_plan(
 
 
 _RULE_NAMES = {"ratio": "gain per cost", "gain": "gain alone"}
+#: When no account left in the greedy's heap can be taken, count at once what popping
+#: each would count (the stop reason needs the counts), instead of popping them.
+_COUNT_THE_REST = True
 
 
 @dataclass
@@ -490,6 +493,26 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
                     need -= 1
         return total
 
+    def none_left(
+        heap: list[tuple[float, int, int]], room: dict[Kind, int | None]
+    ) -> tuple[int, int] | None:
+        """When no account of ``heap`` can be taken any more (and nothing will change):
+        how many the loop would skip for counts and for the budget; else None."""
+        ids = np.fromiter((e[1] for e in heap), dtype=np.int64, count=len(heap))
+        done = np.isin(ids, chosen)
+        full = np.zeros(ids.size, dtype=bool)
+        for k, cap in room.items():
+            if cap is not None and count[k] >= cap:
+                full |= kind[ids] == KIND_VALUES.index(k.value)
+        cap = params.max_per_community
+        if cap is not None:
+            crowded = [c for c, m in per_comm.items() if c >= 0 and m >= cap]
+            full |= np.isin(comm_of[ids], crowded)
+        over = cost_all[ids] > params.budget - spent + 1e-9
+        if (~done & ~full & ~over).any():
+            return None
+        return int((~done & full).sum()), int((~done & ~full & over).sum())
+
     stop = [""]
 
     def greedy(
@@ -507,6 +530,7 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
         heapq.heapify(heap)
         taken = 0
         step = 0
+        checked = -1
         skipped = {"budget": 0, "counts": 0}
         stop[0] = ""
         while heap and (limit is None or taken < limit):
@@ -521,6 +545,13 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
             held = reserve(i) if keep_minimums else 0.0
             if cost_all[i] + held > params.budget - spent + 1e-9:
                 skipped["budget"] += 1
+                if _COUNT_THE_REST and not keep_minimums and checked != step:
+                    checked = step
+                    rest = none_left(heap, room)
+                    if rest is not None:  # what popping each of them would have counted
+                        skipped["counts"] += rest[0]
+                        skipped["budget"] += rest[1]
+                        heap.clear()
                 continue
             if stamp != step:
                 g = gain(i)

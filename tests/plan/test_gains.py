@@ -147,3 +147,34 @@ def test_plan_overlaps_are_audience_overlap_of_the_chosen_rows() -> None:
     got = _overlap(shared, np.diff(members.indptr).astype(np.int64))
     pd.testing.assert_frame_equal(got, audience_overlap(rows, np.arange(30)))
     assert len(got) > 10
+
+
+@pytest.mark.parametrize("seed", [5, 8])
+@pytest.mark.parametrize("budget", [300.0, 900.0, 5_000.0])
+def test_counting_the_accounts_out_of_reach_at_once_changes_nothing(
+    seed: int, budget: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import kolgraph.plan.planner as planner
+
+    audience, accounts, scores = world(seed)
+    # every account costs 100 or more: the budget runs out with most candidates left
+    accounts["cost"] = np.maximum(accounts["cost"].fillna(150.0), 100.0)
+    cases = [
+        PlanParams(budget=budget, objective="reach"),
+        PlanParams(budget=budget, mix={Kind.KOL: KindRange(0, 3)}, objective="reach"),
+        PlanParams(
+            budget=budget,
+            mix={Kind.KOL: KindRange(0, 1), Kind.MEDIA: KindRange(0, 0)},
+            objective="reach",
+        ),
+        PlanParams(budget=budget, max_per_community=1, objective="frequency"),
+    ]
+    rules = ("ratio", "gain")
+    at_once = [plan_arrays(audience, accounts, scores, p, rule=r) for p in cases for r in rules]  # type: ignore[arg-type]
+    monkeypatch.setattr(planner, "_COUNT_THE_REST", False)
+    popped = [plan_arrays(audience, accounts, scores, p, rule=r) for p in cases for r in rules]  # type: ignore[arg-type]
+    for a, b in zip(at_once, popped, strict=True):
+        assert (a.accounts, a.stop_reason, a.spent) == (b.accounts, b.stop_reason, b.spent)
+    reasons = " / ".join(p.stop_reason for p in popped)
+    if budget < 1_000:  # the budget binds, or the KOL cap: both counts matter
+        assert "budget is spent" in reasons and "maximum count" in reasons, reasons
