@@ -18,7 +18,7 @@ import re
 from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import Response
 from pydantic import BaseModel
 
 from kolgraph.plan.cache import RunCache, serving_cache
@@ -29,6 +29,7 @@ __all__ = [
     "RunCacheDep",
     "etag_json",
     "etag_matches",
+    "json_response",
     "run_cache",
 ]
 
@@ -75,9 +76,15 @@ def etag_matches(if_none_match: str | None, etag: str) -> bool:
     return any(t == "*" or t.removeprefix("W/") == etag for t in tags)
 
 
+def json_response(body: BaseModel) -> Response:
+    """``body`` as JSON, rendered by pydantic in one pass (a route's ``response_model``
+    then only documents it: FastAPI would validate and render it again)."""
+    return Response(content=body.model_dump_json(by_alias=True), media_type="application/json")
+
+
 def etag_json(body: BaseModel, *, run_id: str | None, if_none_match: str | None) -> Response:
     """``body`` as JSON with its ``ETag`` (module notes), or 304 when the client has it."""
-    response = JSONResponse(content=body.model_dump(mode="json", by_alias=True))
+    response = json_response(body)
     etag = _tag(run_id, bytes(response.body))
     if etag_matches(if_none_match, etag):
         return Response(status_code=304, headers={"ETag": etag})

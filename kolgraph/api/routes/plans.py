@@ -13,7 +13,7 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
-from kolgraph.api.caching import NOT_MODIFIED, IfNoneMatch, RunCacheDep, etag_json
+from kolgraph.api.caching import NOT_MODIFIED, IfNoneMatch, RunCacheDep, etag_json, json_response
 from kolgraph.api.deps import SettingsDep, StoreDep
 from kolgraph.model import Kind, check_platform
 from kolgraph.plan.compare import MAX_PLANS, compare_plans, kept_plans
@@ -63,6 +63,7 @@ def _plan_params(request: PlanRequest) -> PlanParams:
 @router.post(
     "",
     summary="Plan a campaign",
+    response_model=PlanResponse,
     responses={
         422: {
             "description": "Invalid request, no rank run yet, or the mix cannot be met "
@@ -72,14 +73,15 @@ def _plan_params(request: PlanRequest) -> PlanParams:
 )
 def create_plan(
     request: PlanRequest, store: StoreDep, settings: SettingsDep, cache: RunCacheDep
-) -> PlanResponse:
+) -> Response:
     if request.platform is not None:
         check_platform(request.platform)
     curve = request.budget_curve
     budgets = None if curve is None else budget_range(curve.low, curve.high, curve.step)
     params = _plan_params(request)
     inputs = cache.plan_inputs(store)
-    return make_and_keep(store, params, settings=settings, curve=budgets, inputs=inputs)[1]
+    doc = make_and_keep(store, params, settings=settings, curve=budgets, inputs=inputs)[1]
+    return json_response(doc)
 
 
 @router.get("", summary="The most recent kept plans")
