@@ -55,7 +55,14 @@ from kolgraph.plan.engagement import (
     fit_engagement,
     follow_keys,
 )
-from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence, persistence_window
+from kolgraph.plan.forecast import (
+    Calibration,
+    Forecast,
+    Point,
+    Window,
+    persistence,
+    persistence_window,
+)
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
     EngagementInputs,
@@ -181,13 +188,13 @@ class LearnedPlanner:
             self.__dict__["_inputs"] = cache
         return cache[horizon_days]
 
-    def recent_window(self, horizon_days: float) -> tuple[Cascades, float] | None:
+    def recent_window(self, horizon_days: float) -> Window | None:
         """The recent cascades a naive forecast over ``horizon_days`` counts in, kept
         for the last few horizons asked (:func:`~kolgraph.plan.forecast.persistence_window`).
         """
         if self.recent is None or self.recent.n_cascades == 0 or horizon_days <= 0:
             return None
-        cache: dict[float, tuple[Cascades, float]] = self.__dict__.get("_windows") or {}
+        cache: dict[float, Window] = self.__dict__.get("_windows") or {}
         got = cache.get(horizon_days)
         if got is None:
             got = persistence_window(self.recent, now=self.now, days=horizon_days)

@@ -30,17 +30,28 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kolgraph.plan.cascades import DAY, Cascades, moved_users
+from kolgraph.plan.cascades import DAY, AdopterIndex, Cascades, moved_users
 
 __all__ = [
     "METHODS",
     "Calibration",
     "Forecast",
+    "Window",
     "combine",
     "persistence",
     "persistence_window",
     "raw_value",
 ]
+
+
+@dataclass(frozen=True)
+class Window:
+    """The cascades :func:`persistence` counts in, the seconds they span, and their
+    :class:`~kolgraph.plan.cascades.AdopterIndex` (:func:`persistence_window`)."""
+
+    cascades: Cascades
+    span: float
+    index: AdopterIndex
 
 
 def persistence(
@@ -49,29 +60,37 @@ def persistence(
     *,
     now: int,
     days: float,
-    window: tuple[Cascades, float] | None = None,
+    window: Window | None = None,
 ) -> float:
     r"""People the accounts moved in the ``days`` before ``now``: the naive forecast of the next.
 
     When the history is shorter than ``days``, the count over the history is scaled up
     to the full window (:math:`\times\, days / span`). ``window`` is
-    :func:`persistence_window` of the same arguments, when it is kept.
+    :func:`persistence_window` of the same arguments, when it is kept (the same count,
+    read from its index).
     """
     if recent.n_cascades == 0 or days <= 0:
         return 0.0
-    cascades, span = persistence_window(recent, now=now, days=days) if window is None else window
+    if window is not None:
+        return window.index.moved_users(chosen) * (days * DAY) / window.span
+    cascades, span = _window(recent, now=now, days=days)
     return moved_users(cascades, chosen) * (days * DAY) / span
 
 
-def persistence_window(recent: Cascades, *, now: int, days: float) -> tuple[Cascades, float]:
-    """The cascades :func:`persistence` counts in, and the seconds they span.
-
-    The same for every set of accounts, so a planner keeps it per horizon.
-    """
+def _window(recent: Cascades, *, now: int, days: float) -> tuple[Cascades, float]:
     start = int(now - days * DAY)
     window = recent.take(recent.start >= start).before(now)
     span = max(1.0, float(now - max(start, int(recent.start.min()))))
     return window, span
+
+
+def persistence_window(recent: Cascades, *, now: int, days: float) -> Window:
+    """The cascades :func:`persistence` counts in, the seconds they span and their index.
+
+    The same for every set of accounts, so a planner keeps it per horizon.
+    """
+    cascades, span = _window(recent, now=now, days=days)
+    return Window(cascades=cascades, span=span, index=AdopterIndex(cascades))
 
 
 def combine(model: float, naive: float) -> float:

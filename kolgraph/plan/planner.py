@@ -513,6 +513,24 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
             return None
         return int((~done & full).sum()), int((~done & ~full & over).sum())
 
+    def drop_full_kind(
+        heap: list[tuple[float, int, int]], k: Kind, room: dict[Kind, int | None]
+    ) -> int:
+        """When kind ``k`` is full: take its accounts out of ``heap`` and return how many
+        the loop would have skipped for the counts (each one it pops from then on; taken
+        accounts are skipped without counting)."""
+        cap = room.get(k)
+        if cap is None or count[k] < cap:
+            return 0
+        ids = np.fromiter((e[1] for e in heap), dtype=np.int64, count=len(heap))
+        out = kind[ids] == KIND_VALUES.index(k.value)
+        if not out.any():
+            return 0
+        kept = [e for e, o in zip(heap, out.tolist(), strict=True) if not o]
+        heap[:] = kept
+        heapq.heapify(heap)
+        return int((out & ~np.isin(ids, chosen)).sum())
+
     stop = [""]
 
     def greedy(
@@ -533,6 +551,9 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
         checked = -1
         skipped = {"budget": 0, "counts": 0}
         stop[0] = ""
+        if _COUNT_THE_REST and not keep_minimums and (limit is None or limit > 0):
+            for k in room:
+                skipped["counts"] += drop_full_kind(heap, k, room)
         while heap and (limit is None or taken < limit):
             _, i, stamp = heapq.heappop(heap)
             k = setup.kind_of(i)
@@ -568,6 +589,8 @@ def _select(setup: _Setup, rule: Literal["ratio", "gain"]) -> _Pick:
             take(i, g)
             taken += 1
             step += 1
+            if _COUNT_THE_REST and not keep_minimums and (limit is None or taken < limit):
+                skipped["counts"] += drop_full_kind(heap, k, room)
         if not stop[0]:
             if limit is not None and taken >= limit:
                 stop[0] = "the account limit is reached"
@@ -774,7 +797,12 @@ def _finish(setup: _Setup, pick: _Pick, order: _Order, *, run_id: str | None) ->
         reach_frequency=rf,
         reach_frequency_target=rf_target,
         target_parts=tgt.parts,
-        community_coverage=community_coverage(prep.community, target, covered),
+        community_coverage=community_coverage(
+            prep.community,
+            target,
+            covered,
+            sizes=prep.community_sizes() if tgt.everyone else None,
+        ),
     )
 
 
@@ -894,10 +922,14 @@ def community_coverage(
     target: npt.NDArray[np.bool_],
     covered: npt.NDArray[np.bool_],
     top: int = 12,
+    *,
+    sizes: tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]] | None = None,
 ) -> tuple[tuple[int, int, int], ...]:
     """``(community, people in the target, of them reached)`` for the largest communities.
 
-    People without a community (``-1``) are left out.
+    People without a community (``-1``) are left out. ``sizes`` are who in the target
+    has a community and the communities' sizes in the target, when they are known
+    (:meth:`~kolgraph.plan.prepared.Prepared.community_sizes` for everyone).
 
     Examples
     --------
@@ -906,10 +938,11 @@ def community_coverage(
     ...                    np.array([True, False, True, True]))
     ((0, 2, 1), (1, 1, 1))
     """
-    has = (community >= 0) & target
+    has, size = ((community >= 0) & target, None) if sizes is None else sizes
     if not has.any():
         return ()
-    size = np.bincount(community[has])
+    if size is None:
+        size = np.bincount(community[has])
     hit = np.bincount(community[has & covered], minlength=size.size)
     order = np.argsort(-size, kind="stable")[:top]
     return tuple((int(c), int(size[c]), int(hit[c])) for c in order if size[c] > 0)

@@ -126,6 +126,23 @@ class Prepared:
     _costs: dict[tuple[float, float], tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]] = (
         field(default_factory=dict, repr=False)
     )
+    _sizes: list[tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]] = field(
+        default_factory=list, repr=False
+    )
+
+    def community_sizes(self) -> tuple[npt.NDArray[np.bool_], npt.NDArray[np.int64]]:
+        """Who has a community, and each community's size (its members, counted once)."""
+        with self._lock:
+            if self._sizes:
+                return self._sizes[0]
+        has = self.community >= 0
+        size = np.bincount(self.community[has]).astype(np.int64)
+        has.flags.writeable = False
+        size.flags.writeable = False
+        with self._lock:
+            if not self._sizes:
+                self._sizes.append((has, size))
+            return self._sizes[0]
 
     def is_kind(self, kind: Kind) -> npt.NDArray[np.bool_]:
         """Mask of the accounts of ``kind``."""

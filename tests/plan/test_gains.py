@@ -167,6 +167,11 @@ def test_counting_the_accounts_out_of_reach_at_once_changes_nothing(
             mix={Kind.KOL: KindRange(0, 1), Kind.MEDIA: KindRange(0, 0)},
             objective="reach",
         ),
+        PlanParams(  # accounts taken for the minimums are in the last greedy's heap too
+            budget=budget * 2,
+            mix={Kind.KOL: KindRange(1, 2), Kind.MEDIA: KindRange(1, 1)},
+            objective="reach",
+        ),
         PlanParams(budget=budget, max_per_community=1, objective="frequency"),
     ]
     rules = ("ratio", "gain")
@@ -178,3 +183,61 @@ def test_counting_the_accounts_out_of_reach_at_once_changes_nothing(
     reasons = " / ".join(p.stop_reason for p in popped)
     if budget < 1_000:  # the budget binds, or the KOL cap: both counts matter
         assert "budget is spent" in reasons and "maximum count" in reasons, reasons
+
+
+@pytest.mark.parametrize("at_once", [True, False])
+def test_the_stop_reason_weighs_what_the_last_greedy_skipped(
+    at_once: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """KOL k0 fills the KOL minimum (and maximum); the last greedy takes one media account
+    and skips k1, k2 and m1 for the counts (k0 silently: it is in the plan) and the three
+    partners for the budget: 3 against 3, so the budget is named."""
+    import kolgraph.plan.planner as planner
+
+    monkeypatch.setattr(planner, "_COUNT_THE_REST", at_once)
+    keys = ["k0", "k1", "k2", "m0", "m1", "p0", "p1", "p2"] + [f"u{i}" for i in range(24)]
+    kinds = ["kol"] * 3 + ["media"] * 2 + ["partner"] * 3 + ["user"] * 24
+    costs = [10.0, 20.0, 30.0, 10.0, 10.0, 10_000.0, 10_000.0, 10_000.0] + [np.nan] * 24
+    n = len(keys)
+    rows, cols = [], []
+    for v in range(8):  # each candidate reaches three users of its own
+        rows += [v] * 3
+        cols += [8 + 3 * v + j for j in range(3)]
+    audience = sp.csr_matrix((np.ones(len(rows), np.float32), (rows, cols)), shape=(n, n))
+    accounts = pd.DataFrame(
+        {
+            "key": [f"t:{k}" for k in keys],
+            "platform": "t",
+            "name": keys,
+            "kind": kinds,
+            "followers": np.nan,
+            "cost": costs,
+        }
+    )
+    scores = pd.DataFrame(
+        {"pagerank": np.linspace(1, 0, n), "community": pd.array([0] * n, dtype="Int64")}
+    )
+    params = PlanParams(
+        budget=100.0,
+        mix={Kind.KOL: KindRange(1, 1), Kind.MEDIA: KindRange(0, 1)},
+        objective="reach",
+    )
+    plan = plan_arrays(audience, accounts, scores, params, settings=SETTINGS)
+    assert sorted(a.key for a in plan.accounts) == ["t:k0", "t:m0"]
+    assert plan.stop_reason == "the budget is spent: no remaining candidate fits what is left"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_adopter_index_counts_the_moved_users(seed: int) -> None:
+    from kolgraph.plan.cascades import AdopterIndex, cascades_from_frame, moved_users
+
+    rng = np.random.default_rng(seed)
+    n, k = 200, 60
+    cascade = np.repeat(np.arange(k), rng.integers(1, 15, k))
+    user = rng.integers(0, n, cascade.size)
+    ts = rng.integers(0, 10_000, cascade.size)
+    c = cascades_from_frame(cascade, user, ts, n)
+    index = AdopterIndex(c)
+    for size in (0, 1, 3, 10, 40):
+        chosen = rng.choice(n, size=size, replace=False)
+        assert index.moved_users(chosen) == moved_users(c, chosen)
