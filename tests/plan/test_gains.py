@@ -137,14 +137,14 @@ def test_plans_with_kept_gains_are_the_counted_plans(
 
 
 def test_plan_overlaps_are_audience_overlap_of_the_chosen_rows() -> None:
-    from kolgraph.plan.planner import _overlap
+    from kolgraph.plan.finish import overlap_pairs
     from kolgraph.rank.overlap import audience_overlap
 
     audience, _, _ = world(7)
     rows = audience[np.arange(40, 70)]
     members = rows.astype(np.int32)
     shared = (members @ members.T).toarray()
-    got = _overlap(shared, np.diff(members.indptr).astype(np.int64))
+    got = overlap_pairs(shared, np.diff(members.indptr).astype(np.int64))
     pd.testing.assert_frame_equal(got, audience_overlap(rows, np.arange(30)))
     assert len(got) > 10
 
@@ -154,7 +154,7 @@ def test_plan_overlaps_are_audience_overlap_of_the_chosen_rows() -> None:
 def test_counting_the_accounts_out_of_reach_at_once_changes_nothing(
     seed: int, budget: float, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kolgraph.plan.planner as planner
+    import kolgraph.plan.greedy as greedy
 
     audience, accounts, scores = world(seed)
     # every account costs 100 or more: the budget runs out with most candidates left
@@ -176,7 +176,7 @@ def test_counting_the_accounts_out_of_reach_at_once_changes_nothing(
     ]
     rules = ("ratio", "gain")
     at_once = [plan_arrays(audience, accounts, scores, p, rule=r) for p in cases for r in rules]  # type: ignore[arg-type]
-    monkeypatch.setattr(planner, "_COUNT_THE_REST", False)
+    monkeypatch.setattr(greedy, "COUNT_THE_REST", False)
     popped = [plan_arrays(audience, accounts, scores, p, rule=r) for p in cases for r in rules]  # type: ignore[arg-type]
     for a, b in zip(at_once, popped, strict=True):
         assert (a.accounts, a.stop_reason, a.spent) == (b.accounts, b.stop_reason, b.spent)
@@ -192,9 +192,9 @@ def test_the_stop_reason_weighs_what_the_last_greedy_skipped(
     """KOL k0 fills the KOL minimum (and maximum); the last greedy takes one media account
     and skips k1, k2 and m1 for the counts (k0 silently: it is in the plan) and the three
     partners for the budget: 3 against 3, so the budget is named."""
-    import kolgraph.plan.planner as planner
+    import kolgraph.plan.greedy as greedy
 
-    monkeypatch.setattr(planner, "_COUNT_THE_REST", at_once)
+    monkeypatch.setattr(greedy, "COUNT_THE_REST", at_once)
     keys = ["k0", "k1", "k2", "m0", "m1", "p0", "p1", "p2"] + [f"u{i}" for i in range(24)]
     kinds = ["kol"] * 3 + ["media"] * 2 + ["partner"] * 3 + ["user"] * 24
     costs = [10.0, 20.0, 30.0, 10.0, 10.0, 10_000.0, 10_000.0, 10_000.0] + [np.nan] * 24
