@@ -280,3 +280,39 @@ class FrequencyGains:
 
     def value(self) -> float:
         return float((self.count >= self.f).sum())
+
+    def take_with(self, coverage: CoverageGains, v: int) -> int:
+        """:meth:`take` and ``coverage.take(v)`` at once; returns what the latter returns.
+
+        ``coverage`` counts everyone (no target) and has covered the accounts this
+        objective took, no others: a person is covered once reached. The candidates
+        holding the newly covered people are gathered once for both (with ``F = 2``,
+        the default, those people are also the ones now one reach short).
+        """
+        ptr = self._audience.indptr
+        cols = self._audience.indices[ptr[v] : ptr[v + 1]]
+        c = self.count[cols]
+        new = cols[c == 0]
+        self.count[cols] += 1
+        coverage._blocked[new] = True
+        f = self._prepared.followers_of
+        m = self._hits.size
+
+        def held(people: IntArray) -> IntArray | None:
+            """Per candidate, how many of ``people`` its audience holds."""
+            if people.size == 0:
+                return None
+            out: IntArray = np.bincount(_rows_indices(f, people), minlength=m)
+            return out
+
+        reached = held(new)
+        if reached is not None:
+            coverage._now -= reached
+        nearer = reached if self.f == 2 else held(cols[c == self.f - 2]) if self.f > 2 else None
+        if nearer is not None:  # from F - 2 to F - 1 reaches
+            self._hits += nearer
+            self._near -= nearer
+        finished = reached if self.f == 1 else held(cols[c == self.f - 1])
+        if finished is not None:  # to F reaches
+            self._hits -= finished
+        return int(new.size)

@@ -230,10 +230,14 @@ def select(setup: Setup, rule: Literal["ratio", "gain"]) -> Pick:
         nonlocal spent
         if obj is not None:
             objective_gain[i] = obj.gain(i)
-            obj.take(i)
         else:
             objective_gain[i] = float(g)
-        gains[i] = cov.take(i)  # the people it newly reaches (g itself, for reach)
+        if isinstance(obj, FrequencyGains) and isinstance(cov, CoverageGains):
+            gains[i] = obj.take_with(cov, i)  # both kept in one pass
+        else:
+            if obj is not None:
+                obj.take(i)
+            gains[i] = cov.take(i)  # the people it newly reaches (g itself, for reach)
         chosen.append(i)
         spent += float(cost_all[i])
         count[setup.kind_of(i)] += 1

@@ -98,6 +98,26 @@ def test_kept_frequency_gains_are_the_objective_gains_bit_for_bit(f: int) -> Non
         assert kept.value() == plain.value()
 
 
+@pytest.mark.parametrize("f", [1, 2, 3])
+def test_frequency_and_coverage_kept_in_one_pass(f: int) -> None:
+    audience, accounts, scores = world(9)
+    prep = prepare(audience, accounts, scores)
+    everyone = np.ones(prep.n, bool)
+    cand = prep.candidates
+    both = FrequencyGains(audience, prep, f)
+    cov = CoverageGains(audience, prep, everyone, True)
+    plain = FrequencyObjective(audience, min_frequency=f)
+    counted = RowGains.of(audience, cand, everyone, True)
+    rng = np.random.default_rng(f)
+    for v in rng.choice(cand, size=25, replace=False).tolist():
+        assert both.take_with(cov, v) == counted.take(v)
+        plain.take(v)
+        assert both.exact_gains(cand).tolist() == [plain.gain(int(u)) for u in cand]
+        assert cov.gains(cand).tolist() == counted.gains(cand).tolist()
+        assert (cov.covered() == counted.covered()).all()
+        assert both.value() == plain.value()
+
+
 PARAMS = [
     PlanParams(budget=2_000, objective="reach"),
     PlanParams(budget=800, mix={Kind.KOL: KindRange(2, 6), Kind.MEDIA: KindRange(1, 2)}),
