@@ -176,17 +176,31 @@ class LearnedPlanner:
         return replace(self, model=model, evidence=ev, recent=recent)
 
     def inputs(self, horizon_days: float) -> EngagementInputs:
-        """The model's probabilities over ``horizon_days``, kept for the last horizon asked.
+        """The model's probabilities over ``horizon_days``, kept for the last horizon asked
+        and for the horizons :meth:`keep_horizons` names.
 
         A plan asks for them several times (objective, explanations, forecast).
         """
-        cache: dict[float, EngagementInputs] | None = self.__dict__.get("_inputs")
-        if cache is None or horizon_days not in cache:
-            cache = {
-                horizon_days: self.model.probabilities(self.evidence, horizon_days=horizon_days)
-            }
-            self.__dict__["_inputs"] = cache
-        return cache[horizon_days]
+        cache: dict[float, EngagementInputs] = self.__dict__.get("_inputs") or {}
+        got = cache.get(horizon_days)
+        if got is None:
+            got = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+            pinned = self.__dict__.get("_pinned", ())
+            kept = {h: v for h, v in cache.items() if h in pinned}  # a new dict: readers
+            kept[horizon_days] = got  # never see one change
+            self.__dict__["_inputs"] = kept
+        return got
+
+    def keep_horizons(self, *horizons: float) -> None:
+        """Compute the probabilities of ``horizons`` now and keep them whatever else is asked.
+
+        A serving process keeps its default horizon: a plan asked for another one then
+        costs that horizon's probabilities once (about 2 s at a million accounts), not
+        the default's again on the next ordinary plan.
+        """
+        self.__dict__["_pinned"] = tuple(horizons)
+        for h in horizons:
+            self.inputs(h)
 
     def recent_window(self, horizon_days: float) -> Window | None:
         """The recent cascades a naive forecast over ``horizon_days`` counts in, kept
@@ -198,7 +212,9 @@ class LearnedPlanner:
         got = cache.get(horizon_days)
         if got is None:
             got = persistence_window(self.recent, now=self.now, days=horizon_days)
-            kept = dict(list(cache.items())[-3:])  # a new dict: readers never see it change
+            pinned = self.__dict__.get("_pinned", ())
+            kept = {h: w for h, w in cache.items() if h in pinned}  # a new dict: readers
+            kept |= dict(list(cache.items())[-3:])  # never see one change
             kept[horizon_days] = got
             self.__dict__["_windows"] = kept
         return got
@@ -207,6 +223,7 @@ class LearnedPlanner:
         state = dict(self.__dict__)
         state.pop("_inputs", None)  # recomputed after loading
         state.pop("_windows", None)
+        state.pop("_pinned", None)
         return state
 
     def forecast(

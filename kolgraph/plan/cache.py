@@ -236,8 +236,8 @@ class RunCache:
         accounts, scores = self._frames(store, run_id)
         inputs = read_run_inputs(store, run_id, accounts=accounts, scores=scores)
         if inputs.learned is not None:  # the first plan should not compute these
+            inputs.learned.keep_horizons(*self.horizons)
             for h in self.horizons:
-                inputs.learned.inputs(h)
                 inputs.learned.recent_window(h)
         return inputs
 

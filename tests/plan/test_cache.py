@@ -190,3 +190,29 @@ def test_ranked_pages_are_the_store_pages(db: Path) -> None:
             assert fresh.page(q) == ([r.key for r in records], total), q
         # the order kept before the import does not know the new account
         assert "demo:zz-new" not in order.page(AccountQuery(sort="cost", limit=5_000))[0]
+
+
+def test_a_kept_horizon_survives_plans_at_other_horizons() -> None:
+    from kolgraph.plan.backtest import LearnedPlanner
+    from kolgraph.plan.forecast import Calibration
+
+    computed: list[float] = []
+
+    class Model:
+        def probabilities(self, evidence: object, *, horizon_days: float) -> float:
+            computed.append(horizon_days)
+            return horizon_days
+
+    learned = LearnedPlanner(
+        model=Model(),  # type: ignore[arg-type]
+        evidence=None,  # type: ignore[arg-type]
+        calibration=Calibration(),
+        objective="reach",
+        objective_scores={},
+        audience_kind="followers",
+        now=0,
+    )
+    learned.keep_horizons(14.0)
+    for h in (7.0, 14.0, 3.0, 14.0, 7.0, 14.0):
+        assert learned.inputs(h) == h  # type: ignore[comparison-overlap]
+    assert computed == [14.0, 7.0, 3.0, 7.0]  # 14 days once; the others when asked again
