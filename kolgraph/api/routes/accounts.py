@@ -1,9 +1,10 @@
 """``/v1/accounts``: ranked accounts with filters, sort and paging; one account by key.
 
-Both answer with an ``ETag`` (:mod:`kolgraph.api.caching`). A ranked list takes its
-order and count from the process's per-run cache (:class:`~kolgraph.plan.cache.AccountOrder`:
-sorting a million accounts in SQL takes seconds) and reads the page's accounts from the
-store, so each row is as the store holds it now.
+Both answer with an ``ETag`` (:mod:`kolgraph.api.caching`). From the embedded store a
+ranked list takes its order and count from the process's per-run cache
+(:class:`~kolgraph.plan.cache.AccountOrder`: sorting a million accounts in SQL takes
+seconds) and reads the page's accounts from the store, so each row is as the store
+holds it now.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from kolgraph.errors import NotFound
 from kolgraph.model import Kind
 from kolgraph.plan.cache import RunCache
 from kolgraph.schemas.accounts import AccountOut, AccountsPage
-from kolgraph.store import AccountQuery, AccountRecord, Store
+from kolgraph.store import AccountQuery, AccountRecord, SQLiteStore, Store
 from kolgraph.store.base import SortKey
 
 __all__ = ["router"]
@@ -32,12 +33,14 @@ def ranked_page(
 ) -> tuple[list[AccountRecord], int, str | None]:
     """One page of accounts, the number matching, and the run they were ranked in.
 
-    The order and count come from the run's :class:`~kolgraph.plan.cache.AccountOrder`
-    and the rows from :meth:`~kolgraph.store.base.Store.get_account`; when a row was
-    read from another run (one was published meanwhile) or is gone, the store lists
-    the page itself.
+    For the embedded store the order and count come from the run's
+    :class:`~kolgraph.plan.cache.AccountOrder` and the rows from
+    :meth:`~kolgraph.store.base.Store.get_account` (SQLite sorts every account for a
+    page; a row is one indexed read); when a row was read from another run (one was
+    published meanwhile) or is gone, the store lists the page itself, as it does for
+    other stores (Neo4j lists a page in one query).
     """
-    order = cache.account_order(store)
+    order = cache.account_order(store) if isinstance(store, SQLiteStore) else None
     if order is not None:
         keys, total = order.page(query)
         try:
