@@ -4,6 +4,7 @@ Usage::
 
     .venv/bin/python bench/run.py            # synthetic 50k, 200k and 1M accounts + Higgs
     .venv/bin/python bench/run.py --quick    # synthetic 50k + Higgs
+    .venv/bin/python bench/run.py --api      # and the HTTP API under load (bench/api.py)
 
 Each case runs in its own process so its peak memory (max RSS) is its own.
 Numbers are measurements on this machine, not assertions.
@@ -139,6 +140,11 @@ def main() -> None:
     ap.add_argument("--quick", action="store_true", help="only the 50k synthetic case and Higgs")
     ap.add_argument("--one", help=argparse.SUPPRESS)
     ap.add_argument("--json", type=Path, help="also write the rows as JSON here")
+    ap.add_argument(
+        "--api",
+        action="store_true",
+        help="then bench/api.py: plan and read latency over HTTP (50k only with --quick)",
+    )
     args = ap.parse_args()
     if args.one:
         with tempfile.TemporaryDirectory() as tmp:
@@ -167,6 +173,9 @@ def main() -> None:
     print_table(rows)
     if args.json:
         args.json.write_text(json.dumps(rows, indent=2))
+    if args.api:
+        api = [sys.executable, str(Path(__file__).with_name("api.py"))]
+        subprocess.run([*api, *(["--quick"] if args.quick else [])], check=False)
 
 
 if __name__ == "__main__":

@@ -55,7 +55,14 @@ from kolgraph.plan.engagement import (
     fit_engagement,
     follow_keys,
 )
-from kolgraph.plan.forecast import Calibration, Forecast, Point, persistence
+from kolgraph.plan.forecast import (
+    Calibration,
+    Forecast,
+    Point,
+    Window,
+    persistence,
+    persistence_window,
+)
 from kolgraph.plan.messages import measured_per_message, message_rates
 from kolgraph.plan.objective import (
     EngagementInputs,
@@ -169,21 +176,54 @@ class LearnedPlanner:
         return replace(self, model=model, evidence=ev, recent=recent)
 
     def inputs(self, horizon_days: float) -> EngagementInputs:
-        """The model's probabilities over ``horizon_days``, kept for the last horizon asked.
+        """The model's probabilities over ``horizon_days``, kept for the last horizon asked
+        and for the horizons :meth:`keep_horizons` names.
 
         A plan asks for them several times (objective, explanations, forecast).
         """
-        cache: dict[float, EngagementInputs] | None = self.__dict__.get("_inputs")
-        if cache is None or horizon_days not in cache:
-            cache = {
-                horizon_days: self.model.probabilities(self.evidence, horizon_days=horizon_days)
-            }
-            self.__dict__["_inputs"] = cache
-        return cache[horizon_days]
+        cache: dict[float, EngagementInputs] = self.__dict__.get("_inputs") or {}
+        got = cache.get(horizon_days)
+        if got is None:
+            got = self.model.probabilities(self.evidence, horizon_days=horizon_days)
+            pinned = self.__dict__.get("_pinned", ())
+            kept = {h: v for h, v in cache.items() if h in pinned}  # a new dict: readers
+            kept[horizon_days] = got  # never see one change
+            self.__dict__["_inputs"] = kept
+        return got
+
+    def keep_horizons(self, *horizons: float) -> None:
+        """Compute the probabilities of ``horizons`` now and keep them whatever else is asked.
+
+        A serving process keeps its default horizon: a plan asked for another one then
+        costs that horizon's probabilities once (about 2 s at a million accounts), not
+        the default's again on the next ordinary plan.
+        """
+        self.__dict__["_pinned"] = tuple(horizons)
+        for h in horizons:
+            self.inputs(h)
+
+    def recent_window(self, horizon_days: float) -> Window | None:
+        """The recent cascades a naive forecast over ``horizon_days`` counts in, kept
+        for the last few horizons asked (:func:`~kolgraph.plan.forecast.persistence_window`).
+        """
+        if self.recent is None or self.recent.n_cascades == 0 or horizon_days <= 0:
+            return None
+        cache: dict[float, Window] = self.__dict__.get("_windows") or {}
+        got = cache.get(horizon_days)
+        if got is None:
+            got = persistence_window(self.recent, now=self.now, days=horizon_days)
+            pinned = self.__dict__.get("_pinned", ())
+            kept = {h: w for h, w in cache.items() if h in pinned}  # a new dict: readers
+            kept |= dict(list(cache.items())[-3:])  # never see one change
+            kept[horizon_days] = got
+            self.__dict__["_windows"] = kept
+        return got
 
     def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state.pop("_inputs", None)  # recomputed after loading
+        state.pop("_windows", None)
+        state.pop("_pinned", None)
         return state
 
     def forecast(
@@ -199,7 +239,13 @@ class LearnedPlanner:
         naive = (
             raw
             if self.recent is None
-            else persistence(self.recent, chosen, now=self.now, days=horizon_days)
+            else persistence(
+                self.recent,
+                chosen,
+                now=self.now,
+                days=horizon_days,
+                window=self.recent_window(horizon_days),
+            )
         )
         f = self.calibration.forecast(raw, horizon_days, objective or self.objective, naive=naive)
         return f, raw

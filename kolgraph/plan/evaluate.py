@@ -38,7 +38,7 @@ from kolgraph.schemas.plans import PlanResponse
 from kolgraph.store.base import PlanRecord, Store
 
 if TYPE_CHECKING:
-    from kolgraph.plan.planner import Plan, PlanParams
+    from kolgraph.plan.planner import Plan, PlanParams, RunInputs
     from kolgraph.settings import Settings
 
 __all__ = [
@@ -74,6 +74,7 @@ def make_and_keep(
     curve: Sequence[float] | None = None,
     at_knee: bool = False,
     on_point: Callable[[int, int], None] | None = None,
+    inputs: RunInputs | None = None,
 ) -> tuple[Plan, PlanResponse]:
     """Make a plan (:func:`~kolgraph.plan.planner.make_plan`) and keep it under its id.
 
@@ -82,13 +83,14 @@ def make_and_keep(
     or at the curve's knee with ``at_knee``; ``on_point`` follows the curve's plans.
     The kept body is the plan's JSON as the API and ``kolgraph plan --format json``
     return it (:class:`~kolgraph.schemas.plans.PlanResponse`); returns the plan and
-    that document.
+    that document. ``inputs`` are the current run's plan inputs when a serving
+    process keeps them (:class:`~kolgraph.plan.cache.RunCache`).
     """
     from kolgraph.plan.curve import plan_with_curve
     from kolgraph.plan.planner import make_plan
 
     if curve is None:
-        plan = make_plan(store, params, settings=settings)
+        plan = make_plan(store, params, settings=settings, inputs=inputs)
     else:
         plan = plan_with_curve(
             store,
@@ -97,6 +99,7 @@ def make_and_keep(
             budget=None if at_knee else params.budget,
             settings=settings,
             on_point=on_point,
+            inputs=inputs,
         )
     doc = PlanResponse.from_plan(plan)
     keep_plan(store, plan.id, plan.run_id, params.as_dict(), doc.model_dump(mode="json"))

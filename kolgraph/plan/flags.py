@@ -42,12 +42,15 @@ def row_warnings(
     keys: npt.NDArray[Any],
     flagged: npt.NDArray[np.bool_],
     estimated: npt.NDArray[np.bool_],
+    *,
+    shared: npt.NDArray[np.float64] | None = None,
 ) -> list[tuple[str, ...]]:
     """Short warnings per chosen account, in the order the accounts were chosen.
 
     ``rows`` holds the chosen accounts' (target) audiences in that order; an
     account warns of high overlap with the earlier account whose audience is
     most alike, when their Jaccard similarity exceeds :data:`HIGH_OVERLAP_JACCARD`.
+    ``shared`` is ``rows @ rows.T`` (people each pair shares), when it is known.
     """
     k = rows.shape[0]
     out: list[list[str]] = [[] for _ in range(k)]
@@ -56,8 +59,9 @@ def row_warnings(
     for r in np.flatnonzero(estimated):
         out[r].append("estimated price")
     if k >= 2:
-        a = rows.astype(np.float64)
-        shared = (a @ a.T).toarray()
+        if shared is None:
+            a = rows.astype(np.float64)
+            shared = (a @ a.T).toarray()
         size = np.diag(shared)
         union = size[:, np.newaxis] + size[np.newaxis, :] - shared
         jac = np.tril(np.divide(shared, union, out=np.zeros_like(shared), where=union > 0), -1)

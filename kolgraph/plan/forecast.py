@@ -30,23 +30,67 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from kolgraph.plan.cascades import DAY, Cascades, moved_users
+from kolgraph.plan.cascades import DAY, AdopterIndex, Cascades, moved_users
 
-__all__ = ["METHODS", "Calibration", "Forecast", "combine", "persistence", "raw_value"]
+__all__ = [
+    "METHODS",
+    "Calibration",
+    "Forecast",
+    "Window",
+    "combine",
+    "persistence",
+    "persistence_window",
+    "raw_value",
+]
 
 
-def persistence(recent: Cascades, chosen: npt.ArrayLike, *, now: int, days: float) -> float:
+@dataclass(frozen=True)
+class Window:
+    """The cascades :func:`persistence` counts in, the seconds they span, and their
+    :class:`~kolgraph.plan.cascades.AdopterIndex` (:func:`persistence_window`)."""
+
+    cascades: Cascades
+    span: float
+    index: AdopterIndex
+
+
+def persistence(
+    recent: Cascades,
+    chosen: npt.ArrayLike,
+    *,
+    now: int,
+    days: float,
+    window: Window | None = None,
+) -> float:
     r"""People the accounts moved in the ``days`` before ``now``: the naive forecast of the next.
 
     When the history is shorter than ``days``, the count over the history is scaled up
-    to the full window (:math:`\times\, days / span`).
+    to the full window (:math:`\times\, days / span`). ``window`` is
+    :func:`persistence_window` of the same arguments, when it is kept (the same count,
+    read from its index).
     """
     if recent.n_cascades == 0 or days <= 0:
         return 0.0
+    if window is not None:
+        return window.index.moved_users(chosen) * (days * DAY) / window.span
+    cascades, span = _window(recent, now=now, days=days)
+    return moved_users(cascades, chosen) * (days * DAY) / span
+
+
+def _window(recent: Cascades, *, now: int, days: float) -> tuple[Cascades, float]:
     start = int(now - days * DAY)
     window = recent.take(recent.start >= start).before(now)
     span = max(1.0, float(now - max(start, int(recent.start.min()))))
-    return moved_users(window, chosen) * (days * DAY) / span
+    return window, span
+
+
+def persistence_window(recent: Cascades, *, now: int, days: float) -> Window:
+    """The cascades :func:`persistence` counts in, the seconds they span and their index.
+
+    The same for every set of accounts, so a planner keeps it per horizon.
+    """
+    cascades, span = _window(recent, now=now, days=days)
+    return Window(cascades=cascades, span=span, index=AdopterIndex(cascades))
 
 
 def combine(model: float, naive: float) -> float:

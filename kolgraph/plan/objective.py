@@ -169,6 +169,24 @@ class FrequencyObjective:
         w = (c == self.f - 1).astype(np.float64) + 1e-3 * (c < self.f - 1)
         return np.asarray(self.A @ w)[candidates]
 
+    def exact_gains(self, candidates: IntArray) -> FloatArray:
+        """:meth:`gain` of many candidates at once, equal to it bit for bit.
+
+        The two counts of each row are integers summed exactly, then combined as
+        :meth:`gain` combines them (:meth:`gains` sums weights in another order).
+        """
+        cand = np.asarray(candidates, dtype=np.int64)
+        rows = self.A[cand]
+        c = self.count[rows.indices]
+        ends = rows.indptr[1:].astype(np.int64)
+        starts = rows.indptr[:-1].astype(np.int64)
+        at = np.concatenate([[0], np.cumsum(c == self.f - 1)])
+        below = np.concatenate([[0], np.cumsum(c < self.f - 1)])
+        hits = (at[ends] - at[starts]).astype(np.float64)
+        near = (below[ends] - below[starts]).astype(np.float64)
+        out: FloatArray = hits + 1e-3 * near
+        return out
+
     def take(self, v: int) -> None:
         self.count[self.A.indices[self.A.indptr[v] : self.A.indptr[v + 1]]] += 1
 

@@ -10,44 +10,41 @@ whose audience the rank run flagged are left out unless asked for
 
 Each chosen account gets a phase of the topic life cycle from when it tends to act
 (:mod:`kolgraph.plan.phases`) and short warnings (:mod:`kolgraph.plan.flags`).
+
+The greedy is in :mod:`kolgraph.plan.greedy` (every candidate's gain kept exact as
+people are covered: :mod:`kolgraph.plan.gains`), the plan it makes in
+:mod:`kolgraph.plan.finish`. What plans derive from a run is prepared once
+(:mod:`kolgraph.plan.prepared`); a serving process keeps it per run
+(:mod:`kolgraph.plan.cache`).
 """
 
 from __future__ import annotations
 
-import heapq
 from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Literal
 
-import numpy as np
-import numpy.typing as npt
 import pandas as pd
 import scipy.sparse as sp
 
-from kolgraph.audience.keys import unknown_keys_error
 from kolgraph.errors import InputError
-from kolgraph.model import Kind
-from kolgraph.plan.flags import flagged, row_warnings
-from kolgraph.plan.frequency import reach_frequency
+from kolgraph.plan.finish import community_coverage, finish_plan, order_of, plan_value
+from kolgraph.plan.greedy import RULE_NAMES, select, setup_plan
 from kolgraph.plan.params import (
     PLAN_OBJECTIVES,
-    PLANNABLE,
     KindRange,
     Plan,
     PlannedAccount,
     PlanParams,
     new_plan_id,
 )
-from kolgraph.plan.phases import PHASES, Phase, assign_phases, timing
+from kolgraph.plan.prepared import Prepared, prepare
 from kolgraph.plan.schedule import store_schedule
-from kolgraph.plan.target import target_of
 from kolgraph.rank.graph import follower_matrix
-from kolgraph.rank.overlap import audience_overlap
-from kolgraph.settings import Settings, get_settings
+from kolgraph.settings import Settings
 from kolgraph.store.base import Store
 
 if TYPE_CHECKING:
     from kolgraph.plan.backtest import LearnedPlanner
-    from kolgraph.plan.objective import Objective
 
 __all__ = [
     "PLAN_OBJECTIVES",
@@ -56,18 +53,26 @@ __all__ = [
     "PlanInputs",
     "PlanParams",
     "PlannedAccount",
+    "RunInputs",
     "best_plan",
     "community_coverage",
     "make_plan",
     "new_plan_id",
+    "no_run_error",
     "plan_arrays",
     "plan_inputs",
+    "read_run_inputs",
 ]
 
 
 @dataclass(frozen=True)
 class PlanInputs:
-    """What a plan is made from, read from the store once (several plans can share it)."""
+    """What a plan is made from, read from the store once (several plans can share it).
+
+    ``prepared`` holds the arrays every plan derives from the accounts and scores
+    (:func:`~kolgraph.plan.prepared.prepare`); a serving process keeps them with the
+    run (:mod:`kolgraph.plan.cache`). Without them each plan derives its own.
+    """
 
     run_id: str
     audience: sp.csr_matrix
@@ -76,95 +81,164 @@ class PlanInputs:
     learned: LearnedPlanner | None
     #: why the forecast is missing, when it is (kept as the plan's first notes)
     notes: tuple[str, ...] = ()
+    prepared: Prepared | None = None
+
+
+@dataclass(frozen=True)
+class RunInputs:
+    """Everything plans read from one run of a store, read once for any parameters.
+
+    ``learned_error`` is why the run's engagement model could not be read (a model
+    stored by another version of kolgraph), or None; :meth:`for_params` decides per
+    request what that means, exactly as :func:`plan_inputs` does.
+    """
+
+    run_id: str
+    audience: sp.csr_matrix
+    accounts: pd.DataFrame
+    scores: pd.DataFrame
+    learned: LearnedPlanner | None
+    learned_error: InputError | None
+    prepared: Prepared
+
+    def for_params(self, params: PlanParams) -> tuple[PlanInputs, PlanParams]:
+        """The inputs and parameters to plan ``params`` with (see :func:`plan_inputs`)."""
+        params.check()
+        learned = self.learned
+        if self.learned_error is not None:
+            exc = self.learned_error
+            if params.objective not in ("auto", "reach", "frequency"):
+                raise InputError(exc.message, hint=exc.hint)
+            params = replace(
+                params, objective="reach" if params.objective == "auto" else params.objective
+            )
+            stale = [f"no forecast and objective {params.objective}: {exc.message} ({exc.hint})"]
+        else:
+            stale = []
+        if learned is None and params.objective == "engagement":
+            raise InputError(
+                "the current rank run has no engagement model (the store needs at least 50 "
+                "timestamped cascades)",
+                hint="import cascades and run `kolgraph rank`, or use --objective reach",
+            )
+        inputs = PlanInputs(
+            run_id=self.run_id,
+            audience=self.audience,
+            accounts=self.accounts,
+            scores=self.scores,
+            learned=learned,
+            notes=tuple(stale),
+            prepared=self.prepared,
+        )
+        return inputs, params
+
+
+def read_run_inputs(
+    store: Store,
+    run_id: str,
+    *,
+    accounts: pd.DataFrame | None = None,
+    scores: pd.DataFrame | None = None,
+) -> RunInputs:
+    """Read what every plan of run ``run_id`` needs: graph, accounts, scores, model.
+
+    The audience matrix, the accounts and the current scores are read as they are
+    now (the caller checks that ``run_id`` is still the current run; ``accounts``
+    and ``scores`` when already read), and the arrays plans derive from them are
+    prepared (:func:`~kolgraph.plan.prepared.prepare`).
+    """
+    from kolgraph.plan.learned import load_learned
+
+    learned: LearnedPlanner | None
+    try:  # the model also gives every objective's plan its forecast
+        learned, problem = load_learned(store, run_id), None
+    except InputError as exc:
+        learned, problem = None, exc
+    audience = follower_matrix(store.graph_arrays())
+    accounts = store.accounts_frame() if accounts is None else accounts
+    scores = store.current_scores() if scores is None else scores
+    return RunInputs(
+        run_id=run_id,
+        audience=audience,
+        accounts=accounts,
+        scores=scores,
+        learned=learned,
+        learned_error=problem,
+        prepared=prepare(audience, accounts, scores),
+    )
 
 
 def plan_inputs(store: Store, params: PlanParams) -> tuple[PlanInputs, PlanParams]:
     """Read the current run's graph, scores and engagement model for ``params``.
 
     Returns the inputs and the parameters to plan with: without an engagement model
-    ``auto`` becomes ``reach`` (said in the notes).
+    ``auto`` becomes ``reach`` (said in the notes). A serving process reads them
+    once per run instead (:class:`~kolgraph.plan.cache.PlanCache`).
     """
     run = store.current_run()
     if run is None:
-        raise InputError(
-            "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
-        )
+        raise no_run_error()
     params.check()
-    from kolgraph.plan.learned import load_learned
+    return read_run_inputs(store, run.id).for_params(params)
 
-    try:  # the model also gives every objective's plan its forecast
-        learned = load_learned(store, run.id)
-    except InputError as exc:
-        if params.objective not in ("auto", "reach", "frequency"):
-            raise
-        learned = None
-        params = replace(
-            params, objective="reach" if params.objective == "auto" else params.objective
-        )
-        stale = [f"no forecast and objective {params.objective}: {exc.message} ({exc.hint})"]
-    else:
-        stale = []
-    if learned is None and params.objective == "engagement":
-        raise InputError(
-            "the current rank run has no engagement model (the store needs at least 50 "
-            "timestamped cascades)",
-            hint="import cascades and run `kolgraph rank`, or use --objective reach",
-        )
-    inputs = PlanInputs(
-        run_id=run.id,
-        audience=follower_matrix(store.graph_arrays()),
-        accounts=store.accounts_frame(),
-        scores=store.current_scores(),
-        learned=learned,
-        notes=tuple(stale),
+
+def no_run_error() -> InputError:
+    """The error of a plan asked for before any rank run was published."""
+    return InputError(
+        "there is no rank run to plan from", hint="run the rank job first (`kolgraph rank`)"
     )
-    return inputs, params
 
 
 def best_plan(inputs: PlanInputs, params: PlanParams, *, settings: Settings | None = None) -> Plan:
-    """The better of the two greedy rules' plans (:func:`plan_arrays`), with a note why."""
-    plans = [
-        plan_arrays(
-            inputs.audience,
-            inputs.accounts,
-            inputs.scores,
-            params,
-            settings=settings,
-            run_id=inputs.run_id,
-            learned=inputs.learned,
-            rule=rule,
-        )
-        for rule in ("ratio", "gain")
-    ]
-    best = max(plans, key=lambda p: (p.value, p is plans[0]))
-    other = plans[1] if best is plans[0] else plans[0]
+    """The better of the two greedy rules' plans (:func:`plan_arrays`), with a note why.
+
+    Both rules start from one setup (candidates, target, costs); only the better
+    plan is explained in full (forecast, overlaps, warnings). The result is the plan
+    :func:`plan_arrays` makes with the winning rule.
+    """
+    setup = setup_plan(
+        inputs.audience,
+        inputs.accounts,
+        inputs.scores,
+        params,
+        settings=settings,
+        learned=inputs.learned,
+        prepared=inputs.prepared,
+    )
+    picks = [select(setup, rule) for rule in ("ratio", "gain")]
+    orders = [order_of(setup, pick) for pick in picks]
+    values = [plan_value(pick, order) for pick, order in zip(picks, orders, strict=True)]
+    b = max((0, 1), key=lambda k: (values[k], k == 0))
+    best = finish_plan(setup, picks[b], orders[b], run_id=inputs.run_id)
+    other = 1 - b
     plan = replace(best, notes=[*inputs.notes, *best.notes])
     plan.notes.append(
-        f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against {other.value:,.0f} "
-        f"by {other.rule} ({'the budget binds' if best is plans[0] else 'the counts bind'})"
+        f"accounts chosen by {plan.rule}: it gave {plan.value:,.0f} against "
+        f"{values[other]:,.0f} by {RULE_NAMES[picks[other].rule]} "
+        f"({'the budget binds' if b == 0 else 'the counts bind'})"
     )
     return plan
 
 
-def make_plan(store: Store, params: PlanParams, *, settings: Settings | None = None) -> Plan:
-    """Plan a campaign from the store's current rank run. See :func:`plan_arrays`."""
-    inputs, params = plan_inputs(store, params)
-    plan = best_plan(inputs, params, settings=settings)
-    sched = store_schedule(store, inputs.run_id, inputs.learned)  # kolgraph.plan.schedule
+def make_plan(
+    store: Store,
+    params: PlanParams,
+    *,
+    settings: Settings | None = None,
+    inputs: RunInputs | None = None,
+) -> Plan:
+    """Plan a campaign from the store's current rank run. See :func:`plan_arrays`.
+
+    With ``inputs`` (the current run's, read once: :class:`~kolgraph.plan.cache.PlanCache`)
+    nothing is read from the store but the phase calendar, itself read once per run.
+    """
+    if inputs is None:
+        plan_in, params = plan_inputs(store, params)
+    else:
+        plan_in, params = inputs.for_params(params)
+    plan = best_plan(plan_in, params, settings=settings)
+    sched = store_schedule(store, plan_in.run_id, plan_in.learned)  # kolgraph.plan.schedule
     return sched.apply(replace(plan, id=new_plan_id()))
-
-
-def _costs(
-    accounts: pd.DataFrame, audience_size: npt.NDArray[np.int64], s: Settings
-) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_]]:
-    cost = accounts["cost"].to_numpy(dtype=np.float64).copy()
-    estimated = np.isnan(cost)
-    declared = accounts["followers"].to_numpy(dtype=np.float64)
-    reach = np.where(np.isnan(declared), audience_size, np.maximum(declared, audience_size))
-    cost[estimated] = np.maximum(
-        s.min_cost, np.round(s.cost_per_1k_audience * reach[estimated] / 1000)
-    )
-    return cost, estimated
 
 
 def plan_arrays(
@@ -177,6 +251,7 @@ def plan_arrays(
     run_id: str | None = None,
     learned: LearnedPlanner | None = None,
     rule: Literal["ratio", "gain"] = "ratio",
+    prepared: Prepared | None = None,
 ) -> Plan:
     r"""Choose accounts under a budget by marginal gain of the objective per cost.
 
@@ -201,6 +276,10 @@ def plan_arrays(
         The run's engagement model (:mod:`kolgraph.plan.learned`): needed for the
         ``engagement`` objective, chooses the objective under ``auto``, gives
         the plan its forecast and times the accounts for their phases.
+    prepared
+        The arrays plans derive from ``accounts``, ``scores`` and ``audience``
+        (:func:`~kolgraph.plan.prepared.prepare`), when they are kept; derived here
+        otherwise.
 
     Returns
     -------
@@ -221,7 +300,9 @@ def plan_arrays(
     among accounts whose kind still has room and whose cost fits the rest of
     the budget. Minimums are filled first, kind by kind, with the same rule.
     Coverage is monotone submodular, so stale gains are upper bounds and the
-    lazy evaluation returns the same choice as a full scan. Own and partner
+    lazy evaluation returns the same choice as a full scan. Every candidate's
+    gain is kept exact as people are covered (:mod:`kolgraph.plan.gains`), so the
+    audience matrix is never copied. Own and partner
     accounts without a price cost 0 (the brand posts for free; a partner
     carries the message at its negotiated price, its ``cost``, or for nothing).
 
@@ -237,474 +318,14 @@ def plan_arrays(
     without target communities, or says it estimated and why
     (:func:`kolgraph.plan.reach.estimate_reach`).
     """
-    s = settings or get_settings()
-    params.check()
-    n = audience.shape[0]
-    notes: list[str] = []
-    kinds = accounts["kind"].to_numpy()
-    pagerank = scores["pagerank"].to_numpy(dtype=np.float64)
-    pr = np.nan_to_num(pagerank, nan=0.0)
-    community = scores["community"]
-    kind_arr = kinds.astype(object).copy()
-
-    plannable = np.isin(kinds, [k.value for k in PLANNABLE])
-    if params.platform is not None:
-        plannable &= accounts["platform"].to_numpy() == params.platform
-    if not (kind_arr[plannable] == Kind.KOL.value).any() and s.auto_kol > 0:
-        users = np.flatnonzero((kinds == Kind.USER.value) & (pr > 0))
-        if params.platform is not None:
-            users = users[accounts["platform"].to_numpy()[users] == params.platform]
-        top = users[np.argsort(-pr[users], kind="stable")[: s.auto_kol]]
-        kind_arr[top] = Kind.KOL.value
-        plannable[top] = True
-        notes.append(
-            f"no account is labelled kol: the top {top.size} accounts by PageRank stand in "
-            "as KOL candidates (label accounts to control this)"
-        )
-
-    keys = accounts["key"].to_numpy()
-    key_pos = {k: i for i, k in enumerate(keys)}
-    unknown = [k for k in dict.fromkeys((*params.include, *params.exclude)) if k not in key_pos]
-    if unknown:  # every unknown key at once, each with the closest stored key
-        err = unknown_keys_error(unknown, [str(k) for k in keys])
-        raise InputError(
-            f"included or excluded accounts not in the store: {err.message}", hint=err.hint
-        )
-    for key in params.exclude:
-        plannable[key_pos[key]] = False
-    rivals = [k for k in params.target_followers_of if k in key_pos and k not in params.include]
-    for key in rivals:  # a brand whose audience is targeted does not carry the message
-        plannable[key_pos[key]] = False
-    if rivals:
-        notes.append(
-            f"{', '.join(rivals)} left out of the candidates: their audience is the target "
-            "(include them to plan with them)"
-        )
-    is_flagged = flagged(scores, n)
-    if params.skip_flagged:
-        n_skipped = int((plannable & is_flagged).sum())
-        plannable &= ~is_flagged
-        if n_skipped:
-            notes.append(
-                f"{n_skipped} candidate(s) left out because their audience was flagged "
-                "(see the flags of each account; include-flagged keeps them)"
-            )
-    include = [key_pos[k] for k in params.include]
-    for i in include:
-        if kind_arr[i] not in {k.value for k in PLANNABLE}:
-            raise InputError(
-                f"account {keys[i]!r} is a {kind_arr[i]}, not a kol, media, own or partner account",
-                hint="label it kol, media, own or partner first, or leave it out of the included "
-                "accounts",
-            )
-        plannable[i] = True
-
-    tgt = target_of(
+    setup = setup_plan(
         audience,
         accounts,
-        community,
-        communities=params.target_communities,
-        followers_of=params.target_followers_of,
-        users=params.target_users,
-        new_audience_only=params.new_audience_only,
+        scores,
+        params,
+        settings=settings,
+        learned=learned,
+        prepared=prepared,
     )
-    target = tgt.mask
-    target_size = tgt.size
-
-    cand = np.flatnonzero(plannable)
-    sub = audience[cand]
-    if not tgt.everyone:
-        sub = sub.multiply(target[np.newaxis, :]).tocsr()
-        sub.eliminate_zeros()
-    audience_size = np.zeros(n, dtype=np.int64)
-    audience_size[cand] = np.diff(sub.indptr)
-    full_audience = np.diff(audience.indptr).astype(np.int64)
-    cost_all, est_all = _costs(accounts, full_audience, s)
-    free_kind = np.isin(kind_arr, [Kind.OWN.value, Kind.PARTNER.value])
-    own_free = free_kind & np.isnan(accounts["cost"].to_numpy(dtype=np.float64))
-    cost_all[own_free] = 0.0
-    est_all[own_free] = False
-
-    covered = np.zeros(n, dtype=bool)
-    comm_of = community.to_numpy(dtype="float64", na_value=np.nan)
-    comm_of = np.where(np.isnan(comm_of), -1, comm_of).astype(np.int64)
-    per_comm: dict[int, int] = {}
-    chosen: list[int] = []
-    gains: dict[int, float] = {}
-    count = {k: 0 for k in PLANNABLE}
-    spent = 0.0
-    row_of = {int(c): r for r, c in enumerate(cand)}
-
-    objective, obj, objective_notes = _objective(params, learned, audience, target, n)
-    notes += objective_notes
-    objective_gain: dict[int, float] = {}
-
-    def reach_gain(i: int) -> int:
-        r = row_of[i]
-        cols = sub.indices[sub.indptr[r] : sub.indptr[r + 1]]
-        return int((~covered[cols]).sum())
-
-    def gain(i: int) -> float:
-        return reach_gain(i) if obj is None else obj.gain(i)
-
-    def take(i: int, g: float) -> None:
-        nonlocal spent
-        r = row_of[i]
-        if obj is not None:
-            objective_gain[i] = obj.gain(i)
-            obj.take(i)
-            g = reach_gain(i)
-        else:
-            objective_gain[i] = float(g)
-        covered[sub.indices[sub.indptr[r] : sub.indptr[r + 1]]] = True
-        chosen.append(i)
-        gains[i] = g
-        spent += float(cost_all[i])
-        count[Kind(kind_arr[i])] += 1
-        per_comm[int(comm_of[i])] = per_comm.get(int(comm_of[i]), 0) + 1
-
-    def community_full(i: int) -> bool:
-        cap, c = params.max_per_community, int(comm_of[i])
-        return cap is not None and c >= 0 and per_comm.get(c, 0) >= cap
-
-    def ratio(g: float, c: float) -> float:
-        if rule == "gain":
-            return g
-        return g / c if c > 0 else float("inf") if g > 0 else 0.0
-
-    def reserve(i: int) -> float:
-        """Cheapest cost of the minimum slots still open once ``i`` is taken."""
-        total = 0.0
-        for kind, order in by_cost.items():
-            need = params.range_of(kind).min - count[kind] - (kind_arr[i] == kind.value)
-            for j in order:
-                if need <= 0:
-                    break
-                if j != i and j not in gains:
-                    total += float(cost_all[j])
-                    need -= 1
-        return total
-
-    stop = [""]
-
-    def greedy(
-        pool: npt.NDArray[np.int64],
-        limit: int | None,
-        room: dict[Kind, int | None],
-        keep_minimums: bool = False,
-    ) -> int:
-        """Lazy greedy over ``pool``; returns how many accounts were taken.
-
-        With ``keep_minimums`` an account is taken only if the budget left
-        after it still pays for the cheapest way to fill the open minimums.
-        """
-        heap = [(-ratio(gain(int(i)), float(cost_all[i])), int(i), -1) for i in pool]
-        heapq.heapify(heap)
-        taken = 0
-        step = 0
-        skipped = {"budget": 0, "counts": 0}
-        stop[0] = ""
-        while heap and (limit is None or taken < limit):
-            _, i, stamp = heapq.heappop(heap)
-            kind = Kind(kind_arr[i])
-            cap = room.get(kind)
-            if i in gains:
-                continue
-            if (cap is not None and count[kind] >= cap) or community_full(i):
-                skipped["counts"] += 1
-                continue
-            held = reserve(i) if keep_minimums else 0.0
-            if cost_all[i] + held > params.budget - spent + 1e-9:
-                skipped["budget"] += 1
-                continue
-            if stamp != step:
-                g = gain(i)
-                heapq.heappush(heap, (-ratio(g, float(cost_all[i])), i, step))
-                continue
-            g = gain(i)
-            if limit is None and (g <= 0 or g < params.min_gain):
-                stop[0] = (
-                    "no candidate adds anything"
-                    if g <= 0
-                    else f"the next best account adds {g:,.1f}, below the minimum gain"
-                )
-                break
-            take(i, g)
-            taken += 1
-            step += 1
-        if not stop[0]:
-            if limit is not None and taken >= limit:
-                stop[0] = "the account limit is reached"
-            elif skipped["budget"] and skipped["budget"] >= skipped["counts"]:
-                stop[0] = "the budget is spent: no remaining candidate fits what is left"
-            elif skipped["counts"]:
-                stop[0] = "every kind's maximum count is full"
-            else:
-                stop[0] = "every candidate is in the plan"
-        return taken
-
-    caps: dict[Kind, int | None] = {k: params.range_of(k).max for k in PLANNABLE}
-    for i in include:
-        if cost_all[i] > params.budget - spent + 1e-9:
-            raise InputError(
-                f"included account {keys[i]} costs {cost_all[i]:.0f}, more than the budget left "
-                f"({params.budget - spent:.0f})",
-                hint="raise the budget or drop it from the included accounts",
-            )
-        take(i, gain(i))
-    by_cost: dict[Kind, list[int]] = {}
-    cheapest_total = 0.0
-    for kind in PLANNABLE:
-        need = params.range_of(kind).min - count[kind]
-        if need <= 0:
-            continue
-        pool = cand[(kind_arr[cand] == kind.value) & ~np.isin(cand, chosen)]
-        if pool.size < need:
-            raise InputError(
-                f"cannot place {params.range_of(kind).min} {kind.value} accounts: only "
-                f"{pool.size + count[kind]} {kind.value} candidates exist",
-                hint=f"lower the minimum number of {kind.value} accounts, or label more "
-                f"accounts {kind.value}",
-            )
-        order = pool[np.argsort(cost_all[pool], kind="stable")]
-        by_cost[kind] = [int(j) for j in order]
-        cheapest_total += float(cost_all[order[:need]].sum())
-    if cheapest_total > params.budget - spent + 1e-9:
-        wanted = ", ".join(f"{params.range_of(k).min} {k.value}" for k in by_cost)
-        raise InputError(
-            f"cannot place the minimum mix ({wanted}): the cheapest way costs "
-            f"{cheapest_total:,.0f} but the budget left is {params.budget - spent:,.0f}",
-            hint="raise the budget or lower the minimum counts",
-        )
-    for kind in by_cost:
-        need = params.range_of(kind).min - count[kind]
-        pool = np.asarray(by_cost[kind], dtype=np.int64)
-        got = greedy(pool, need, {kind: params.range_of(kind).max}, keep_minimums=True)
-        if got < need:  # only the per-community cap can leave a minimum open
-            raise InputError(
-                f"could not place the minimum of {need} {kind.value} accounts within "
-                f"{params.max_per_community} per community",
-                hint="raise --max-per-community or lower the minimum",
-            )
-    room_left = None if params.max_accounts is None else params.max_accounts - len(chosen)
-    if room_left is not None and room_left <= 0:
-        stop[0] = "the account limit is reached"
-    else:
-        greedy(cand, room_left, caps)
-
-    idx = np.asarray(chosen, dtype=np.int64)
-    when, timing_note = timing(learned, idx, n)
-    phases = assign_phases(kind_arr[idx], pr[idx], when, top_share=params.top_kol_share)
-    if idx.size:
-        notes.append(timing_note)
-    chosen_rows = sub[[row_of[int(i)] for i in idx]]
-    warnings = row_warnings(chosen_rows, keys[idx], is_flagged[idx], est_all[idx])
-    engaged: dict[int, float] = {}  # every plan explained in expected engaged people
-    if objective == "engagement":
-        engaged = objective_gain
-    elif learned is not None and idx.size:
-        extra = learned.marginal_engaged(idx, params.horizon_days)
-        engaged = {int(i): float(g) for i, g in zip(idx.tolist(), extra.tolist(), strict=True)}
-    evidence: list[tuple[int | None, float | None]] = (
-        list(learned.evidence_of(idx)) if learned is not None else [(None, None)] * idx.size
-    )
-    planned: list[PlannedAccount] = []
-    for r, i in enumerate(chosen):
-        phase: Phase = phases[r]
-        c = community.iloc[i]
-        planned.append(
-            PlannedAccount(
-                key=str(keys[i]),
-                name=str(accounts["name"].iloc[i]),
-                kind=Kind(kind_arr[i]),
-                phase=phase,
-                day_from=PHASES[phase][0],
-                day_to=PHASES[phase][1],
-                marginal_reach=int(gains[i]),
-                marginal_engaged=round(engaged[i], 2) if i in engaged else None,
-                marginal_gain=round(objective_gain.get(i, 0.0), 4),
-                audience=int(audience_size[i]),
-                cost=float(cost_all[i]),
-                cost_estimated=bool(est_all[i]),
-                pagerank=float(pr[i]),
-                community=None if pd.isna(c) else int(c),
-                evidence_cascades=evidence[r][0],
-                evidence_last_days=_round(evidence[r][1]),
-                overlap_before=(
-                    round(1.0 - gains[i] / audience_size[i], 4) if audience_size[i] else 0.0
-                ),
-                warnings=warnings[r],
-            )
-        )
-    order = {p: k for k, p in enumerate(PHASES)}
-    planned.sort(key=lambda a: (order[a.phase], -a.marginal_reach))
-    if any(a.cost_estimated for a in planned):
-        notes.append(
-            f"costs marked estimated come from the rate card ({s.cost_per_1k_audience:g} per "
-            f"1,000 audience, at least {s.min_cost:g}); import real prices to replace them"
-        )
-    if not planned:
-        notes.append("no account fits: raise the budget or widen the mix")
-    if idx.size >= 2:
-        ov = audience_overlap(chosen_rows, np.arange(idx.size))
-        ov["a"] = keys[idx[ov["a"].to_numpy()]]
-        ov["b"] = keys[idx[ov["b"].to_numpy()]]
-    else:
-        ov = pd.DataFrame({c: [] for c in ("a", "b", "shared", "jaccard", "overlap")})
-    rf = reach_frequency(audience[idx])  # over the whole audience, not only the target
-    rf_target = None if tgt.everyone else reach_frequency(audience[idx], target)
-    excl = dict(zip(map(str, keys[idx]), rf.exclusive, strict=True))
-    excl_t = dict(zip(map(str, keys[idx]), rf_target.exclusive if rf_target else [], strict=False))
-    planned = [
-        replace(a, exclusive_reach=excl[a.key], exclusive_target_reach=excl_t.get(a.key))
-        for a in planned
-    ]
-    return Plan(
-        accounts=planned,
-        budget=params.budget,
-        spent=spent,
-        unique_reach=int(covered.sum()),
-        total_audience=int(sum(int(audience_size[i]) for i in chosen)),
-        target_size=target_size,
-        overlap=ov,
-        run_id=run_id,
-        notes=notes,
-        objective=objective,
-        forecast=_forecast(learned, idx, params.horizon_days, objective),
-        stop_reason=stop[0],
-        rule="gain per cost" if rule == "ratio" else "gain alone",
-        reach_frequency=rf,
-        reach_frequency_target=rf_target,
-        target_parts=tgt.parts,
-        community_coverage=community_coverage(comm_of, target, covered),
-    )
-
-
-def community_coverage(
-    community: npt.NDArray[np.int64],
-    target: npt.NDArray[np.bool_],
-    covered: npt.NDArray[np.bool_],
-    top: int = 12,
-) -> tuple[tuple[int, int, int], ...]:
-    """``(community, people in the target, of them reached)`` for the largest communities.
-
-    People without a community (``-1``) are left out.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> community_coverage(np.array([0, 0, 1, -1]), np.ones(4, bool),
-    ...                    np.array([True, False, True, True]))
-    ((0, 2, 1), (1, 1, 1))
-    """
-    has = (community >= 0) & target
-    if not has.any():
-        return ()
-    size = np.bincount(community[has])
-    hit = np.bincount(community[has & covered], minlength=size.size)
-    order = np.argsort(-size, kind="stable")[:top]
-    return tuple((int(c), int(size[c]), int(hit[c])) for c in order if size[c] > 0)
-
-
-def _objective(
-    params: PlanParams,
-    learned: LearnedPlanner | None,
-    audience: sp.csr_matrix,
-    target: npt.NDArray[np.bool_],
-    n: int,
-) -> tuple[str, Objective | None, list[str]]:
-    """The objective to maximise (``None``: plain reach, the planner's own loop)."""
-    from kolgraph.plan.objective import (
-        EngagementInputs,
-        EngagementObjective,
-        FrequencyObjective,
-        ReachObjective,
-        blend_objective,
-    )
-
-    notes: list[str] = []
-    name = params.objective
-    if name == "auto":
-        if learned is None:
-            notes.append(
-                "objective reach: the store has no timestamped cascades to learn engagement "
-                "from (import cascades and rank again to plan for engagement)"
-            )
-            name = "reach"
-        else:
-            name = learned.objective
-            notes += [f"objective {name} (auto): {learned.notes[0]}"] if learned.notes else []
-
-    if name == "reach":
-        return "reach", None, notes
-    if name == "frequency":
-        A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
-        return "frequency", FrequencyObjective(A, params.min_frequency), notes
-    if learned is None:
-        raise InputError(
-            f"the current rank run has no engagement history to plan {name} from",
-            hint="import cascades and run `kolgraph rank`, or use --objective reach",
-        )
-    past = learned.evidence.past_engagers()
-    inputs = learned.inputs(params.horizon_days)
-    if inputs.P.shape[0] != n or past.shape[0] != n:
-        raise InputError(
-            "the engagement model was learned on a different set of accounts",
-            hint="run `kolgraph rank` again after importing",
-        )
-    if not target.all():  # only engaged people inside the target count
-        share = float(target.mean())
-        past = past.multiply(target[np.newaxis, :]).tocsr()
-        P = inputs.P.multiply(target[np.newaxis, :]).tocsr()
-        inputs = EngagementInputs(P, inputs.novel * share, inputs.pool * share)
-    if name == "past-engagers":
-        return "past-engagers", ReachObjective(past), notes
-    if name == "active-engagers":
-        from kolgraph.plan.activity import active_engagers_inputs
-
-        if learned.activity is None or learned.activity.shape[0] != n:
-            raise InputError(
-                "the engagement model has no activity rates for these accounts",
-                hint="refit it: kolgraph rank --only engagement",
-            )
-        return (
-            "active-engagers",
-            EngagementObjective(
-                active_engagers_inputs(past, learned.activity, params.horizon_days)
-            ),
-            notes,
-        )
-    if name == "blend":
-        candidates = np.arange(n)
-        k = params.max_accounts or 25
-        return "blend", blend_objective(inputs, past, candidates, k=k), notes
-    return "engagement", EngagementObjective(inputs), notes
-
-
-def _round(x: float | None, digits: int = 2) -> float | None:
-    return None if x is None else round(float(x), digits)
-
-
-def _forecast(
-    learned: LearnedPlanner | None,
-    chosen: npt.NDArray[np.int64],
-    horizon: float,
-    objective: str,
-) -> dict[str, Any] | None:
-    """Moved users within the horizon and per message, with intervals measured on the history."""
-    if learned is None or chosen.size == 0:
-        return None
-    f, _ = learned.forecast(chosen, horizon, objective)
-    per_message = learned.per_message(chosen, objective)
-    return {
-        "horizon_days": horizon,
-        "moved_users": f.as_dict(),
-        "per_message": None if per_message is None else per_message.as_dict(),
-        "calibration": learned.calibration.as_dict(),
-        "what": (
-            "moved_users: distinct people expected to engage after the chosen accounts post, "
-            "within the horizon; per_message: people engaging after one post of each chosen "
-            "account; low..high are 80% intervals set from the measured error of plans made "
-            "the same way on time splits of this store's own history"
-        ),
-    }
+    pick = select(setup, rule)
+    return finish_plan(setup, pick, order_of(setup, pick), run_id=run_id)

@@ -33,6 +33,7 @@ import scipy.sparse as sp
 from kolgraph.audience.keys import unknown_keys_error
 from kolgraph.errors import InputError
 from kolgraph.model import Kind
+from kolgraph.plan.prepared import KeyIndex
 
 __all__ = ["Target", "read_keys_file", "target_of"]
 
@@ -63,14 +64,13 @@ def _rows_union(audience: sp.csr_matrix, idx: npt.NDArray[np.int64]) -> npt.NDAr
     return out
 
 
-def _positions(
-    keys: Sequence[str], key_pos: dict[str, int], all_keys: list[str], what: str
-) -> npt.NDArray[np.int64]:
-    unknown = [k for k in keys if k not in key_pos]
+def _positions(keys: Sequence[str], key_index: KeyIndex, what: str) -> npt.NDArray[np.int64]:
+    found = [key_index.get(k) for k in keys]
+    unknown = [k for k, i in zip(keys, found, strict=True) if i is None]
     if unknown:
-        err = unknown_keys_error(unknown, all_keys)
+        err = unknown_keys_error(unknown, key_index.all_keys())
         raise InputError(f"{what}: {err.message}", hint=err.hint)
-    return np.asarray([key_pos[k] for k in keys], dtype=np.int64)
+    return np.asarray(found, dtype=np.int64)
 
 
 def target_of(
@@ -82,6 +82,9 @@ def target_of(
     followers_of: Sequence[str] = (),
     users: Sequence[str] = (),
     new_audience_only: bool = False,
+    key_index: KeyIndex | None = None,
+    community_values: npt.NDArray[np.float64] | None = None,
+    own: npt.NDArray[np.int64] | None = None,
 ) -> Target:
     """The target mask :math:`T` (module notes) over the ``n`` accounts of ``audience``.
 
@@ -95,6 +98,10 @@ def target_of(
         The current run's community of each account (may hold missing values).
     communities, followers_of, users, new_audience_only
         The filters; none given means everyone.
+    key_index, community_values, own
+        The accounts' key index, ``community`` as float with NaN and the ``own``
+        accounts, when they are kept (:class:`~kolgraph.plan.prepared.Prepared`);
+        derived from ``accounts`` and ``community`` otherwise.
 
     Returns
     -------
@@ -121,10 +128,14 @@ def target_of(
     n = audience.shape[0]
     mask = np.ones(n, dtype=bool)
     parts: list[str] = []
-    all_keys = accounts["key"].astype(str).tolist()
-    key_pos = {k: i for i, k in enumerate(all_keys)}
+    if key_index is None and (followers_of or users):
+        key_index = KeyIndex(accounts["key"].astype(str).to_numpy(dtype=object))
     if communities:
-        comm = community.to_numpy(dtype="float64", na_value=np.nan)
+        comm = (
+            community.to_numpy(dtype="float64", na_value=np.nan)
+            if community_values is None
+            else community_values
+        )
         members = np.isin(comm, np.asarray(list(communities), dtype=np.float64))
         if not members.any():
             raise InputError(
@@ -136,18 +147,21 @@ def target_of(
             f"communities {', '.join(map(str, communities))}: {int(members.sum()):,} people"
         )
     if followers_of:
-        idx = _positions(followers_of, key_pos, all_keys, "target followers of")
+        assert key_index is not None
+        idx = _positions(followers_of, key_index, "target followers of")
         fans = _rows_union(audience, idx)
         mask &= fans
         parts.append(f"followers of {', '.join(followers_of)}: {int(fans.sum()):,} people")
     if users:
-        idx = _positions(users, key_pos, all_keys, "target users")
+        assert key_index is not None
+        idx = _positions(users, key_index, "target users")
         listed = np.zeros(n, dtype=bool)
         listed[idx] = True
         mask &= listed
         parts.append(f"listed users: {int(listed.sum()):,} people")
     if new_audience_only:
-        own = np.flatnonzero(accounts["kind"].to_numpy() == Kind.OWN.value)
+        if own is None:
+            own = np.flatnonzero(accounts["kind"].to_numpy() == Kind.OWN.value)
         if own.size == 0:
             raise InputError(
                 "new audience only: the store has no own account whose audience to leave out",

@@ -1,4 +1,9 @@
-"""``/v1/plans``: plan a campaign from the current rank run, read kept plans, evaluate one."""
+"""``/v1/plans``: plan a campaign from the current rank run, read kept plans, evaluate one.
+
+Plans are made from the current run's inputs kept by the process
+(:class:`~kolgraph.plan.cache.RunCache`: read once per run, not per plan); a kept
+plan is answered with an ``ETag`` (:mod:`kolgraph.api.caching`).
+"""
 
 from __future__ import annotations
 
@@ -8,6 +13,7 @@ import pandas as pd
 from fastapi import APIRouter, Path, Query
 from fastapi.responses import HTMLResponse, Response
 
+from kolgraph.api.caching import NOT_MODIFIED, IfNoneMatch, RunCacheDep, etag_json, json_response
 from kolgraph.api.deps import SettingsDep, StoreDep
 from kolgraph.model import Kind, check_platform
 from kolgraph.plan.compare import MAX_PLANS, compare_plans, kept_plans
@@ -57,6 +63,7 @@ def _plan_params(request: PlanRequest) -> PlanParams:
 @router.post(
     "",
     summary="Plan a campaign",
+    response_model=PlanResponse,
     responses={
         422: {
             "description": "Invalid request, no rank run yet, or the mix cannot be met "
@@ -64,12 +71,17 @@ def _plan_params(request: PlanRequest) -> PlanParams:
         }
     },
 )
-def create_plan(request: PlanRequest, store: StoreDep, settings: SettingsDep) -> PlanResponse:
+def create_plan(
+    request: PlanRequest, store: StoreDep, settings: SettingsDep, cache: RunCacheDep
+) -> Response:
     if request.platform is not None:
         check_platform(request.platform)
     curve = request.budget_curve
     budgets = None if curve is None else budget_range(curve.low, curve.high, curve.step)
-    return make_and_keep(store, _plan_params(request), settings=settings, curve=budgets)[1]
+    params = _plan_params(request)
+    inputs = cache.plan_inputs(store)
+    doc = make_and_keep(store, params, settings=settings, curve=budgets, inputs=inputs)[1]
+    return json_response(doc)
 
 
 @router.get("", summary="The most recent kept plans")
@@ -98,9 +110,16 @@ def compare(
     return PlanComparisonOut.from_comparison(compare_plans(kept_plans(store, [ids])))
 
 
-@router.get("/{plan_id}", summary="A kept plan", responses={404: {"description": "No such plan."}})
-def get_plan(plan_id: PlanId, store: StoreDep) -> PlanResponse:
-    return PlanResponse.model_validate(store.get_plan(plan_id).body)
+@router.get(
+    "/{plan_id}",
+    summary="A kept plan",
+    response_model=PlanResponse,
+    responses={404: {"description": "No such plan."}, **NOT_MODIFIED},
+)
+def get_plan(plan_id: PlanId, store: StoreDep, if_none_match: IfNoneMatch = None) -> Response:
+    record = store.get_plan(plan_id)
+    body = PlanResponse.model_validate(record.body)
+    return etag_json(body, run_id=record.run_id, if_none_match=if_none_match)
 
 
 @router.post(
