@@ -35,7 +35,16 @@ if TYPE_CHECKING:
     from kolgraph.plan.backtest import LearnedPlanner
     from kolgraph.plan.objective import Objective
 
-__all__ = ["COUNT_THE_REST", "RULE_NAMES", "Pick", "Setup", "objective_of", "select", "setup_plan"]
+__all__ = [
+    "COUNT_THE_REST",
+    "RULE_NAMES",
+    "Pick",
+    "Setup",
+    "in_target",
+    "objective_of",
+    "select",
+    "setup_plan",
+]
 
 RULE_NAMES = {"ratio": "gain per cost", "gain": "gain alone"}
 #: When no account left in the greedy's heap can be taken, count at once what popping
@@ -457,6 +466,17 @@ def select(setup: Setup, rule: Literal["ratio", "gain"]) -> Pick:
     )
 
 
+def in_target(m: sp.csr_matrix, target: npt.NDArray[np.bool_]) -> sp.csr_matrix:
+    """``m`` with every column outside ``target`` removed, explicit zeros dropped.
+
+    The objectives count stored entries, so a zero left in place by
+    ``multiply`` would still count a person outside the target.
+    """
+    out = m.multiply(target[np.newaxis, :]).tocsr()
+    out.eliminate_zeros()
+    return out
+
+
 def objective_of(
     params: PlanParams,
     learned: LearnedPlanner | None,
@@ -497,7 +517,7 @@ def objective_of(
     if name == "frequency":
         if frequency is not None:
             return "frequency", frequency(), notes
-        A = audience if target.all() else audience.multiply(target[np.newaxis, :]).tocsr()
+        A = audience if target.all() else in_target(audience, target)
         return "frequency", FrequencyObjective(A, params.min_frequency), notes
     if learned is None:
         raise InputError(
@@ -513,8 +533,8 @@ def objective_of(
         )
     if not target.all():  # only engaged people inside the target count
         share = float(target.mean())
-        past = past.multiply(target[np.newaxis, :]).tocsr()
-        P = inputs.P.multiply(target[np.newaxis, :]).tocsr()
+        past = in_target(past, target)
+        P = in_target(inputs.P, target)
         inputs = EngagementInputs(P, inputs.novel * share, inputs.pool * share)
     if name == "past-engagers":
         return "past-engagers", ReachObjective(past), notes

@@ -135,3 +135,24 @@ def test_plan_reports_reach_and_frequency_over_the_whole_audience() -> None:
             assert rf.unique_reach == plan.unique_reach
         else:
             assert plan.unique_reach < rf.unique_reach
+
+
+def test_a_targeted_frequency_objective_counts_only_people_in_the_target() -> None:
+    from kolgraph.plan.greedy import in_target
+    from kolgraph.plan.objective import FrequencyObjective, ReachObjective
+
+    rng = np.random.default_rng(3)
+    A = sp.random(6, 40, density=0.4, format="csr", random_state=rng, dtype=np.float32)
+    A.data[:] = 1.0
+    target = rng.random(40) < 0.5
+    restricted = in_target(A, target)
+    assert not restricted[:, ~target].nnz and (restricted.toarray() == A.toarray() * target).all()
+    dense = restricted.toarray() > 0
+    reach, freq = ReachObjective(restricted), FrequencyObjective(restricted, min_frequency=2)
+    for v in range(6):  # a first pick gains exactly its audience inside the target
+        assert reach.gain(v) == dense[v].sum()
+    reach.take(0)
+    freq.take(0)
+    freq.take(1)
+    assert reach.value() == dense[0].sum()
+    assert freq.value() == ((dense[0].astype(int) + dense[1]) >= 2).sum()
