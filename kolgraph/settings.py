@@ -123,6 +123,9 @@ class Settings(BaseSettings):
     api_upload_max_bytes: int = Field(
         1_000_000_000, ge=1_000, description="Largest upload under /v1/uploads, in bytes."
     )
+    api_warm_cache: bool = Field(
+        True, description="Load what plans need in the background when the server starts."
+    )
     api_key_cache_seconds: float = Field(
         10.0,
         ge=0.0,

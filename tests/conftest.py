@@ -20,6 +20,9 @@ from kolgraph.store import RepostBatch, SQLiteStore, Store, open_store
 # rate limit; the tests of keys, scopes and limits turn them on for their own app.
 os.environ["KOLGRAPH_API_AUTH"] = "off"
 os.environ["KOLGRAPH_API_RATE_PER_MINUTE"] = "0"
+# Apps load their per-run cache when a request needs it (tests/api/test_warmup.py turns
+# the start-up load on).
+os.environ["KOLGRAPH_API_WARM_CACHE"] = "false"
 
 REPO_ROOT = next(p for p in Path(__file__).resolve().parents if (p / "pyproject.toml").is_file())
 

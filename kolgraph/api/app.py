@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from kolgraph import __version__
+from kolgraph.api import warmup
 from kolgraph.api.deps import PAGE_SIZE_MARK
 from kolgraph.api.docs import install_docs
 from kolgraph.api.errors import install_error_handlers
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, auth: bool | None = None) ->
     app.state.settings = settings
     app.state.auth = settings.api_auth != "off" if auth is None else auth
     app.include_router(api_router)
+    app.include_router(warmup.router)
     install_docs(app)
     install_error_handlers(app)
     app.openapi = lambda: _openapi(app)  # type: ignore[method-assign]
