@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 from ci_env import in_ci
@@ -162,6 +165,9 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
     The edit-test loop (``-m 'not slow'``) then never waits on the real datasets; a test
     that forgets the marker stops the run here, naming itself.
+
+    In an xdist worker, the tests are also grouped for ``--dist loadgroup``: see
+    :func:`group_for_workers` and :func:`pytest_xdist_make_scheduler`.
     """
     unmarked = [
         item.nodeid
@@ -173,3 +179,62 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
         raise pytest.UsageError(
             "tests that read ../shared/data must be marked slow: " + ", ".join(unmarked)
         )
+    workerinput = getattr(config, "workerinput", None)  # in an xdist worker
+    if workerinput is not None:
+        groups = group_for_workers(items)
+        path = _groups_file(workerinput["testrunuid"])
+        part = path.with_name(f"{path.name}.{workerinput['workerid']}")
+        part.write_text(json.dumps(groups), encoding="utf-8")
+        part.replace(path)  # every worker collects the same tests: the same groups
+
+
+def group_for_workers(items: list[pytest.Item]) -> dict[str, str]:
+    """The xdist group of each test (by node id); sorts ``items`` by group rank.
+
+    Every Neo4j test goes to one worker, in one group: the session's server is started by
+    the worker that needs it, so one worker means one server, one home and one set of
+    ports, and the tests that stop and restart it run alone with it. Every other module
+    stays whole on one worker, so its module fixtures are built once.
+
+    Groups are handed out in the order of their first test: the Neo4j group first (the
+    longest), then the modules with slow tests, then the others, each in collection order.
+    """
+    group: dict[str, str] = {}
+    rank: dict[str, int] = {}
+    for item in items:
+        neo4j = item.get_closest_marker("neo4j") is not None
+        name = "neo4j" if neo4j else item.nodeid.split("::", 1)[0]
+        group[item.nodeid] = name
+        first = 0 if neo4j else 1 if item.get_closest_marker("slow") is not None else 2
+        rank[name] = min(rank.get(name, first), first)
+    items.sort(key=lambda item: rank[group[item.nodeid]])  # stable: collection order within
+    return group
+
+
+def _groups_file(testrunuid: str) -> Path:
+    return Path(tempfile.gettempdir()) / f"kolgraph-xdist-groups-{testrunuid}.json"
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """``--dist loadgroup`` (the default in pyproject.toml) by :func:`group_for_workers`.
+
+    xdist's own loadgroup reads ``xdist_group`` marks through a node id suffix that pytest 9
+    no longer lets a plugin set; here the workers write each test's group to a file at
+    collection and the scheduler reads it. Any other ``--dist`` is xdist's own.
+    """
+    if config.getvalue("dist") != "loadgroup":
+        return None
+    from xdist.scheduler import LoadScopeScheduling
+
+    class GroupScheduling(LoadScopeScheduling):
+        groups: dict[str, str] | None = None
+
+        def _split_scope(self, nodeid: str) -> str:
+            if self.groups is None:
+                path = _groups_file(self.nodes[0].workerinput["testrunuid"])
+                self.groups = json.loads(path.read_text(encoding="utf-8"))
+                path.unlink(missing_ok=True)
+            return self.groups[nodeid]
+
+    return GroupScheduling(config, log)

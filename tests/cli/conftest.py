@@ -21,6 +21,18 @@ def fresh_settings() -> Iterator[None]:
     get_settings.cache_clear()
 
 
+@pytest.fixture(autouse=True)
+def wide_terminal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Messages on stderr are not folded at 80 columns, as in a wide terminal.
+
+    An error names its file by full path, and a path longer than the line (a pytest-xdist
+    worker's ``tmp_path`` has one more folder) is folded inside the file name.
+    """
+    from kolgraph.cli.common import console
+
+    monkeypatch.setattr(console, "width", 250)
+
+
 @pytest.fixture
 def world(tmp_path: Path) -> Path:
     """A small follow graph + reposts + account metadata, imported through the CLI."""

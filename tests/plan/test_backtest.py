@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,7 +15,7 @@ from kolgraph.cli import app
 from kolgraph.demo import load_demo
 from kolgraph.errors import InputError
 from kolgraph.plan import PlanParams, make_plan
-from kolgraph.plan.backtest import BASELINES, BacktestParams
+from kolgraph.plan.backtest import BASELINES, BacktestResult
 from kolgraph.plan.learned import backtest_store, load_learned
 from kolgraph.rank.job import run_rank
 from kolgraph.store import SQLiteStore
@@ -32,9 +34,40 @@ def demo_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-def test_backtest_compares_every_method_on_the_same_test(demo_db: Path) -> None:
-    with SQLiteStore(demo_db) as st:
-        res = backtest_store(st, params=BacktestParams(ks=(5, 10)))
+@dataclass(frozen=True)
+class Backtest:
+    """One ``kolgraph backtest --k 5,10`` on the demo: its result, JSON and markdown."""
+
+    result: BacktestResult
+    doc: dict[str, Any]
+    markdown: str
+
+
+@pytest.fixture(scope="module")
+def backtest(demo_db: Path, tmp_path_factory: pytest.TempPathFactory) -> Backtest:
+    """The command's own run of :func:`backtest_store`, whose result is kept on the way."""
+    import kolgraph.plan.learned as learned
+
+    seen: list[BacktestResult] = []
+
+    def keep(*args: Any, **kwargs: Any) -> BacktestResult:
+        res = backtest_store(*args, **kwargs)
+        seen.append(res)
+        return res
+
+    md = tmp_path_factory.mktemp("bt-out") / "bt.md"
+    args = ["backtest", "--db", str(demo_db), "--k", "5,10", "--markdown", str(md)]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(learned, "backtest_store", keep)
+        res = runner.invoke(app, [*args, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    assert len(seen) == 1
+    return Backtest(seen[0], json.loads(res.stdout), md.read_text())
+
+
+def test_backtest_compares_every_method_on_the_same_test(backtest: Backtest) -> None:
+    res = backtest.result
+    assert res.ks == (5, 10)
     assert set(BASELINES) <= set(res.moved)
     for name in (
         "kolgraph (auto)",
@@ -105,16 +138,13 @@ def test_rank_job_keeps_an_engagement_model_and_plans_use_it(demo_db: Path) -> N
         assert long.expected >= short.expected
 
 
-def test_cli_backtest_writes_markdown_and_json(demo_db: Path, tmp_path: Path) -> None:
-    md = tmp_path / "bt.md"
-    res = runner.invoke(
-        app,
-        ["backtest", "--db", str(demo_db), "--k", "5", "--markdown", str(md), "--format", "json"],
-    )
-    assert res.exit_code == 0, res.output
-    doc = json.loads(res.stdout)
-    assert doc["ks"] == [5] and "kolgraph (auto)" in doc["ratio_to_best_baseline"]
-    assert "| kolgraph (auto) |" in md.read_text()
+def test_cli_backtest_writes_markdown_and_json(backtest: Backtest) -> None:
+    doc = backtest.doc
+    assert doc["ks"] == [5, 10] and "kolgraph (auto)" in doc["ratio_to_best_baseline"]
+    # the JSON is the result the command computed (the other test checks that result)
+    assert doc["moved"] == {m: list(v) for m, v in backtest.result.moved.items()}
+    assert doc["counts"] == backtest.result.counts
+    assert "| kolgraph (auto) |" in backtest.markdown
 
 
 def test_bad_input_is_a_clear_error(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 import pytest
 
 from kolgraph.demo import load_demo
+from kolgraph.plan.learned import load_learned
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.store import AccountQuery, SQLiteStore, Store
 from kolgraph.synth import generate_demo
@@ -65,6 +66,18 @@ def test_same_network_same_scores(neo: Store, tmp_path: Path) -> None:
     assert np.abs(a["pagerank"].to_numpy() - b["pagerank"].to_numpy()).max() < 1e-9
     assert (a["community"] == b["community"]).all()
     assert (a["audience"] == b["audience"]).all()
+
+    # the demo has cascades enough for the engagement model: both stores keep the same one
+    learned = []
+    for st in (lite, neo):
+        run = st.current_run()
+        assert run is not None and run.counts["engagement_model"] == 1
+        model = load_learned(st, run.id)
+        assert model is not None
+        learned.append(model)
+    assert learned[0].objective == learned[1].objective
+    assert learned[0].model.stats == learned[1].model.stats
+    assert learned[0].objective_scores == pytest.approx(learned[1].objective_scores)
 
     q = AccountQuery(kind=None, limit=20)
     assert [r.key for r in lite.list_accounts(q)[0]] == [r.key for r in neo.list_accounts(q)[0]]
