@@ -10,17 +10,15 @@ failure under ``CI=true``).
 from __future__ import annotations
 
 import re
-import shutil
 import socket
 import threading
 import time
 from collections.abc import Iterator
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
 
 import pytest
-from ci_env import skip_or_fail
+from ci_env import headless_chromium
 from fastapi.testclient import TestClient
 
 from kolgraph.api.app import create_app
@@ -29,7 +27,6 @@ from kolgraph.api.docs import ASSETS, docs_assets_dir, redoc_bundle
 if TYPE_CHECKING:
     from conftest import World
 
-CHROMIUM = "/usr/bin/chromium"
 #: Every URL an HTML page loads a script, stylesheet, icon or frame from.
 _LOADED = re.compile(r"""<(?:script|link|img|iframe)\b[^>]*?\b(?:src|href)\s*=\s*["']([^"']+)""")
 
@@ -71,18 +68,7 @@ def test_docs_pages_reference_only_the_server(client: TestClient) -> None:
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), shared by the module."""
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        skip_or_fail(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from headless_chromium()
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,6 @@ Skips with a reason when Chromium or Playwright is missing (a failure under ``CI
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 import time
@@ -23,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from ci_env import skip_or_fail
+from ci_env import headless_chromium
 
 from kolgraph.report import write_plan_html
 from kolgraph.schemas.plans import PlanResponse
@@ -32,7 +31,6 @@ from kolgraph.store import SQLiteStore
 
 from .conftest import HOSTILE, HOSTILE_KEY, ReportWorld
 
-CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[1] / ".artifacts"
 BARS = "g.trace.bars g.point path"
 #: chart id → (selector of its drawn marks, at least this many of them)
@@ -49,18 +47,7 @@ MARKS: dict[str, tuple[str, int]] = {
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Any]:
     """Headless Chromium (Debian's), shared by the module."""
-    if not Path(CHROMIUM).exists() or shutil.which("chromium") is None:
-        skip_or_fail(f"Debian's chromium is not installed at {CHROMIUM} (apt-get install chromium)")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        skip_or_fail("playwright is not installed (pip install -e '.[test]')")
-    with sync_playwright() as pw:
-        b = pw.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        try:
-            yield b
-        finally:
-            b.close()
+    yield from headless_chromium()
 
 
 @dataclass
