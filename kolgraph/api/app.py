@@ -21,6 +21,7 @@ from kolgraph.api.errors import install_error_handlers
 from kolgraph.api.limits import BodyLimit
 from kolgraph.api.observability import ObservedFastAPI
 from kolgraph.api.routes import api_router
+from kolgraph.api.security import install_security
 from kolgraph.settings import Settings, get_settings
 
 __all__ = ["auth_for", "create_app"]
@@ -75,6 +76,7 @@ def create_app(settings: Settings | None = None, *, auth: bool | None = None) ->
     )
     app.state.settings = settings
     app.state.auth = settings.api_auth != "off" if auth is None else auth
+    install_security(app)
     app.include_router(api_router)
     app.include_router(warmup.router)
     install_docs(app)

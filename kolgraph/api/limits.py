@@ -8,10 +8,10 @@ Paths under ``/v1/uploads`` have their own, larger limit.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
+from kolgraph.api.errors import error_response
 from kolgraph.errors import PayloadTooLarge
 
 __all__ = ["BodyLimit"]
@@ -49,7 +49,7 @@ class BodyLimit:
         limit = self.upload_limit if path.startswith(UPLOADS) else self.limit
         declared = dict(scope.get("headers", [])).get(b"content-length")
         if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            await _send_413(send, limit)
+            await _send_413(scope, receive, send, limit)
             return
         seen = 0
         too_big = False
@@ -74,25 +74,14 @@ class BodyLimit:
                 await send(message)
             elif not answered:
                 answered = True
-                await _send_413(send, limit)
+                await _send_413(scope, receive, send, limit)
 
         await self.app(scope, counted, checked_send)
 
 
-async def _send_413(send: Send, limit: int) -> None:
+async def _send_413(scope: Scope, receive: Receive, send: Send, limit: int) -> None:
     err = _too_large(limit)
-    body = json.dumps(
-        {"error": {"code": err.code, "message": err.message, "hint": err.hint, "field": "body"}}
-    ).encode()
-    await send(
-        {
-            "type": "http.response.start",
-            "status": 413,
-            "headers": [
-                (b"content-type", b"application/json"),
-                (b"content-length", str(len(body)).encode()),
-                (b"connection", b"close"),
-            ],
-        }
+    response = error_response(
+        413, err.code, err.message, hint=err.hint, field="body", headers={"Connection": "close"}
     )
-    await send({"type": "http.response.body", "body": body})
+    await response(scope, receive, send)

@@ -20,17 +20,18 @@ import time
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, Request, Security
+from fastapi import Depends, FastAPI, Request, Security
 from fastapi.routing import APIRoute
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
+from kolgraph.api.deps import StoreDep
 from kolgraph.errors import AccessDenied, RateLimited, Unauthorized
-from kolgraph.keys import parse_key, verify_key
-from kolgraph.store import open_store
+from kolgraph.keys import verify_key
+from kolgraph.store import Store
 from kolgraph.store.crawlstate import now_iso
 from kolgraph.store.keystate import KeyRecord, Scope
 
-__all__ = ["Caller", "TokenBucket", "authorize", "required_scope"]
+__all__ = ["Caller", "TokenBucket", "authorize", "install_security", "required_scope"]
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -123,48 +124,42 @@ class KeyCache:
             return True
 
 
-def _state(request: Request) -> tuple[KeyCache, TokenBucket | None]:
-    app = request.app
-    if not hasattr(app.state, "key_cache"):
-        settings = app.state.settings
-        app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
-        rate = settings.api_rate_per_minute
-        app.state.rate_buckets = (
-            TokenBucket(rate / 60.0, settings.api_rate_burst) if rate > 0 else None
-        )
-    return app.state.key_cache, app.state.rate_buckets
+def install_security(app: FastAPI) -> None:
+    """Give ``app`` its key cache and rate buckets (from ``app.state.settings``)."""
+    settings = app.state.settings
+    app.state.key_cache = KeyCache(settings.api_key_cache_seconds)
+    rate = settings.api_rate_per_minute
+    app.state.rate_buckets = TokenBucket(rate / 60.0, settings.api_rate_burst) if rate else None
 
 
-def _check_key(request: Request, key: str, cache: KeyCache) -> KeyRecord:
+def _check_key(store: Store, key: str, cache: KeyCache) -> KeyRecord:
     now = time.monotonic()
     record = cache.lookup(key, now)
-    if record is not None:
-        return record
-    parse_key(key)  # a malformed key never reaches the store
-    store = open_store(request.app.state.settings, create=False)
-    try:
-        record = verify_key(store, key)
+    if record is None:
+        record = verify_key(store, key)  # a malformed key is refused before the store is read
         if cache.due_touch(record.id, now):
             store.keys.touch(record.id, now_iso())
-    finally:
-        store.close()
-    cache.keep(key, record, now)
+        cache.keep(key, record, now)
     return record
 
 
 def authorize(
     request: Request,
+    store: StoreDep,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Security(bearer)],
 ) -> Caller:
-    """Check the request's key and scope, then take a token from its rate bucket."""
-    cache, buckets = _state(request)
-    if request.app.state.auth:
+    """Check the request's key and scope, then take a token from its rate bucket.
+
+    The key is read through the request's own store (the one its route uses).
+    """
+    state = request.app.state
+    if state.auth:
         if credentials is None:
             raise Unauthorized(
                 "this route needs an API key",
                 hint="send 'Authorization: Bearer kg_...' with a key from `kolgraph keys create`",
             )
-        record = _check_key(request, credentials.credentials, cache)
+        record = _check_key(store, credentials.credentials, state.key_cache)
         route = request.scope.get("route")
         path = route.path if isinstance(route, APIRoute) else request.url.path
         scope = required_scope(path, request.method)
@@ -177,12 +172,12 @@ def authorize(
     else:
         host = request.client.host if request.client else "unknown"
         caller = Caller(id=f"addr:{host}", name=host, scope=None)
-    if buckets is not None:
-        wait = buckets.take(caller.id)
+    if state.rate_buckets is not None:
+        wait = state.rate_buckets.take(caller.id)
         if wait > 0:
             raise RateLimited(
                 f"too many requests for {caller.name!r}: "
-                f"{request.app.state.settings.api_rate_per_minute} a minute at most",
+                f"{state.settings.api_rate_per_minute} a minute at most",
                 retry_after=wait,
             )
     request.state.caller = caller

@@ -35,11 +35,12 @@ def warm(app: FastAPI) -> bool:
         return False
     try:
         cache = serving_cache(app.state)
-        if cache.account_order(store) is None:
+        order = cache.account_order(store)
+        if order is None:
             log.info("cache not warmed: the store has no published rank run yet")
             return False
         cache.plan_inputs(store)
-        log.info("cache warmed for run %s", store.current_run().id)  # type: ignore[union-attr]
+        log.info("cache warmed for run %s", order.run_id)
         return True
     except KolgraphError as exc:
         log.warning("cache not warmed: %s", exc.message)

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 from fastapi.testclient import TestClient
+from job_records import running_job
 from pydantic import SecretStr
 from typer.testing import CliRunner
 
@@ -16,7 +17,6 @@ from kolgraph.api.app import create_app
 from kolgraph.cli import app as cli_app
 from kolgraph.settings import Settings
 from kolgraph.store import SQLiteStore
-from kolgraph.store.jobstate import JobRecord
 
 if TYPE_CHECKING:
     from conftest import World
@@ -249,18 +249,7 @@ def test_a_job_left_running_by_a_dead_server_is_interrupted(
 ) -> None:
     old = time.time() - 600
     with SQLiteStore(own_world.db) as st:
-        st.jobs.create(
-            JobRecord(
-                id="job-left",
-                kind="rank",
-                status="running",
-                params={},
-                created=old,
-                owner="old-host:1:abc",
-                heartbeat=old,
-                started=old,
-            )
-        )
+        st.jobs.create(running_job("job-left", at=old, owner="old-host:1:abc"))
     # a new server (the app's lifespan) marks it, and lets a new rank job start
     with TestClient(create_app(_settings(own_world, tmp_path))) as client:
         doc = client.get("/v1/jobs/job-left").json()
@@ -294,18 +283,7 @@ def test_two_workers_on_one_store_share_the_records(own_world: World, tmp_path: 
     )
     now = time.time()
     with SQLiteStore(own_world.db) as st:  # a rank job another worker runs right now
-        st.jobs.create(
-            JobRecord(
-                id="job-elsewhere",
-                kind="rank",
-                status="running",
-                params={},
-                created=now,
-                owner="worker-2:42:abc",
-                heartbeat=now,
-                started=now,
-            )
-        )
+        st.jobs.create(running_job("job-elsewhere", at=now, owner="worker-2:42:abc"))
     net = SimNetwork(200, seed=3)
     with (
         Simulator(net, PLATFORMS, retry_after=0.0, latency=0.05) as sim,

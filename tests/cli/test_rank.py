@@ -6,6 +6,8 @@ import json
 import time
 from pathlib import Path
 
+from job_records import running_job
+
 from kolgraph.store import SQLiteStore
 
 from .helpers import kolgraph, kolgraph_joined
@@ -68,21 +70,9 @@ def test_rank_only_help_names_every_stage() -> None:
 
 
 def test_rank_refuses_while_a_rank_job_is_live(world: Path) -> None:
-    from kolgraph.store.jobstate import JobRecord
-
     now = time.time()
     with SQLiteStore(world) as st:
-        live = JobRecord(
-            id="job-live",
-            kind="rank",
-            status="running",
-            params={},
-            created=now,
-            owner="api:1:abc",
-            heartbeat=now,
-            started=now,
-        )
-        st.jobs.create(live)
+        st.jobs.create(running_job("job-live", at=now, owner="api:1:abc"))
     code, _, err = kolgraph_joined("rank", "--db", str(world))
     assert code == 2 and "rank job job-live is already running" in err
     assert "kolgraph jobs cancel job-live" in err

@@ -6,13 +6,13 @@ import time
 from pathlib import Path
 
 import pytest
+from job_records import running_job
 
 from kolgraph.crawl.simulator.server import Simulator
 from kolgraph.errors import Conflict, InputError, NotFound
 from kolgraph.jobs import JobRunner, cancel_job, get_job, list_jobs
 from kolgraph.rank.job import RankParams, run_rank
 from kolgraph.schemas.jobs import BacktestJobIn, CrawlJobIn, RankJobIn
-from kolgraph.store.jobstate import JobRecord
 
 from .conftest import JobWorld, wait_for
 
@@ -154,18 +154,7 @@ def test_a_running_record_whose_server_died_is_interrupted(world: JobWorld) -> N
     old = time.time() - 600
     with world.store() as st:
         for job_id in ("job-dead-1", "job-dead-2"):
-            st.jobs.create(
-                JobRecord(
-                    id=job_id,
-                    kind="rank",
-                    status="running",
-                    params={},
-                    created=old,
-                    owner="gone:1:abc",
-                    heartbeat=old,
-                    started=old,
-                )
-            )
+            st.jobs.create(running_job(job_id, at=old, owner="gone:1:abc"))
         # a new server marks them when it starts ...
         assert JobRunner(world.settings).start() == 2
         rec = get_job(st, world.settings, "job-dead-1")
@@ -173,15 +162,7 @@ def test_a_running_record_whose_server_died_is_interrupted(world: JobWorld) -> N
         assert rec.error is not None and rec.error["code"] == "interrupted"
         # ... and so does any read of a record left running with an old heartbeat
         st.jobs.create(
-            JobRecord(
-                id="job-dead-3",
-                kind="crawl",
-                status="running",
-                params={},
-                created=old,
-                owner="gone:1:abc",
-                heartbeat=old,
-            )
+            running_job("job-dead-3", "crawl", at=old, owner="gone:1:abc", started=False)
         )
         records, total = list_jobs(st, world.settings)
         assert total == 3 and {r.status for r in records} == {"interrupted"}
