@@ -168,6 +168,24 @@ class Settings(BaseSettings):
         "(its server stopped); must exceed job_heartbeat_seconds.",
     )
     job_log_lines: int = Field(50, ge=1, le=1000, description="Log lines a job record keeps.")
+    listen_lateness_seconds: int = Field(
+        120,
+        ge=0,
+        description="Seconds of event time an event may arrive behind the newest one before "
+        "it is rejected as late; the burst detector waits as long before closing a bin.",
+    )
+    listen_bin_seconds: int = Field(
+        60, ge=1, le=3600, description="The burst detector's bin of event time, in seconds."
+    )
+    listen_state_seconds: float = Field(
+        1.0, ge=0.0, description="Least seconds between two stored states of a topic."
+    )
+    listen_window_hours: float = Field(
+        6.0, gt=0.0, description="The window topic amplifiers are counted in, in hours."
+    )
+    listen_batch_size: int = Field(
+        5000, ge=1, le=100_000, description="Events stored per transaction while listening."
+    )
 
     @model_validator(mode="after")
     def _check_jobs(self) -> Settings:

@@ -73,11 +73,13 @@ class TopicRecord:
 
 @dataclass(frozen=True, slots=True)
 class AddedEvents:
-    """What :meth:`ListenState.add_events` did: new events and new memberships."""
+    """What :meth:`ListenState.add_events` did: new events (and their ids), duplicates, and
+    new memberships per topic."""
 
     new: int
     duplicates: int
     memberships: dict[str, int] = field(default_factory=dict)
+    new_ids: frozenset[str] = frozenset()
 
 
 class ListenState(abc.ABC):
