@@ -32,6 +32,7 @@ __all__ = [
     "DEFAULT_CURVE",
     "FRONTIER_TOP",
     "MIN_FRONTIER_EDGES",
+    "MIN_LIFT",
     "TRUST_SHARE",
     "AdoptionCurve",
     "frontier_scores",
@@ -44,6 +45,9 @@ __all__ = [
 BARELY_SHARE = 0.01
 #: Frontier communities need at least this many audience edges from recent adopters.
 MIN_FRONTIER_EDGES = 2
+#: A frontier community draws at least this many times its share of the edges into
+#: the communities not reached yet (1: at least its share by size).
+MIN_LIFT = 1.0
 #: At most this many frontier communities, highest score first.
 FRONTIER_TOP = 5
 #: A KOL or partner outside the target communities is trusted there when at least this
@@ -86,6 +90,7 @@ def frontier_scores(
     adopters: npt.ArrayLike = (),
     barely_share: float = BARELY_SHARE,
     min_edges: int = MIN_FRONTIER_EDGES,
+    min_lift: float = MIN_LIFT,
     top: int = FRONTIER_TOP,
 ) -> dict[int, float]:
     r"""Communities the recent adopters' audiences reach into, not (or barely) reached yet.
@@ -107,6 +112,9 @@ def frontier_scores(
         the frontier (0: only communities without any adopter).
     min_edges
         Audience edges from recent adopters a frontier community needs at least.
+    min_lift
+        A frontier community draws at least this many times the edges its size would
+        draw among the communities not reached yet (see Notes).
     top
         At most this many communities are returned.
 
@@ -125,13 +133,19 @@ def frontier_scores(
 
     (a person in the audience of two recent adopters counts twice: two ways in), and
 
-    .. math:: \mathrm{score}_c = \frac{E_c}{|M_c|}, \qquad
-              c \in \text{frontier} \iff E_c \ge \text{min\_edges} \;\wedge\;
-              \frac{a_c}{|M_c|} \le \text{barely\_share}
+    .. math:: \mathrm{score}_c = \frac{E_c}{|M_c|}
 
     the edges per member: how much of the community the recent audiences touch,
     so a small community entered by many edges scores above a large one entered by
-    as many. The ``top`` highest scores are kept.
+    as many. The candidates are the communities not (or barely) reached,
+    :math:`U = \{c : a_c \le \text{barely\_share}\,|M_c|\}`; among them the topic heads
+    for those that draw more than their share of the edges,
+
+    .. math:: \mathrm{lift}_c = \frac{E_c / \sum_{d \in U} E_d}{|M_c| / \sum_{d \in U} |M_d|}
+              \ge \text{min\_lift}, \qquad E_c \ge \text{min\_edges}
+
+    (with ``min_lift`` 1 the best candidate always qualifies: the highest lift is at
+    least 1). The ``top`` highest scores are kept.
 
     Examples
     --------
@@ -158,7 +172,12 @@ def frontier_scores(
     people = rows.indices.astype(np.int64)  # one entry per (recent adopter, audience member)
     people = people[~adopted[people] & has[people]]
     edges = np.bincount(comm[people], minlength=n_comm)
-    ok = (edges >= max(1, min_edges)) & (reached <= barely_share * size) & (size > 0)
+    open_ = (reached <= barely_share * size) & (size > 0)
+    e_open, m_open = float(edges[open_].sum()), float(size[open_].sum())
+    if e_open == 0:
+        return {}
+    lift = np.divide(edges * m_open, size * e_open, out=np.zeros(n_comm), where=size > 0)
+    ok = open_ & (edges >= max(1, min_edges)) & (lift >= min_lift - 1e-12)
     ids = np.flatnonzero(ok)
     score = edges[ids] / size[ids]
     order = np.lexsort((ids, -score))[:top]
