@@ -35,7 +35,7 @@ from __future__ import annotations
 import math
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -51,6 +51,9 @@ from kolgraph.plan.planner import make_plan, no_run_error, read_run_inputs
 from kolgraph.plan.prepared import KIND_VALUES, Prepared
 from kolgraph.settings import Settings
 from kolgraph.store.base import Store
+
+if TYPE_CHECKING:
+    from kolgraph.plan.backtest import LearnedPlanner
 
 __all__ = [
     "ResponsePlan",
@@ -156,24 +159,15 @@ def _hours(h: float) -> float:
     return round(round(h * 20) / 20, 2)
 
 
-def adoption_curve(store: Store) -> AdoptionCurve:
-    """How fast the store's cascades spread: the ones the plan's calendar was timed on.
+def adoption_curve(store: Store, learned: LearnedPlanner | None = None) -> AdoptionCurve:
+    """How fast the store's cascades spread: the ones the plan's calendar is timed on.
 
-    The engagement model's recent cascades when the run has one, the store's
-    timestamped reposts otherwise (:func:`~kolgraph.plan.cascades.cascades_from_store`);
-    with too few (:data:`~kolgraph.plan.schedule.MIN_CASCADES`) the default shape.
+    The engagement model's recent cascades (``learned.recent``) when the run has one,
+    the store's timestamped reposts otherwise
+    (:func:`~kolgraph.plan.cascades.cascades_from_store`); with too few
+    (:data:`~kolgraph.plan.schedule.MIN_CASCADES`) the default shape.
     """
-    cascades: Cascades | None = None
-    run = store.current_run()
-    if run is not None:
-        from kolgraph.plan.learned import load_learned
-
-        try:
-            learned = load_learned(store, run.id)
-        except InputError:
-            learned = None
-        if learned is not None and learned.recent is not None:
-            cascades = learned.recent
+    cascades: Cascades | None = learned.recent if learned is not None else None
     if cascades is None:
         try:
             cascades = cascades_from_store(store)
@@ -397,7 +391,7 @@ def response_plan(
     )
     plan = make_plan(store, params, settings=settings, inputs=inputs)
     sched = window_schedule(plan.accounts, within_hours)
-    curve = adoption_curve(store)
+    curve = adoption_curve(store, inputs.learned)
     reach = window_reach(plan, curve, within_hours, sched, horizon_days=params.horizon_days)
     notes.append(reach.note)
     return ResponsePlan(

@@ -415,3 +415,34 @@ def test_errors_say_what_and_how_to_fix(db: Path, tmp_path: Path) -> None:
             response_plan(st, adopters=adopters, now=NOW, budget=100, within_hours=0)
         with pytest.raises(InputError, match="budget"):
             response_plan(st, adopters=adopters, now=NOW, budget=-1)
+
+
+@pytest.mark.slow  # a rank job with the engagement stage: ~40 s
+def test_reach_within_scales_the_forecast_and_its_measured_interval(
+    tmp_path_factory: pytest.TempPathFactory,
+) -> None:
+    path = tmp_path_factory.mktemp("respond-model") / "demo.db"
+    with SQLiteStore(path) as st:
+        load_demo(st, generate_demo(4_000, seed=3))
+        run_rank(st)
+        adopters = topic(st, communities=(2, 5))
+        plans = [
+            response_plan(st, adopters=adopters, now=NOW, within_hours=w, budget=500)
+            for w in (1.0, 8.0, 24.0)
+        ]
+    for rp in plans:
+        r, fc = rp.reach_within, rp.plan.forecast
+        assert fc is not None and r.measure == "moved_users" and r.basis == "cascades"
+        mu = fc["moved_users"]
+        assert (r.full_low, r.full_expected, r.full_high) == (mu["low"], mu["expected"], mu["high"])
+        assert r.low <= r.expected <= r.high
+        for part, full in (
+            (r.low, r.full_low),
+            (r.expected, r.full_expected),
+            (r.high, r.full_high),
+        ):
+            assert part == pytest.approx(r.share * full, abs=0.051)
+    r1, r8, r24 = (rp.reach_within for rp in plans)
+    assert r1.share < r8.share <= r24.share <= 1
+    assert r1.expected <= r8.expected <= r24.expected <= r24.full_expected
+    assert r1.high <= r8.high <= r24.high <= r24.full_high
