@@ -7,8 +7,9 @@ communities listen to. :func:`response_plan` works in five steps:
 1. **Reached**: the communities of the topic's adopters in the current rank run,
    with adopter counts (:func:`~kolgraph.listen.frontier.reached_communities`).
 2. **Frontier**: the communities not (or barely) reached yet that the audiences of
-   the adopters of the last ``recent_hours`` reach into, scored by audience edges
-   per member (:func:`~kolgraph.listen.frontier.frontier_scores`).
+   the adopters of the last ``recent_hours`` reach into more than their size would
+   have them, scored by audience edges per member
+   (:func:`~kolgraph.listen.frontier.frontier_scores`).
 3. **Candidates**: the planner's candidates less every amplifier of the topic,
    every flagged account (``skip_flagged``) and every KOL or partner the target
    communities do not listen to (:func:`~kolgraph.listen.frontier.trusted`: a
