@@ -32,7 +32,7 @@ an alarm when :math:`S_t \ge h` **and** the alarm bin itself is at least
 :math:`r\lambda_t` (the minimum effect: a busy topic drifting to twice its rate
 pushes the CUSUM up but never makes a burst). The burst starts at the bin where
 :math:`S` last left zero (the change-point estimate) and ends at the first bin of a
-stretch of ``end_seconds`` whose every bin is below ``end_ratio`` × baseline, or,
+window of ``end_seconds`` whose mean is below ``end_ratio`` × baseline, or,
 when the topic settles at a new level instead of falling back, ``settle_seconds``
 after its start: the baseline then jumps to the EWMA it would have learned had it
 not been frozen, so the next, larger burst is measured against the new level.
@@ -58,6 +58,7 @@ threshold solves this bound for a target of one false alarm per 30 days:
 from __future__ import annotations
 
 import math
+from collections import deque
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
@@ -316,8 +317,8 @@ class BurstDetector:
     min_rate
         Floor of the baseline, events per hour (a silent topic is not at rate 0).
     end_ratio, end_seconds
-        A burst ends once every bin for ``end_seconds`` is below ``end_ratio`` ×
-        baseline; its ``end`` is the start of the first such bin.
+        A burst ends once its mean rate over the last ``end_seconds`` is below
+        ``end_ratio`` × baseline; its ``end`` is the start of that window.
     settle_seconds
         A burst that has not fallen back after this long is the topic's new level:
         it ends there and the baseline becomes what it would have learned meanwhile
@@ -419,8 +420,8 @@ class BurstDetector:
         self.cusum = 0.0
         self.run_start: int | None = None
         self.run_peak = 0
-        self.quiet_bins = 0
-        self.quiet_since: int | None = None
+        self.recent: deque[int] = deque()  # the burst's last counts, up to end_seconds
+        self.recent_sum = 0
         self._bursts: list[Burst] = []
         self._active = False
 
@@ -474,15 +475,14 @@ class BurstDetector:
             if x > self.run_peak:
                 self.run_peak = x
                 self._bursts[-1] = _with(cur, peak_rate=x * _HOUR / self._bin)
-            if x < self._end_ratio * lam:
-                if self.quiet_bins == 0:
-                    self.quiet_since = b
-                self.quiet_bins += 1
-                if self.quiet_bins >= self._end_bins:
-                    self._end(self.quiet_since, b + self._bin, events)
-                    return
-            else:
-                self.quiet_bins, self.quiet_since = 0, None
+            if len(self.recent) == self._end_bins:
+                self.recent_sum -= self.recent.popleft()
+            self.recent.append(x)
+            self.recent_sum += x
+            n = len(self.recent)
+            if n == self._end_bins and self.recent_sum < self._end_ratio * lam * n:
+                self._end(b - (n - 1) * self._bin, b + self._bin, events)
+                return
             self.shadow += self._alpha * (x - self.shadow)
             if b + self._bin - cur.start >= self._settle:
                 # the burst became the topic's new level: it is the baseline from now on
@@ -510,7 +510,8 @@ class BurstDetector:
                     self._bursts.append(burst)
                     self._active = True
                     self.shadow = self.baseline
-                    self.quiet_bins, self.quiet_since = 0, None
+                    self.recent.clear()
+                    self.recent_sum = 0
                     events.append(BurstEvent("burst_started", b + self._bin, burst))
                     return
         self._learn(x, lam)
@@ -551,8 +552,7 @@ class BurstDetector:
                 "cusum": self.cusum,
                 "run_start": self.run_start,
                 "run_peak": self.run_peak,
-                "quiet_bins": self.quiet_bins,
-                "quiet_since": self.quiet_since,
+                "recent": list(self.recent),
                 "active": self._active,
                 "bursts": [x.as_json() for x in self._bursts],
             },
@@ -574,8 +574,8 @@ class BurstDetector:
             det.cusum = float(st["cusum"])
             det.run_start = None if st["run_start"] is None else int(st["run_start"])
             det.run_peak = int(st["run_peak"])
-            det.quiet_bins = int(st["quiet_bins"])
-            det.quiet_since = None if st["quiet_since"] is None else int(st["quiet_since"])
+            det.recent = deque(int(c) for c in st["recent"])
+            det.recent_sum = sum(det.recent)
             det._active = bool(st["active"])
             det._bursts = [Burst(**x) for x in st["bursts"]]
         except (KeyError, TypeError, ValueError) as exc:
