@@ -32,7 +32,8 @@ an alarm when :math:`S_t \ge h` **and** the alarm bin itself is at least
 :math:`r\lambda_t` (the minimum effect: a busy topic drifting to twice its rate
 pushes the CUSUM up but never makes a burst). The burst starts at the bin where
 :math:`S` last left zero (the change-point estimate) and ends at the first bin of a
-window of ``end_seconds`` whose mean is below ``end_ratio`` × baseline, or,
+window of ``end_seconds`` whose mean is below ``end_ratio`` × baseline (that mean
+is the baseline after it: the frozen one is as old as the burst), or,
 when the topic settles at a new level instead of falling back, ``settle_seconds``
 after its start: the baseline then jumps to the EWMA it would have learned had it
 not been frozen, so the next, larger burst is measured against the new level.
@@ -318,7 +319,8 @@ class BurstDetector:
         Floor of the baseline, events per hour (a silent topic is not at rate 0).
     end_ratio, end_seconds
         A burst ends once its mean rate over the last ``end_seconds`` is below
-        ``end_ratio`` × baseline; its ``end`` is the start of that window.
+        ``end_ratio`` × baseline; its ``end`` is the start of that window, and that
+        mean is the baseline from then on (the frozen one is as old as the burst).
     settle_seconds
         A burst that has not fallen back after this long is the topic's new level:
         it ends there and the baseline becomes what it would have learned meanwhile
@@ -481,6 +483,8 @@ class BurstDetector:
             self.recent_sum += x
             n = len(self.recent)
             if n == self._end_bins and self.recent_sum < self._end_ratio * lam * n:
+                # fallen back: the baseline restarts from the level it fell back to
+                self.baseline = self.recent_sum / n
                 self._end(b - (n - 1) * self._bin, b + self._bin, events)
                 return
             self.shadow += self._alpha * (x - self.shadow)

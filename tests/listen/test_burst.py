@@ -189,7 +189,7 @@ def test_burst_ends_when_the_rate_falls_back() -> None:
         out += det.update(i * 300, 10)
     assert [e.kind for e in out] == ["burst_ended"]
     assert out[0].burst.end == 25 * 300 and out[0].at == 37 * 300  # one quiet hour later
-    assert det.active is None and det.baseline == pytest.approx(10.0)  # frozen through it
+    assert det.active is None and det.baseline == pytest.approx(10.0)  # the level it fell back to
 
 
 @pytest.mark.parametrize("seed", [1, 2, 3])
