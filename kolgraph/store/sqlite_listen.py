@@ -19,7 +19,10 @@ Four tables, created on first use (additive: older databases need no upgrade):
 ``listen_checkpoints``
     ``source`` → ``position`` and when it was written.
 
-:meth:`SQLiteListenState.add_events` is one ``BEGIN IMMEDIATE`` transaction.
+:meth:`SQLiteListenState.add_events` is one ``BEGIN IMMEDIATE`` transaction: the events
+(``executemany``), then the new ones read back as the rowid range after the previous
+largest ``seq`` (so their memberships are inserted without a lookup by id; ids stored
+earlier are looked up), then the checkpoint.
 :meth:`SQLiteListenState.events` reads in pages of ``page`` rows by keyset
 (``(ts, seq)`` after the last row seen), so no cursor stays open while the caller
 works and millions of events are never held at once.
