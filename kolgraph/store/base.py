@@ -25,6 +25,7 @@ from kolgraph.store.batches import RepostBatch
 from kolgraph.store.crawlstate import CrawlState
 from kolgraph.store.jobstate import JobState
 from kolgraph.store.keystate import KeyState
+from kolgraph.store.listenstate import ListenState
 
 __all__ = [
     "AccountQuery",
@@ -256,6 +257,12 @@ class Store(abc.ABC):
     def jobs(self) -> JobState:
         """The job records kept in this store (see :mod:`kolgraph.store.jobstate`)."""
 
+    @property
+    @abc.abstractmethod
+    def listening(self) -> ListenState:
+        """Events, topics and checkpoints of ``kolgraph listen`` (see
+        :mod:`kolgraph.store.listenstate`)."""
+
     def __enter__(self) -> Store:
         return self
 
@@ -264,7 +271,8 @@ class Store(abc.ABC):
 
     @abc.abstractmethod
     def clear(self) -> None:
-        """Delete everything (accounts, edges, runs, plans, crawls, jobs): for tests, the demo."""
+        """Delete everything (accounts, edges, runs, plans, crawls, jobs, listened events and
+        checkpoints; topic definitions stay): for tests, the demo."""
 
     # writes ------------------------------------------------------------------
     @abc.abstractmethod

@@ -99,6 +99,9 @@ class ListenState(abc.ABC):
         earlier; repeated ones ignored) and the checkpoint ``(source, position)``.
 
         New events are numbered in the order given, after every stored event.
+        Memberships of a topic the store does not have (removed while the listener
+        ran) and of ids of no stored event are skipped; ``memberships`` counts the new
+        ones for every topic named in ``topics``.
         """
 
     @abc.abstractmethod

@@ -35,6 +35,7 @@ from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
 from kolgraph.store.neo4j_jobs import Neo4jJobState
 from kolgraph.store.neo4j_keys import Neo4jKeyState
+from kolgraph.store.neo4j_listen import Neo4jListenState
 from kolgraph.store.rows import KINDS, account_row, scores_not_kept
 from kolgraph.store.scores import aligned_scores
 
@@ -55,6 +56,7 @@ if TYPE_CHECKING:
     from kolgraph.store.crawlstate import CrawlState
     from kolgraph.store.jobstate import JobState
     from kolgraph.store.keystate import KeyState
+    from kolgraph.store.listenstate import ListenState
 
 __all__ = ["Neo4jStore"]
 
@@ -113,6 +115,7 @@ class Neo4jStore(Store):
         self._crawl = Neo4jCrawlState(self.db)
         self._jobs = Neo4jJobState(self.db)
         self._keys = Neo4jKeyState(self.db)
+        self._listening = Neo4jListenState(self.db)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:
@@ -148,6 +151,10 @@ class Neo4jStore(Store):
     def jobs(self) -> JobState:
         return self._jobs
 
+    @property
+    def listening(self) -> ListenState:
+        return self._listening
+
     def query(self, name: str, *, read: bool = False, **params: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/`` and return its rows as dicts (for GDS jobs)."""
         return self.db.query(name, read=read, **params)
@@ -159,6 +166,7 @@ class Neo4jStore(Store):
     def clear(self) -> None:
         self.db.repeat("delete_relationships", "n", batch=self.batch_size)
         self.db.repeat("delete_nodes", "n", batch=self.batch_size)
+        self._listening.clear()
         self.db.execute("reset_meta", epoch=secrets.randbits(48))
         self.db.reset_keys()
 

@@ -42,6 +42,7 @@ from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 from kolgraph.store.sqlite_db import SQLiteDatabase
 from kolgraph.store.sqlite_jobs import SQLiteJobState
 from kolgraph.store.sqlite_keys import SQLiteKeyState
+from kolgraph.store.sqlite_listen import SQLiteListenState
 from kolgraph.store.sqlite_snapshot import EdgeSnapshot
 
 if TYPE_CHECKING:
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
     from kolgraph.store.crawlstate import CrawlState
     from kolgraph.store.jobstate import JobState
     from kolgraph.store.keystate import KeyState
+    from kolgraph.store.listenstate import ListenState
 
 __all__ = ["SQLiteStore"]
 
@@ -94,6 +96,7 @@ class SQLiteStore(Store):
         self._crawl = SQLiteCrawlState(self._db)
         self._jobs = SQLiteJobState(self._db)
         self._keys = SQLiteKeyState(self._db)
+        self._listening = SQLiteListenState(self._db)
 
     @property
     def snapshot_dir(self) -> Path:
@@ -116,6 +119,10 @@ class SQLiteStore(Store):
     def jobs(self) -> JobState:
         return self._jobs
 
+    @property
+    def listening(self) -> ListenState:
+        return self._listening
+
     def close(self) -> None:
         """Close this thread's connection (another thread's stays open)."""
         self._db.close()
@@ -126,6 +133,7 @@ class SQLiteStore(Store):
                 con.execute(f"DELETE FROM {table}")
             self._crawl.clear_in(con)
             self._jobs.clear_in(con)
+            self._listening.clear_in(con)
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")

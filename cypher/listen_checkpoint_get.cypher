@@ -1,0 +1,3 @@
+// The position stored for a source.
+MATCH (c:ListenCheckpoint {source: $source})
+RETURN c.position AS position

@@ -1,0 +1,3 @@
+// How many events are stored.
+MATCH (e:Event)
+RETURN count(e) AS n

@@ -1,0 +1,6 @@
+// The events of topic $topic with $since <= ts < $until and seq > $after_seq, in (ts, seq)
+// order.
+MATCH (:Topic {name: $topic})<-[:IN_TOPIC]-(e:Event)
+WHERE e.ts >= $since AND e.ts < $until AND e.seq > $after_seq
+RETURN e {.*} AS event
+ORDER BY e.ts, e.seq
