@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.model import Account, EdgeType, Kind
+from kolgraph.store.alertstate import AlertState
 from kolgraph.store.batches import RepostBatch
 from kolgraph.store.crawlstate import CrawlState
 from kolgraph.store.jobstate import JobState
@@ -255,6 +256,12 @@ class Store(abc.ABC):
     @abc.abstractmethod
     def jobs(self) -> JobState:
         """The job records kept in this store (see :mod:`kolgraph.store.jobstate`)."""
+
+    @property
+    @abc.abstractmethod
+    def alerts(self) -> AlertState:
+        """Alert subscriptions and deliveries kept in this store (see
+        :mod:`kolgraph.store.alertstate`)."""
 
     def __enter__(self) -> Store:
         return self

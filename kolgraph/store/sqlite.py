@@ -38,6 +38,7 @@ from kolgraph.store import sqlite_runs as runs
 from kolgraph.store.base import Store, StoreCounts
 from kolgraph.store.rows import not_running, scores_not_kept
 from kolgraph.store.scores import aligned_scores
+from kolgraph.store.sqlite_alerts import SQLiteAlertState
 from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 from kolgraph.store.sqlite_db import SQLiteDatabase
 from kolgraph.store.sqlite_jobs import SQLiteJobState
@@ -45,6 +46,7 @@ from kolgraph.store.sqlite_keys import SQLiteKeyState
 from kolgraph.store.sqlite_snapshot import EdgeSnapshot
 
 if TYPE_CHECKING:
+    from kolgraph.store.alertstate import AlertState
     from kolgraph.store.base import (
         AccountQuery,
         AccountRecord,
@@ -94,6 +96,7 @@ class SQLiteStore(Store):
         self._crawl = SQLiteCrawlState(self._db)
         self._jobs = SQLiteJobState(self._db)
         self._keys = SQLiteKeyState(self._db)
+        self._alerts = SQLiteAlertState(self._db)
 
     @property
     def snapshot_dir(self) -> Path:
@@ -116,6 +119,10 @@ class SQLiteStore(Store):
     def jobs(self) -> JobState:
         return self._jobs
 
+    @property
+    def alerts(self) -> AlertState:
+        return self._alerts
+
     def close(self) -> None:
         """Close this thread's connection (another thread's stays open)."""
         self._db.close()
@@ -126,6 +133,7 @@ class SQLiteStore(Store):
                 con.execute(f"DELETE FROM {table}")
             self._crawl.clear_in(con)
             self._jobs.clear_in(con)
+            self._alerts.clear_in(con)
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")

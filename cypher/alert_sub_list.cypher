@@ -1,0 +1,5 @@
+// Alert subscriptions, oldest first: all ($topic null) or a topic's own and those of "*".
+MATCH (s:AlertSubscription)
+WHERE ($topic IS NULL OR s.topic IN [$topic, '*']) AND (NOT $active_only OR s.active)
+RETURN s {.*} AS sub
+ORDER BY s.created, s.id
