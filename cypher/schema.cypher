@@ -23,3 +23,7 @@ CREATE CONSTRAINT job_id IF NOT EXISTS FOR (j:Job) REQUIRE j.id IS UNIQUE;
 CREATE CONSTRAINT job_lock_kind IF NOT EXISTS FOR (l:JobLock) REQUIRE l.kind IS UNIQUE;
 CREATE INDEX job_status IF NOT EXISTS FOR (j:Job) ON (j.status, j.kind);
 CREATE INDEX job_created IF NOT EXISTS FOR (j:Job) ON (j.created);
+CREATE CONSTRAINT alert_subscription_id IF NOT EXISTS FOR (s:AlertSubscription) REQUIRE s.id IS UNIQUE;
+CREATE CONSTRAINT alert_delivery_key IF NOT EXISTS FOR (d:AlertDelivery) REQUIRE (d.event_id, d.subscription_id) IS UNIQUE;
+CREATE INDEX alert_delivery_status IF NOT EXISTS FOR (d:AlertDelivery) ON (d.status, d.created);
+CREATE INDEX alert_delivery_topic IF NOT EXISTS FOR (d:AlertDelivery) ON (d.topic, d.created);

@@ -2,7 +2,7 @@
 
 One ``(:AlertSubscription {id})`` node per subscription and one
 ``(:AlertDelivery {event_id, subscription_id})`` node per delivery, unique on the
-pair (``cypher/alert_schema.cypher``, created on first use); a delivery's
+pair (``cypher/schema.cypher``); a delivery's
 ``payload`` is JSON text.
 """
 
@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import asdict
 from typing import Any
 
-from kolgraph.store import cypher
 from kolgraph.store.alertstate import AlertState, Delivery, DeliveryStatus, Subscription
 from kolgraph.store.neo4j_db import Neo4jDatabase
 
@@ -47,14 +46,6 @@ class Neo4jAlertState(AlertState):
 
     def __init__(self, db: Neo4jDatabase) -> None:
         self._db = db
-        self._ready = False
-
-    def _schema(self) -> Neo4jDatabase:
-        if not self._ready:
-            for statement in cypher.statements("alert_schema"):
-                self._db.execute_text(statement)
-            self._ready = True
-        return self._db
 
     def clear(self) -> None:
         """Delete every delivery (subscriptions stay)."""
@@ -64,10 +55,10 @@ class Neo4jAlertState(AlertState):
     def add_subscription(self, sub: Subscription) -> None:
         props = asdict(sub)
         props["kinds"] = list(sub.kinds)
-        self._schema().execute("alert_sub_add", sub=props)
+        self._db.execute("alert_sub_add", sub=props)
 
     def get_subscription(self, sub_id: str) -> Subscription:
-        rows = self._schema().query("alert_sub_get", read=True, sub_id=sub_id)
+        rows = self._db.query("alert_sub_get", read=True, sub_id=sub_id)
         if not rows:
             raise Subscription.unknown(sub_id)
         return _subscription(rows[0]["sub"])
@@ -75,13 +66,11 @@ class Neo4jAlertState(AlertState):
     def subscriptions(
         self, topic: str | None = None, *, active_only: bool = True
     ) -> list[Subscription]:
-        rows = self._schema().query(
-            "alert_sub_list", read=True, topic=topic, active_only=active_only
-        )
+        rows = self._db.query("alert_sub_list", read=True, topic=topic, active_only=active_only)
         return [_subscription(r["sub"]) for r in rows]
 
     def remove_subscription(self, sub_id: str) -> Subscription:
-        rows = self._schema().query("alert_sub_remove", sub_id=sub_id)
+        rows = self._db.query("alert_sub_remove", sub_id=sub_id)
         if not rows:
             raise Subscription.unknown(sub_id)
         return _subscription(rows[0]["sub"])
@@ -94,7 +83,7 @@ class Neo4jAlertState(AlertState):
         unique = list(first.values())
         if not unique:
             return []
-        rows = self._schema().query(
+        rows = self._db.query(
             "alert_enqueue", rows=[_row(d) for d in unique], token=secrets.token_hex(8)
         )
         created = {(r["event_id"], r["subscription_id"]) for r in rows}
@@ -111,7 +100,7 @@ class Neo4jAlertState(AlertState):
         last_status: int | None,
         when: str,
     ) -> Delivery:
-        rows = self._schema().query(
+        rows = self._db.query(
             "alert_delivery_update",
             event_id=event_id,
             subscription_id=subscription_id,
@@ -132,12 +121,12 @@ class Neo4jAlertState(AlertState):
         status: DeliveryStatus | None = None,
         limit: int = 100,
     ) -> list[Delivery]:
-        rows = self._schema().query(
+        rows = self._db.query(
             "alert_deliveries", read=True, topic=topic, status=status, limit=max(0, int(limit))
         )
         return [_delivery(r["delivery"]) for r in rows]
 
     def pending(self, *, limit: int | None = None) -> list[Delivery]:
         cap = 2**62 if limit is None else max(0, int(limit))
-        rows = self._schema().query("alert_pending", read=True, limit=cap)
+        rows = self._db.query("alert_pending", read=True, limit=cap)
         return [_delivery(r["delivery"]) for r in rows]
