@@ -66,7 +66,9 @@ class Neo4jAlertState(AlertState):
     def subscriptions(
         self, topic: str | None = None, *, active_only: bool = True
     ) -> list[Subscription]:
-        rows = self._db.query("alert_sub_list", read=True, topic=topic, active_only=active_only)
+        rows = self._db.query(
+            "alert_sub_list", read=True, topic=topic, every_topic="*", active_only=active_only
+        )
         return [_subscription(r["sub"]) for r in rows]
 
     def remove_subscription(self, sub_id: str) -> Subscription:
@@ -128,5 +130,5 @@ class Neo4jAlertState(AlertState):
 
     def pending(self, *, limit: int | None = None) -> list[Delivery]:
         cap = 2**62 if limit is None else max(0, int(limit))
-        rows = self._db.query("alert_pending", read=True, limit=cap)
+        rows = self._db.query("alert_pending", read=True, status="pending", limit=cap)
         return [_delivery(r["delivery"]) for r in rows]
