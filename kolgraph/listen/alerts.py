@@ -164,7 +164,8 @@ def make_alert(
         )
     ident = json.dumps([topic, kind, _plain(key_fields)], sort_keys=True, separators=(",", ":"))
     digest = hashlib.sha256(ident.encode()).hexdigest()[:24]
-    return Alert(id=f"al_{digest}", topic=topic, kind=kind, at=float(at), data=_plain(data))
+    when = at if isinstance(at, int) else float(at)  # whole seconds stay integers in JSON
+    return Alert(id=f"al_{digest}", topic=topic, kind=kind, at=when, data=_plain(data))
 
 
 def threshold_alerts(
@@ -422,7 +423,9 @@ class AlertDispatcher:
     def _load_pending(self) -> list[Delivery]:
         """Pending deliveries of the store not in memory yet (as many as there is room for)."""
         try:
-            pending = self.store.alerts.pending()
+            with self._lock:
+                room = self.queue_size + len(self._known)  # enough to fill it, known ones skipped
+            pending = self.store.alerts.pending(limit=room)
         except Exception:
             log.exception("could not read the pending alert deliveries")
             with self._lock:

@@ -166,18 +166,29 @@ def retry_delay(
 def post_webhook(
     client: httpx.Client, url: str, body: bytes, headers: Mapping[str, str]
 ) -> Attempt:
-    """POST ``body`` to ``url`` once; 2xx is delivered (redirects are not followed)."""
+    """POST ``body`` to ``url`` once; 2xx is delivered (redirects are not followed).
+
+    Of a response's body only the start of an error's is read (for the log).
+    """
     try:
-        response = client.post(url, content=body, headers={"User-Agent": USER_AGENT, **headers})
+        with client.stream(
+            "POST", url, content=body, headers={"User-Agent": USER_AGENT, **headers}
+        ) as response:
+            status = response.status_code
+            if 200 <= status < 300:
+                return Attempt(ok=True, status=status)
+            head = b""
+            for chunk in response.iter_bytes():
+                head += chunk
+                if len(head) >= _TAIL:
+                    break
+            retry_after = parse_retry_after(response.headers)
     except httpx.TransportError as exc:
         return Attempt(ok=False, retry=True, error=f"{type(exc).__name__}: {exc}"[:_TAIL])
-    status = response.status_code
-    if 200 <= status < 300:
-        return Attempt(ok=True, status=status)
-    text = response.text.strip().replace("\n", " ")[:_TAIL]
+    text = head[:_TAIL].decode(errors="replace").strip().replace("\n", " ")
     error = f"HTTP {status}" + (f": {text}" if text else "")
     if status in RETRY_STATUSES:
-        wait = parse_retry_after(response.headers) if status in (429, 503) else None
+        wait = retry_after if status in (429, 503) else None
         return Attempt(ok=False, retry=True, status=status, error=error, retry_after=wait)
     return Attempt(ok=False, status=status, error=error)
 
