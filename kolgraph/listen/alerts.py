@@ -390,7 +390,10 @@ class AlertDispatcher:
                             break
                         tick += 1
                         heapq.heappush(waiting, (time.monotonic(), tick, d))
-                    take_backlog = self._backlog and len(self._known) < self.queue_size
+                    # refill when half the room is free (or nothing waits), not per free slot
+                    take_backlog = self._backlog and (
+                        len(self._known) <= self.queue_size // 2 or not waiting
+                    )
                     self._backlog = False if take_backlog else self._backlog
                 if take_backlog:
                     for d in self._load_pending():
