@@ -29,3 +29,7 @@ CREATE INDEX event_seq IF NOT EXISTS FOR (e:Event) ON (e.seq);
 CREATE CONSTRAINT topic_name IF NOT EXISTS FOR (t:Topic) REQUIRE t.name IS UNIQUE;
 CREATE CONSTRAINT listen_checkpoint_source IF NOT EXISTS FOR (c:ListenCheckpoint) REQUIRE c.source IS UNIQUE;
 CREATE CONSTRAINT listen_meta_id IF NOT EXISTS FOR (m:ListenMeta) REQUIRE m.id IS UNIQUE;
+CREATE CONSTRAINT alert_subscription_id IF NOT EXISTS FOR (s:AlertSubscription) REQUIRE s.id IS UNIQUE;
+CREATE CONSTRAINT alert_delivery_key IF NOT EXISTS FOR (d:AlertDelivery) REQUIRE (d.event_id, d.subscription_id) IS UNIQUE;
+CREATE INDEX alert_delivery_status IF NOT EXISTS FOR (d:AlertDelivery) ON (d.status, d.created);
+CREATE INDEX alert_delivery_topic IF NOT EXISTS FOR (d:AlertDelivery) ON (d.topic, d.created);

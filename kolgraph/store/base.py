@@ -21,6 +21,7 @@ import numpy.typing as npt
 import pandas as pd
 
 from kolgraph.model import Account, EdgeType, Kind
+from kolgraph.store.alertstate import AlertState
 from kolgraph.store.batches import RepostBatch
 from kolgraph.store.crawlstate import CrawlState
 from kolgraph.store.jobstate import JobState
@@ -262,6 +263,12 @@ class Store(abc.ABC):
     def listening(self) -> ListenState:
         """Events, topics and checkpoints of ``kolgraph listen`` (see
         :mod:`kolgraph.store.listenstate`)."""
+
+    @property
+    @abc.abstractmethod
+    def alerts(self) -> AlertState:
+        """Alert subscriptions and deliveries kept in this store (see
+        :mod:`kolgraph.store.alertstate`)."""
 
     def __enter__(self) -> Store:
         return self

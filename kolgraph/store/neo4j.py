@@ -31,6 +31,7 @@ from kolgraph.settings import Settings
 from kolgraph.store import neo4j_read as read
 from kolgraph.store import neo4j_runs as runs
 from kolgraph.store.base import GraphArrays, Store, StoreCounts
+from kolgraph.store.neo4j_alerts import Neo4jAlertState
 from kolgraph.store.neo4j_crawl import Neo4jCrawlState
 from kolgraph.store.neo4j_db import Neo4jDatabase, repost_rows
 from kolgraph.store.neo4j_jobs import Neo4jJobState
@@ -42,6 +43,7 @@ from kolgraph.store.scores import aligned_scores
 if TYPE_CHECKING:
     from neo4j import EagerResult
 
+    from kolgraph.store.alertstate import AlertState
     from kolgraph.store.base import (
         AccountQuery,
         AccountRecord,
@@ -116,6 +118,7 @@ class Neo4jStore(Store):
         self._jobs = Neo4jJobState(self.db)
         self._keys = Neo4jKeyState(self.db)
         self._listening = Neo4jListenState(self.db)
+        self._alerts = Neo4jAlertState(self.db)
 
     @classmethod
     def from_settings(cls, settings: Settings) -> Neo4jStore:
@@ -155,6 +158,10 @@ class Neo4jStore(Store):
     def listening(self) -> ListenState:
         return self._listening
 
+    @property
+    def alerts(self) -> AlertState:
+        return self._alerts
+
     def query(self, name: str, *, read: bool = False, **params: Any) -> list[dict[str, Any]]:
         """Run a named query from ``cypher/`` and return its rows as dicts (for GDS jobs)."""
         return self.db.query(name, read=read, **params)
@@ -167,6 +174,7 @@ class Neo4jStore(Store):
         self.db.repeat("delete_relationships", "n", batch=self.batch_size)
         self.db.repeat("delete_nodes", "n", batch=self.batch_size)
         self._listening.clear()
+        self._alerts.clear()
         self.db.execute("reset_meta", epoch=secrets.randbits(48))
         self.db.reset_keys()
 

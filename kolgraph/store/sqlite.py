@@ -38,6 +38,7 @@ from kolgraph.store import sqlite_runs as runs
 from kolgraph.store.base import Store, StoreCounts
 from kolgraph.store.rows import not_running, scores_not_kept
 from kolgraph.store.scores import aligned_scores
+from kolgraph.store.sqlite_alerts import SQLiteAlertState
 from kolgraph.store.sqlite_crawl import SQLiteCrawlState
 from kolgraph.store.sqlite_db import SQLiteDatabase
 from kolgraph.store.sqlite_jobs import SQLiteJobState
@@ -46,6 +47,7 @@ from kolgraph.store.sqlite_listen import SQLiteListenState
 from kolgraph.store.sqlite_snapshot import EdgeSnapshot
 
 if TYPE_CHECKING:
+    from kolgraph.store.alertstate import AlertState
     from kolgraph.store.base import (
         AccountQuery,
         AccountRecord,
@@ -97,6 +99,7 @@ class SQLiteStore(Store):
         self._jobs = SQLiteJobState(self._db)
         self._keys = SQLiteKeyState(self._db)
         self._listening = SQLiteListenState(self._db)
+        self._alerts = SQLiteAlertState(self._db)
 
     @property
     def snapshot_dir(self) -> Path:
@@ -123,6 +126,10 @@ class SQLiteStore(Store):
     def listening(self) -> ListenState:
         return self._listening
 
+    @property
+    def alerts(self) -> AlertState:
+        return self._alerts
+
     def close(self) -> None:
         """Close this thread's connection (another thread's stays open)."""
         self._db.close()
@@ -134,6 +141,7 @@ class SQLiteStore(Store):
             self._crawl.clear_in(con)
             self._jobs.clear_in(con)
             self._listening.clear_in(con)
+            self._alerts.clear_in(con)
             con.execute("DELETE FROM accounts")
             con.execute("DELETE FROM meta WHERE key = 'current_run'")
             con.execute("UPDATE meta SET value = CAST(value AS INTEGER) + 1 WHERE key = 'epoch'")
