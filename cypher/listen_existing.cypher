@@ -1,4 +1,4 @@
-// add_events: which of $ids are stored events already.
+// add_events and stored_ids: which of $ids are stored events already.
 UNWIND $ids AS id
 MATCH (e:Event {id: id})
 RETURN e.id AS id

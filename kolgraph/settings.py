@@ -175,7 +175,7 @@ class Settings(BaseSettings):
         "it is rejected as late; the burst detector waits as long before closing a bin.",
     )
     listen_bin_seconds: int = Field(
-        60, ge=1, le=3600, description="The burst detector's bin of event time, in seconds."
+        300, ge=1, le=3600, description="The burst detector's bin of event time, in seconds."
     )
     listen_state_seconds: float = Field(
         1.0, ge=0.0, description="Least seconds between two stored states of a topic."
@@ -184,7 +184,28 @@ class Settings(BaseSettings):
         6.0, gt=0.0, description="The window topic amplifiers are counted in, in hours."
     )
     listen_batch_size: int = Field(
-        5000, ge=1, le=100_000, description="Events stored per transaction while listening."
+        50_000, ge=1, le=500_000, description="Most events stored per transaction while listening."
+    )
+    listen_batch_seconds: float = Field(
+        1.0,
+        gt=0.0,
+        description="Longest wait, in seconds, before the events read so far are stored (and "
+        "their topics' states updated), however few.",
+    )
+    alert_max_attempts: int = Field(
+        6, ge=1, le=100, description="Attempts per alert delivery before it is marked failed."
+    )
+    alert_backoff_seconds: float = Field(
+        1.0, gt=0.0, description="First retry delay of an alert delivery (doubles, jittered)."
+    )
+    alert_backoff_max_seconds: float = Field(
+        300.0, gt=0.0, description="Longest retry delay of an alert delivery."
+    )
+    alert_timeout_seconds: float = Field(
+        10.0, gt=0.0, description="Seconds a webhook receiver may take to read or answer."
+    )
+    alert_command_timeout_seconds: float = Field(
+        30.0, gt=0.0, description="Seconds an alert command may run."
     )
 
     @model_validator(mode="after")

@@ -50,10 +50,17 @@ def required_scope(path: str, method: str) -> Scope:
     ('plan', 'read')
     >>> required_scope("/v1/jobs/{job_id}", "GET")
     'admin'
+    >>> required_scope("/v1/events", "POST"), required_scope("/v1/topics/{name}/respond", "POST")
+    ('admin', 'plan')
     """
     if path.startswith(("/v1/jobs", "/v1/uploads")):
         return "admin"
-    if path.startswith("/v1/plans") and method not in {"GET", "HEAD"}:
+    writes = method not in {"GET", "HEAD"}
+    if path.endswith("/respond") and writes:
+        return "plan"
+    if path.startswith(("/v1/events", "/v1/topics", "/v1/subscriptions")) and writes:
+        return "admin"
+    if path.startswith("/v1/plans") and writes:
         return "plan"
     return "read"
 

@@ -24,6 +24,9 @@ commands                        module
 ``serve``                       :mod:`kolgraph.cli.serve`
 ``keys create|list|revoke``     :mod:`kolgraph.cli.keys`
 ``jobs [list|show|cancel]``     :mod:`kolgraph.cli.jobs`
+``listen``, ``topics ...``,     :mod:`kolgraph.cli.listen`
+``respond``
+``alerts ...``                  :mod:`kolgraph.cli.alerts`
 ``demo``                        :mod:`kolgraph.cli.demo`
 ==============================  ==========================
 """
@@ -36,6 +39,7 @@ import typer
 
 from kolgraph import __version__
 from kolgraph.cli import (
+    alerts,
     audience,
     crawl,
     demo,
@@ -43,6 +47,7 @@ from kolgraph.cli import (
     imports,
     jobs,
     keys,
+    listen,
     plan,
     rank,
     read,
@@ -82,6 +87,10 @@ app.command("demo")(demo.demo)
 app.add_typer(crawl.crawl_app, name="crawl")
 app.command("simulate")(crawl.simulate)
 app.add_typer(jobs.jobs_app, name="jobs")
+app.command("listen")(listen.listen)
+app.add_typer(listen.topics_app, name="topics")
+app.command("respond")(listen.respond)
+app.add_typer(alerts.alerts_app, name="alerts")
 
 
 @app.callback(invoke_without_command=True)

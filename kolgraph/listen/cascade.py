@@ -31,6 +31,7 @@ then arrival): :func:`replay` over the stored events gives the state the listene
 
 from __future__ import annotations
 
+import heapq
 from collections import Counter, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -107,9 +108,10 @@ class TopicCascade:
         """Add one event; whether its author adopted the topic with it."""
         ts, author, parent = event.ts, event.author, event.parent_author
         self.events += 1
-        if self.first_ts is None:
-            self.first_ts = ts
-        self.last_ts = ts if self.last_ts is None else max(self.last_ts, ts)
+        if self.last_ts is None:
+            self.first_ts = self.last_ts = ts
+        elif ts > self.last_ts:
+            self.last_ts = ts
         self.posted[author] += 1
         if parent == author:
             parent = None
@@ -129,8 +131,11 @@ class TopicCascade:
             self._reach(author, parent, ts)
         if credited:
             self._recent.append((ts, credited))
-            self.recent.update(credited)
-        self._expire()
+            recent = self.recent
+            for node in credited:
+                recent[node] += 1
+        if self._recent and self._recent[0][0] < self.last_ts - self.window:
+            self._expire()
         return new
 
     def _reach(self, author: str, parent: str | None, ts: int) -> None:
@@ -156,9 +161,11 @@ class TopicCascade:
         recent, counts = self._recent, self.recent
         while recent and recent[0][0] < horizon:
             _, credited = recent.popleft()
-            counts.subtract(credited)
             for node in credited:
-                if counts[node] <= 0:
+                left = counts[node] - 1
+                if left > 0:
+                    counts[node] = left
+                else:
                     del counts[node]
 
     # reads ---------------------------------------------------------------------
@@ -167,9 +174,10 @@ class TopicCascade:
 
         Ties go to more downstream engagement over the whole topic, then the key.
         """
-        ranked = sorted(
-            self.recent.items(), key=lambda kv: (-kv[1], -self.downstream[kv[0]], kv[0])
-        )[:top]
+        down = self.downstream
+        ranked = heapq.nsmallest(
+            top, self.recent.items(), key=lambda kv: (-kv[1], -down[kv[0]], kv[0])
+        )
         return [self.describe(key, recent=count) for key, count in ranked]
 
     def describe(self, key: str, *, recent: int | None = None) -> dict[str, Any]:
@@ -210,8 +218,12 @@ class TopicCascade:
     def paths(self, top: int = 3, *, longest: int = 12) -> list[list[dict[str, Any]]]:
         """The main paths: from each of the ``top`` roots that moved the most adopters,
         follow the child that moved the most (itself included), ``longest`` steps at most."""
-        roots = [k for k in self.moved if self.parent.get(k) is None]
-        roots.sort(key=lambda k: (-self.moved[k], k))
+        parent, moved = self.parent, self.moved
+        roots = heapq.nsmallest(
+            top,
+            (k for k in moved if parent.get(k) is None),
+            key=lambda k: (-moved[k], k),
+        )
         out: list[list[dict[str, Any]]] = []
         for root in roots[:top]:
             path: list[dict[str, Any]] = []

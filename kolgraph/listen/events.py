@@ -96,8 +96,14 @@ def _iso(text: str) -> int:
     return int(when.timestamp())
 
 
+#: an id that needs no cleaning: no surrounding space, no tab, line break or unit separator
+_CLEAN_ID = re.compile(r"[^\s\x1f](?:[^\t\n\r\x1f]*[^\s\x1f])?")
+
+
 def _ident(raw: Mapping[str, Any], name: str, *, required: bool) -> str | None:
     value = raw.get(name)
+    if value.__class__ is str and len(value) <= _MAX_ID and _CLEAN_ID.fullmatch(value):
+        return value  # the common case, checked at once
     if value is None or value == "":
         if required:
             raise _bad(f"{name} is missing", name, f"every event needs {name!r}")
@@ -116,6 +122,8 @@ def _ident(raw: Mapping[str, Any], name: str, *, required: bool) -> str | None:
 
 def _hashtags(raw: Mapping[str, Any], text: str | None) -> tuple[str, ...]:
     given = raw.get("hashtags")
+    if given is None and (not text or "#" not in text):
+        return ()
     tags: list[str] = []
     if given is not None:
         if not isinstance(given, list) or not all(isinstance(t, str) for t in given):
@@ -129,6 +137,25 @@ def _hashtags(raw: Mapping[str, Any], text: str | None) -> tuple[str, ...]:
         if norm:
             seen.setdefault(norm, None)
     return tuple(seen)
+
+
+_PLATFORMS: dict[Any, str] = {}
+
+
+def _platform(raw: Mapping[str, Any]) -> str:
+    given = raw.get("platform")
+    name = _ident(raw, "platform", required=True)
+    assert name is not None
+    name = name.lower()
+    if not _PLATFORM.match(name):
+        raise _bad(
+            f"platform {name[:40]!r} is not a platform name",
+            "platform",
+            "use a lower-case name like weibo, x, twitter or bilibili",
+        )
+    if isinstance(given, str) and len(_PLATFORMS) < 1000:
+        _PLATFORMS[given] = name
+    return name
 
 
 def event_id(
@@ -159,15 +186,9 @@ def event_from_json(raw: Any) -> EventRecord:
             None,
             "send one object per line",
         )
-    platform = _ident(raw, "platform", required=True)
-    assert platform is not None
-    platform = platform.lower()
-    if not _PLATFORM.match(platform):
-        raise _bad(
-            f"platform {platform[:40]!r} is not a platform name",
-            "platform",
-            "use a lower-case name like weibo, x, twitter or bilibili",
-        )
+    platform = _PLATFORMS.get(raw.get("platform"))
+    if platform is None:
+        platform = _platform(raw)
     type_ = raw.get("type")
     if type_ not in _TYPES:
         raise _bad(

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 import re
-from typing import TYPE_CHECKING, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
@@ -82,11 +82,11 @@ class ResponseRequest(BaseModel):
     )
 
     budget: float = Field(gt=0, allow_inf_nan=False, description="Response budget (> 0).")
-    within: float | str = Field(
+    within: float | Annotated[str, Field(max_length=32)] = Field(
         "8h",
         description="The response window: hours, or a duration such as '8h', '90m', '1d'.",
     )
-    recent: float | str = Field(
+    recent: float | Annotated[str, Field(max_length=32)] = Field(
         "6h", description="Adopters this recent show where the topic is heading ('6h')."
     )
     mix: dict[Literal["kol", "media", "own", "partner"], KindRangeIn] | None = Field(

@@ -121,6 +121,10 @@ class ListenState(abc.ABC):
         """How many events are stored (in ``topic``)."""
 
     @abc.abstractmethod
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored events."""
+
+    @abc.abstractmethod
     def last_seq(self) -> int:
         """The sequence number of the newest event (0 when there is none)."""
 

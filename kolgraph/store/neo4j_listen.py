@@ -156,7 +156,10 @@ class Neo4jListenState(ListenState):
             if rows:
                 tx.run(cypher.load("listen_set_seq"), last_seq=last + len(rows)).consume()
             return AddedEvents(
-                new=len(rows), duplicates=len(given) - len(rows), memberships=memberships
+                new=len(rows),
+                duplicates=len(given) - len(rows),
+                memberships=memberships,
+                new_ids=frozenset(r["id"] for r in rows),
             )
 
         return self._db.write_tx(work)
@@ -210,6 +213,14 @@ class Neo4jListenState(ListenState):
         else:
             rows = self._db.query("listen_count_topic", read=True, topic=topic)
         return int(rows[0]["n"]) if rows else 0
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        unique = list(dict.fromkeys(ids))
+        out: set[str] = set()
+        for lo in range(0, len(unique), self._page):
+            rows = self._db.query("listen_existing", read=True, ids=unique[lo : lo + self._page])
+            out.update(r["id"] for r in rows)
+        return out
 
     def last_seq(self) -> int:
         rows = self._db.query("listen_last_seq", read=True)

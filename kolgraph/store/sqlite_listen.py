@@ -205,6 +205,7 @@ class SQLiteListenState(ListenState):
         memberships: dict[str, int] = {}
         with self._write() as con:
             (last,) = con.execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()
+            before = con.total_changes
             try:
                 con.executemany(_INSERT_EVENT, map(_event_row, events))
             except sqlite3.IntegrityError as exc:
@@ -212,11 +213,15 @@ class SQLiteListenState(ListenState):
                     f"an event lacks a required field: {exc}",
                     hint="every event needs id, platform, type, author and ts",
                 ) from exc
-            # the new events are the rowid range after `last`: their memberships need no lookup
-            fresh = {
-                r[0]: r[1:]
-                for r in con.execute("SELECT id, ts, seq FROM events WHERE seq > ?", (last,))
-            }
+            # the new events are the rowid range after `last`: their memberships need no lookup;
+            # when every event was new (the usual batch) their numbers follow the given order
+            if con.total_changes - before == len(events) == len({e.id for e in events}):
+                fresh = {e.id: (e.ts, last + i) for i, e in enumerate(events, start=1)}
+            else:
+                fresh = {
+                    r[0]: r[1:]
+                    for r in con.execute("SELECT id, ts, seq FROM events WHERE seq > ?", (last,))
+                }
             for topic, ids in (topics or {}).items():
                 if con.execute("SELECT 1 FROM topics WHERE name = ?", (topic,)).fetchone() is None:
                     memberships[topic] = 0  # removed meanwhile (or never added): skipped
@@ -234,7 +239,12 @@ class SQLiteListenState(ListenState):
                     (source, position, now_iso()),
                 )
         new = len(fresh)
-        return AddedEvents(new=new, duplicates=len(events) - new, memberships=memberships)
+        return AddedEvents(
+            new=new,
+            duplicates=len(events) - new,
+            memberships=memberships,
+            new_ids=frozenset(fresh),
+        )
 
     def events(
         self,
@@ -274,6 +284,17 @@ class SQLiteListenState(ListenState):
                 "SELECT COUNT(*) FROM topic_events WHERE topic = ?", (topic,)
             ).fetchone()
         return int(n)
+
+    def stored_ids(self, ids: Sequence[str]) -> set[str]:
+        con, out = self._con(), set[str]()
+        unique = list(dict.fromkeys(ids))
+        for lo in range(0, len(unique), 500):
+            chunk = unique[lo : lo + 500]
+            marks = ",".join("?" * len(chunk))
+            out.update(
+                r[0] for r in con.execute(f"SELECT id FROM events WHERE id IN ({marks})", chunk)
+            )
+        return out
 
     def last_seq(self) -> int:
         (seq,) = self._con().execute("SELECT COALESCE(MAX(seq), 0) FROM events").fetchone()

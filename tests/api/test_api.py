@@ -602,6 +602,13 @@ def test_openapi_lists_the_routes(client: TestClient) -> None:
         "/v1/jobs/{job_id}",
         "/v1/jobs/{job_id}/cancel",
         "/v1/uploads",
+        "/v1/events",
+        "/v1/topics",
+        "/v1/topics/{name}",
+        "/v1/topics/{name}/respond",
+        "/v1/topics/{name}/subscriptions",
+        "/v1/topics/{name}/deliveries",
+        "/v1/subscriptions/{sub_id}",
     }
     assert set(spec["paths"]["/v1/plans"]) == {"get", "post"}
     assert set(spec["paths"]["/v1/reach"]) == {"post"}

@@ -105,11 +105,19 @@ def test_every_command_is_registered() -> None:
         "keys",
         "demo",
         "jobs",
+        "listen",
+        "topics",
+        "respond",
+        "alerts",
     }
     code, out, _ = kolgraph("crawl", "--help")
     assert code == 0 and {"weibo", "x", "bilibili", "replay", "status"} <= set(out.split())
     code, out, _ = kolgraph("jobs", "--help")
     assert code == 0 and {"list", "show", "cancel"} <= set(out.split())
+    code, out, _ = kolgraph("topics", "--help")
+    assert code == 0 and {"add", "list", "show", "remove"} <= set(out.split())
+    code, out, _ = kolgraph("alerts", "--help")
+    assert code == 0 and {"subscribe", "list", "remove", "deliveries"} <= set(out.split())
 
 
 def test_a_read_in_the_wrong_folder_says_so_and_creates_nothing(tmp_path: Path) -> None:

@@ -66,19 +66,21 @@ def test_adding_the_same_batch_twice_changes_nothing(store: Store) -> None:
     batch = [_ev(i, ts) for i, ts in enumerate([50, 10, 30, 10, 20])]
     first = ls.add_events(batch)
     assert (first.new, first.duplicates) == (5, 0)
+    assert first.new_ids == {"e0", "e1", "e2", "e3", "e4"}
     stored = {e.id: e.seq for e in ls.events()}
     assert stored == {"e0": 1, "e1": 2, "e2": 3, "e3": 4, "e4": 5}  # numbered in the order given
     again = ls.add_events(batch)
-    assert (again.new, again.duplicates) == (0, 5)
+    assert (again.new, again.duplicates, again.new_ids) == (0, 5, frozenset())
     assert ls.count_events() == 5 and ls.last_seq() == 5
     assert {e.id: e.seq for e in ls.events()} == stored
     # two stored, one repeated inside the batch, two new: only the new ones get numbers
     mixed = [_ev(1, 10), _ev(9, 5), _ev(9, 5), _ev(3, 10), _ev(8, 99)]
     third = ls.add_events(mixed)
-    assert (third.new, third.duplicates) == (2, 3)
+    assert (third.new, third.duplicates, third.new_ids) == (2, 3, {"e9", "e8"})
     assert ls.last_seq() == 7 and ls.count_events() == 7
     assert {e.id: e.seq for e in ls.events()} == {**stored, "e9": 6, "e8": 7}
     assert ls.add_events([]).new == 0 and ls.last_seq() == 7
+    assert ls.stored_ids(["e9", "nope", "e0", "e9"]) == {"e9", "e0"} and ls.stored_ids([]) == set()
 
 
 def test_events_come_in_ts_then_seq_order_and_filter_like_brute_force(store: Store) -> None:

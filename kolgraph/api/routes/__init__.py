@@ -10,11 +10,13 @@ from fastapi import APIRouter
 from kolgraph.api.errors import ERROR_RESPONSES
 from kolgraph.api.routes import (
     accounts,
+    alerts,
     audience,
     communities,
     crawls,
     health,
     jobs,
+    listen,
     metrics,
     plans,
     reach,
@@ -26,7 +28,7 @@ __all__ = ["api_router"]
 api_router = APIRouter()
 api_router.include_router(health.router)
 api_router.include_router(metrics.router)
-for _module in (accounts, communities, plans, reach, audience, crawls, jobs):
+for _module in (accounts, communities, plans, reach, audience, crawls, jobs, listen, alerts):
     api_router.include_router(
         _module.router, responses=ERROR_RESPONSES, dependencies=[AuthorizeDep]
     )
