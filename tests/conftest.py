@@ -75,15 +75,22 @@ def neo4j_store(neo4j_settings: Settings) -> Iterator[Store]:
     """A Neo4j store with no kolgraph data (cleared before and after the test).
 
     Only kolgraph's labels (Account, Community, RankRun, KolgraphMeta, crawl state) are
-    removed, so a ``KOLGRAPH_NEO4J_URI`` server should still be a scratch database.
+    removed, so a ``KOLGRAPH_NEO4J_URI`` server should still be a scratch database. Topic
+    definitions, which ``clear`` keeps, are removed too.
     """
     s = open_store(neo4j_settings, backend="neo4j")
-    s.clear()
+    _empty(s)
     try:
         yield s
     finally:
-        s.clear()
+        _empty(s)
         s.close()
+
+
+def _empty(s: Store) -> None:
+    s.clear()
+    for topic in s.listening.topics():
+        s.listening.remove_topic(topic.name)
 
 
 @pytest.fixture(params=["sqlite", pytest.param("neo4j", marks=pytest.mark.neo4j)])
