@@ -50,7 +50,8 @@ def test_listen_follows_topics_alerts_a_command_and_shows_the_state(tmp_path: Pa
     events = tmp_path / "events.jsonl"
     _stream(events)
     got = tmp_path / "alerts.jsonl"
-    hook = f"{sys.executable} -c \"import sys; open({str(got)!r}, 'a').write(sys.stdin.read() + chr(10))\""
+    script = f"import sys; open({str(got)!r}, 'a').write(sys.stdin.read() + chr(10))"
+    hook = f'{sys.executable} -c "{script}"'
     assert _run("topics", "add", "everything", "--any", db=db).returncode == 0
     _run("topics", "add", "storm", "--hashtag", "#Storm", db=db)
     done = _run("listen", str(events), "--alert-cmd", hook, "--format", "json", db=db)
