@@ -266,6 +266,13 @@ def show(
             f"({topic.forecast.method or 'model'}, at {topic.forecast.age_hours:.1f} h)",
             highlight=False,
         )
+    for early in topic.early_forecasts:
+        final = early.get("final_size", {})
+        console.print(
+            f"  forecast at {early['at_hours']:g} h: {final.get('expected', 0):,.0f} "
+            f"({final.get('low', 0):,.0f}-{final.get('high', 0):,.0f}; {early.get('method')})",
+            highlight=False,
+        )
     bursts = Table(title="bursts (event time, UTC)")
     for col in ("start", "alert", "delay (min)", "end", "peak /h", "baseline /h"):
         bursts.add_column(col)

@@ -120,6 +120,30 @@ class ResponsePlan:
         return tuple(dict.fromkeys([*self.topic_communities, *self.frontier]))
 
 
+#: the most reached communities a response targets
+MAX_REACHED = 20
+
+
+def main_communities(
+    reached: dict[int, int], *, share: float = 0.8, most: int = MAX_REACHED
+) -> dict[int, int]:
+    """The largest reached communities that together hold ``share`` of the adopters in
+    communities, at most ``most`` of them (``reached`` is most adopters first).
+
+    >>> main_communities({4: 50, 2: 30, 9: 15, 1: 5})
+    {4: 50, 2: 30}
+    >>> main_communities({4: 50, 2: 30, 9: 15, 1: 5}, most=1)
+    {4: 50}
+    """
+    total = sum(reached.values())
+    out: dict[int, int] = {}
+    for c, n in reached.items():
+        if len(out) >= most or (out and sum(out.values()) >= share * total):
+            break
+        out[c] = n
+    return out
+
+
 def window_schedule(accounts: Sequence[PlannedAccount], within_hours: float) -> dict[str, float]:
     r"""When each planned account posts, in hours after the response starts.
 
@@ -350,7 +374,15 @@ def response_plan(
             hint="import the graph of the accounts that posted about the topic, then rank again "
             "(`kolgraph rank`)",
         )
-    reached = reached_communities(prep.community, idx)
+    every = reached_communities(prep.community, idx)
+    reached = main_communities(every)
+    if len(reached) < len(every):
+        kept = sum(reached.values())
+        notes.append(
+            f"the target takes the {len(reached)} communities holding most adopters "
+            f"({kept:,} of {sum(every.values()):,}); {len(every) - len(reached):,} smaller ones "
+            "are left out"
+        )
     recent = idx[ts >= now - recent_hours * HOUR]
     if recent.size == 0:
         notes.append(

@@ -25,6 +25,9 @@ from kolgraph.store.listenstate import EventRecord
 
 __all__ = ["Raised", "TopicTracker", "iso"]
 
+#: topic ages (hours of event time) at which the forecast is kept in the topic's state
+FORECAST_MARKS = (1.0, 2.0, 6.0)
+
 #: a new top amplifier is announced once it has caused at least this many events in the window
 MIN_TOP_AMPLIFIER = 20
 
@@ -65,6 +68,9 @@ class TopicTracker:
     _expected: float | None = None
     _pending: list[Raised] = field(default_factory=list)
     _slow: dict[str, Any] | None = None
+    #: the forecasts made when the topic was 1, 2 and 6 hours old (event time)
+    early: list[dict[str, Any]] = field(default_factory=list)
+    _marks: list[float] = field(default_factory=lambda: list(FORECAST_MARKS))
 
     def __post_init__(self) -> None:
         self.matcher = Matcher(self.topic)
@@ -83,6 +89,10 @@ class TopicTracker:
         self.cascade.apply(event)
         self.times.append(event.ts)
         self.followers.append(self.context.followers.get(event.author, math.nan))
+        marks = self._marks
+        if marks and event.ts - self.times[0] >= marks[0] * 3600:
+            hours = marks.pop(0)
+            self.early.append({"at_hours": hours, **self.forecast()})
 
     def advance(self, watermark: int) -> None:
         """Feed the burst detector every bin that ends at or before ``watermark``."""
@@ -192,6 +202,7 @@ class TopicTracker:
             "paths": self._slow["paths"],
             "curve": self.curve(),
             "forecast": forecast,
+            "early_forecasts": self.early,
             "window_hours": self.window / 3600,
             "run_id": self.context.run_id,
         }

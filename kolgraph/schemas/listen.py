@@ -168,6 +168,10 @@ class TopicOut(BaseModel):
         default_factory=list, description="[hour start (unix s), events] over event time"
     )
     forecast: ForecastOut | None = None
+    early_forecasts: list[dict[str, Any]] = Field(
+        default_factory=list,
+        description="the forecasts made when the topic was 1, 2 and 6 hours old (event time)",
+    )
     window_hours: float | None = None
     run_id: str | None = None
 
@@ -191,6 +195,7 @@ class TopicOut(BaseModel):
             paths=state.get("paths", []),
             curve=state.get("curve", []),
             forecast=state.get("forecast"),
+            early_forecasts=state.get("early_forecasts", []),
             window_hours=state.get("window_hours"),
             run_id=state.get("run_id"),
         )
