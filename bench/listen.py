@@ -115,7 +115,7 @@ def _latency(db: Path, env: dict[str, str], samples: int = 30) -> dict[str, Any]
             t = time.perf_counter()
             with path.open("a") as fh:
                 fh.write(json.dumps(row) + "\n")
-            while time.perf_counter() - t < 30:
+            while time.perf_counter() - t < 10:
                 with SQLiteStore(db) as st:
                     state = st.listening.get_topic("live").state or {}
                 if int(state.get("events", 0)) > seen:

@@ -407,6 +407,8 @@ class Listener:
                 self.stats.seconds = time.perf_counter() - started
                 if on_batch is not None:
                     on_batch(self.stats)
+            elif chunk is IDLE:
+                self.save_states()  # states changed within the last interval are due now
             if should_stop():
                 source.stop()
                 break

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 import random
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -134,3 +136,33 @@ def test_a_topic_added_later_takes_the_stored_events(store: Store) -> None:
     assert listener.trackers["brand"].cascade.events == 30
     with pytest.raises(Exception, match="brand"):
         listener.add_topic(TopicDef("brand", any=True), "2026-01-01T00:00:00Z")
+
+
+def test_a_followed_file_gets_every_event_into_the_stored_state(tmp_path: Path) -> None:
+    from kolgraph.store import SQLiteStore
+
+    db = tmp_path / "kolgraph.db"
+    path = tmp_path / "live.jsonl"
+    path.write_text("")
+    store = SQLiteStore(db)
+    listener = Listener(store, state_seconds=1.0).load()
+    listener.add_topic(TopicDef("live", any=True), "2026-01-01T00:00:00Z")
+    source = file_source(path, follow=True, poll_seconds=0.02, idle_seconds=0.05)
+    worker = threading.Thread(target=listener.consume, args=(source,), daemon=True)
+    worker.start()
+    try:
+        for i, row in enumerate(stream(3)):
+            with path.open("a") as fh:  # each right after the last: inside one state interval
+                fh.write(json.dumps(row) + "\n")
+            deadline = time.monotonic() + 20
+            while time.monotonic() < deadline:
+                with SQLiteStore(db) as reader:
+                    state = reader.listening.get_topic("live").state or {}
+                if state.get("events") == i + 1:
+                    break
+                time.sleep(0.02)
+            assert state.get("events") == i + 1
+    finally:
+        source.stop()
+        worker.join(timeout=20)
+        store.close()
