@@ -34,6 +34,7 @@ TopicName = Annotated[
     summary="Subscribe a webhook to a topic's alerts",
     status_code=201,
     response_model=SubscriptionOut,
+    responses={404: {"description": "No topic has this name."}},
     description="Alerts are POSTed as JSON with X-Kolgraph-Event-Id (de-duplicate on it: "
     "delivery is at least once) and X-Kolgraph-Signature: t=<unix>,v1=<HMAC-SHA256 of "
     "'<t>.<body>' with the secret returned here, once>.",
@@ -60,6 +61,7 @@ def subscriptions(name: TopicName, store: StoreDep) -> SubscriptionsPage:
     "/v1/subscriptions/{sub_id}",
     summary="Stop a subscription (its delivery log stays)",
     response_model=SubscriptionOut,
+    responses={404: {"description": "No subscription has this id."}},
 )
 def unsubscribe(
     sub_id: Annotated[str, Path(min_length=1, max_length=64)], store: StoreDep

@@ -49,6 +49,8 @@ TopicName = Annotated[str, Path(min_length=1, max_length=64, description="The to
 
 _LOCK = threading.Lock()
 
+_NO_TOPIC: dict[int | str, dict[str, str]] = {404: {"description": "No topic has this name."}}
+
 
 def shared_listener(request: Request, store: Store, settings: Settings) -> Listener:
     """This process's listener, with ``store`` as its store (call under :data:`_LOCK`).
@@ -136,6 +138,7 @@ def list_topics(store: StoreDep) -> TopicsPage:
     summary="Follow a topic",
     status_code=201,
     response_model=TopicOut,
+    responses={409: {"description": "A topic has this name."}},
     description="Events already stored are matched at once. A name in use is a 409.",
 )
 def add_topic(body: TopicIn, request: Request, store: StoreDep, settings: SettingsDep) -> TopicOut:
@@ -153,7 +156,12 @@ def add_topic(body: TopicIn, request: Request, store: StoreDep, settings: Settin
     return TopicOut.from_record(store.listening.get_topic(topic.name))
 
 
-@router.get("/v1/topics/{name}", summary="A topic and its state", response_model=TopicOut)
+@router.get(
+    "/v1/topics/{name}",
+    summary="A topic and its state",
+    response_model=TopicOut,
+    responses=_NO_TOPIC,
+)
 def get_topic(name: TopicName, store: StoreDep) -> TopicOut:
     return TopicOut.from_record(store.listening.get_topic(name))
 
@@ -162,6 +170,7 @@ def get_topic(name: TopicName, store: StoreDep) -> TopicOut:
     "/v1/topics/{name}",
     summary="Stop following a topic (its events stay)",
     status_code=204,
+    responses=_NO_TOPIC,
     response_class=Response,
 )
 def remove_topic(name: TopicName, store: StoreDep) -> Response:
@@ -174,6 +183,7 @@ def remove_topic(name: TopicName, store: StoreDep) -> Response:
     "/v1/topics/{name}/respond",
     summary="Plan a response to a topic against the clock",
     response_model=ResponseResponse,
+    responses=_NO_TOPIC,
     description="The planner (same engine and mix rules as /v1/plans) targets the communities "
     "the topic reached and is about to reach, prefers own and media accounts and KOLs "
     "trusted there, never picks an account amplifying the topic, and reports the reach "
