@@ -34,16 +34,17 @@ import numpy as np
 import pandas as pd
 
 from kolgraph.errors import InputError
+from kolgraph.listen.alerts import Alert, make_alert, threshold_alerts
 from kolgraph.listen.cascade import AccountContext
 from kolgraph.listen.early import SizeForecaster
 from kolgraph.listen.events import parse_event_line
 from kolgraph.listen.sources import IDLE, LineSource
 from kolgraph.listen.topics import TopicDef
-from kolgraph.listen.tracker import Raised, TopicTracker
+from kolgraph.listen.tracker import Raised, TopicTracker, iso
 from kolgraph.model import Action
 from kolgraph.store.base import Store
 from kolgraph.store.batches import RepostBatch
-from kolgraph.store.listenstate import EventRecord
+from kolgraph.store.listenstate import EventRecord, TopicRecord
 
 __all__ = ["BatchResult", "ListenStats", "Listener", "RejectLog", "account_context"]
 
@@ -57,7 +58,9 @@ _ACTIONS = {
 class AlertSink(Protocol):
     """Where raised alerts go (:class:`~kolgraph.listen.alerts.AlertDispatcher`)."""
 
-    def submit(self, alert: Any) -> Any: ...
+    def submit(self, alert: Alert) -> Any: ...
+
+    def thresholds(self, topic: str) -> list[float]: ...
 
 
 @dataclass
@@ -190,9 +193,8 @@ class Listener:
     forecaster
         The size forecaster (default: fitted on the store's cascades, else the prior).
     alerts
-        Where raised alerts go (``None``: nowhere).
-    make_alert
-        Makes an alert from ``(topic, kind, at, data, key)``.
+        Where raised alerts go (``None``: nowhere); it also says which forecast
+        thresholds its subscribers watch, per topic.
     """
 
     def __init__(
@@ -205,7 +207,6 @@ class Listener:
         window_hours: float = 6.0,
         forecaster: SizeForecaster | None = None,
         alerts: AlertSink | None = None,
-        make_alert: Callable[[str, str, int, dict[str, Any], tuple[Any, ...]], Any] | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         if lateness < 0 or bin_seconds <= 0 or window_hours <= 0:
@@ -220,7 +221,6 @@ class Listener:
         self.window = int(window_hours * 3600)
         self.forecaster = forecaster or SizeForecaster.prior()
         self.alerts = alerts
-        self.make_alert = make_alert
         self.clock = clock
         self.context = AccountContext()
         self.trackers: dict[str, TopicTracker] = {}
@@ -231,45 +231,52 @@ class Listener:
         self._full_at = 0.0
         #: least seconds between two refreshes of the forecasts and main paths
         self.full_seconds = 10.0
-        self._thresholds: dict[str, tuple[float, ...]] = {}
+        self._thresholds: dict[str, list[float]] = {}
+        self._expected: dict[str, float] = {}
 
     # loading -------------------------------------------------------------------
-    def load(self) -> Listener:
-        """Read the run's account context and rebuild every topic from its stored events."""
+    def load(self, *, only: str | None = None) -> Listener:
+        """Read the run's account context and rebuild every topic (or ``only`` that one)
+        from its stored events."""
         self.context = account_context(self.store)
         self.trackers = {}
         for record in self.store.listening.topics():
-            self._track(TopicDef.from_json(record.name, record.definition))
+            if only is None or record.name == only:
+                self._track(TopicDef.from_json(record.name, record.definition))
         if self.high is not None:
             for tracker in self.trackers.values():
                 tracker.advance(self.high - self.lateness)
         self.save_states(force=True, replayed=True)
         return self
 
-    def _track(self, topic: TopicDef) -> TopicTracker:
+    def _track(self, topic: TopicDef, *, stored: bool = True) -> TopicTracker:
+        """A tracker of ``topic`` fed with its stored events (or, without ``stored``, every
+        stored event it matches, whose memberships are stored then)."""
         tracker = TopicTracker(
             topic, self.context, self.forecaster, bin_seconds=self.bin_seconds, window=self.window
         )
-        events = sorted(self.store.listening.events(topic=topic.name), key=lambda e: e.seq)
-        for event in events:
-            tracker.matcher.matches(event)  # rebuilds the posts below a root
-            tracker.apply(event)
-            self.high = event.ts if self.high is None else max(self.high, event.ts)
+        if self.alerts is not None:
+            self._thresholds[topic.name] = self.alerts.thresholds(topic.name)
+        events = self.store.listening.events(topic=topic.name if stored else None)
+        matched: list[str] = []
+        for event in sorted(events, key=lambda e: e.seq):
+            # a topic's own events are matched again only to rebuild the posts below a root
+            if tracker.matcher.matches(event) or stored:
+                tracker.apply(event)
+                matched.append(event.id)
+                self.high = event.ts if self.high is None else max(self.high, event.ts)
+        if not stored:
+            for start in range(0, len(matched), 50_000):
+                part = matched[start : start + 50_000]
+                self.store.listening.add_events([], topics={topic.name: part})
         self.trackers[topic.name] = tracker
         self._dirty.add(topic.name)
         return tracker
 
     def add_topic(self, topic: TopicDef, when: str) -> TopicTracker:
         """Start following a new topic: store it, match every stored event, build its state."""
-        from kolgraph.store.listenstate import TopicRecord
-
         self.store.listening.add_topic(TopicRecord(topic.name, topic.as_json(), when))
-        matcher = TopicTracker(topic, self.context, self.forecaster).matcher
-        stored = sorted(self.store.listening.events(), key=lambda e: e.seq)
-        ids = matcher.select(stored)
-        for start in range(0, len(ids), 50_000):
-            self.store.listening.add_events([], topics={topic.name: ids[start : start + 50_000]})
-        tracker = self._track(topic)
+        tracker = self._track(topic, stored=False)
         if self.high is not None:
             tracker.advance(self.high - self.lateness)
         self.save_states(force=True, replayed=True)
@@ -435,21 +442,11 @@ class Listener:
         self.save_states()
 
     # states --------------------------------------------------------------------
-    def thresholds(self, topic: str) -> tuple[float, ...]:
-        """Forecast thresholds subscribers set for ``topic``."""
-        return self._thresholds.get(topic, ())
-
-    def set_thresholds(self, thresholds: dict[str, tuple[float, ...]]) -> None:
-        """Forecast thresholds per topic (from the alert subscriptions)."""
-        self._thresholds = thresholds
-
     def save_states(self, *, force: bool = False, replayed: bool = False) -> None:
         """Store the state of every changed topic (at most every ``state_seconds``)."""
         now = self.clock()
         if not self._dirty or (not force and now - self._saved_at < self.state_seconds):
             return
-        from kolgraph.listen.tracker import iso
-
         when = iso(int(now)) or ""
         full = force or now - self._full_at >= self.full_seconds
         if full:
@@ -458,20 +455,37 @@ class Listener:
             tracker = self.trackers.get(name)
             if tracker is None:
                 continue
-            state = tracker.snapshot(thresholds=self.thresholds(name), full=full)
+            state = tracker.snapshot(full=full)
             self.store.listening.save_state(name, state, when)
             self._send(name, tracker.take_alerts(), replayed=replayed)
+            self._crossed(name, state, replayed=replayed)
         self._dirty.clear()
         self._saved_at = now
 
     def _send(self, topic: str, raised: list[Raised], *, replayed: bool) -> None:
-        if self.alerts is None or self.make_alert is None:
+        if self.alerts is None:
             return
         for r in raised:
             if replayed and not (r.kind == "burst" and r.data.get("end") is None):
                 continue  # already sent before the restart (an ongoing burst is sent again:
                 # the store keeps one delivery per alert id, so it arrives once)
-            self.alerts.submit(self.make_alert(topic, r.kind, r.at, r.data, r.key))
+            self.alerts.submit(make_alert(topic, r.kind, r.at, r.data, key_fields={"key": r.key}))
+            self.stats.alerts += 1
+
+    def _crossed(self, topic: str, state: dict[str, Any], *, replayed: bool) -> None:
+        """Alert the thresholds the topic's forecast crossed upwards since the last state."""
+        forecast = state["forecast"]
+        after = float(forecast["final_size"]["expected"])
+        before = self._expected.get(topic)
+        self._expected[topic] = after
+        thresholds = self._thresholds.get(topic)
+        if self.alerts is None or replayed or not thresholds:
+            return
+        at = int(state["last_ts"] or 0)
+        for alert in threshold_alerts(
+            topic, before=before, after=after, at=at, thresholds=thresholds, data=forecast
+        ):
+            self.alerts.submit(alert)
             self.stats.alerts += 1
 
 

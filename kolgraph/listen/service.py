@@ -8,13 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from typing import Any
 
 import numpy as np
 
 from kolgraph.errors import InputError
-from kolgraph.listen.alerts import AlertDispatcher, make_alert
+from kolgraph.listen.alerts import AlertDispatcher
 from kolgraph.listen.cascade import AccountContext, replay
 from kolgraph.listen.early import EarlyCascade, SizeForecaster
 from kolgraph.listen.listener import Listener, account_context
@@ -25,6 +23,7 @@ from kolgraph.plan.params import KindRange
 from kolgraph.settings import Settings
 from kolgraph.store.alertstate import Subscription
 from kolgraph.store.base import Store
+from kolgraph.store.crawlstate import now_iso
 
 __all__ = [
     "add_topic",
@@ -38,11 +37,6 @@ __all__ = [
 
 #: fewer past cascades than this and the forecaster is the prior
 MIN_CASCADES = 50
-
-
-def now_iso() -> str:
-    """The wall-clock time now, ISO 8601 UTC."""
-    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def fit_forecaster(store: Store, context: AccountContext) -> SizeForecaster:
@@ -85,8 +79,10 @@ def listener_for(
     *,
     lateness: int | None = None,
     dispatcher: AlertDispatcher | None = None,
+    only: str | None = None,
 ) -> Listener:
-    """A listener with the settings' lateness, bins and window, its topics loaded."""
+    """A listener with the settings' lateness, bins and window, its topics (or ``only``
+    that one) loaded."""
     context = account_context(store)
     listener = Listener(
         store,
@@ -96,14 +92,8 @@ def listener_for(
         window_hours=settings.listen_window_hours,
         forecaster=fit_forecaster(store, context),
         alerts=dispatcher,
-        make_alert=_alert if dispatcher is not None else None,
     )
-    listener.set_thresholds(_thresholds(store))
-    return listener.load()
-
-
-def _alert(topic: str, kind: str, at: int, data: dict[str, Any], key: tuple[Any, ...]) -> Any:
-    return make_alert(topic, kind, at, data, key_fields={"key": list(key)})
+    return listener.load(only=only)
 
 
 def dispatcher_for(store: Store, settings: Settings) -> AlertDispatcher:
@@ -116,17 +106,6 @@ def dispatcher_for(store: Store, settings: Settings) -> AlertDispatcher:
         timeout=settings.alert_timeout_seconds,
         command_timeout=settings.alert_command_timeout_seconds,
     ).start()
-
-
-def _thresholds(store: Store) -> dict[str, tuple[float, ...]]:
-    out: dict[str, set[float]] = {}
-    topics = [t.name for t in store.listening.topics()]
-    for sub in store.alerts.subscriptions():
-        if sub.threshold is None or "forecast_threshold" not in sub.kinds:
-            continue
-        for name in topics if sub.topic == "*" else [sub.topic]:
-            out.setdefault(name, set()).add(float(sub.threshold))
-    return {k: tuple(sorted(v)) for k, v in out.items()}
 
 
 @contextmanager
@@ -164,7 +143,7 @@ def add_topic(store: Store, settings: Settings, topic: TopicDef) -> None:
 def recompute_topic(store: Store, settings: Settings, name: str) -> None:
     """Rebuild a topic's state from its stored events and store it."""
     store.listening.get_topic(name)
-    listener_for(store, settings)
+    listener_for(store, settings, only=name)
 
 
 def respond_to_topic(

@@ -3,8 +3,9 @@
 The listener applies a topic's events in event-time order (:meth:`TopicTracker.apply`);
 the tracker bins them, feeds every closed bin to the topic's burst detector, and on
 :meth:`TopicTracker.snapshot` works out the phase, the amplifiers and the size forecast,
-and the alerts they raise (a burst, a phase change, a new top amplifier, a forecast
-crossing a subscriber's threshold). The snapshot is the state ``topics show`` reads.
+and the alerts they raise (a burst, a phase change, a new top amplifier; a forecast
+crossing a subscriber's threshold is the listener's to alert). The snapshot is the
+state ``topics show`` reads.
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ class TopicTracker:
     _next_bin: int | None = None
     _phase: str | None = None
     _top: str | None = None
-    _expected: float | None = None
     _pending: list[Raised] = field(default_factory=list)
     _slow: dict[str, Any] | None = None
     #: the forecasts made when the topic was 1, 2 and 6 hours old (event time)
@@ -152,7 +152,7 @@ class TopicTracker:
         final = {k: max(v, observed) for k, v in final.items()}
         return {"final_size": final, "observed": int(observed), "age_hours": age / 3600, **out}
 
-    def snapshot(self, *, thresholds: tuple[float, ...] = (), full: bool = True) -> dict[str, Any]:
+    def snapshot(self, *, full: bool = True) -> dict[str, Any]:
         """The topic's state now, and the alerts it raises (:meth:`take_alerts`).
 
         Without ``full`` the forecast and the main paths are those of the last full
@@ -178,13 +178,6 @@ class TopicTracker:
         if full or self._slow is None:
             self._slow = {"forecast": self.forecast(), "paths": cascade.paths()}
         forecast = self._slow["forecast"]
-        expected = forecast["final_size"]["expected"]
-        for threshold in thresholds:
-            before = self._expected
-            if expected >= threshold and (before is None or before < threshold):
-                data = {"threshold": threshold, **forecast}
-                self._pending.append(Raised("forecast_threshold", now, data, (threshold,)))
-        self._expected = expected
         return {
             "name": self.name,
             "definition": self.topic.as_json(),

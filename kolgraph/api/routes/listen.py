@@ -24,12 +24,13 @@ from kolgraph.errors import InputError
 from kolgraph.listen.alerts import AlertDispatcher
 from kolgraph.listen.events import event_from_json
 from kolgraph.listen.listener import Listener
-from kolgraph.listen.service import dispatcher_for, listener_for, now_iso, respond_to_topic
+from kolgraph.listen.service import dispatcher_for, listener_for, respond_to_topic
 from kolgraph.listen.topics import TopicDef
 from kolgraph.schemas.listen import EventError, EventsIn, EventsOut, TopicIn, TopicOut, TopicsPage
 from kolgraph.schemas.respond import ResponseRequest, ResponseResponse
 from kolgraph.settings import Settings
 from kolgraph.store import Store, open_store
+from kolgraph.store.crawlstate import now_iso
 
 __all__ = ["router", "shared_listener"]
 
