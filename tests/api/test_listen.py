@@ -153,3 +153,13 @@ def test_a_burst_sent_as_events_reaches_a_subscribed_webhook_signed(api: TestCli
         assert log and log[0]["event_id"] == alert["id"]
     finally:
         server.shutdown()
+
+
+def test_a_removed_topic_s_subscriptions_and_deliveries_are_not_found(api: TestClient) -> None:
+    api.post("/v1/topics", json={"name": "gone", "any": True})
+    assert api.get("/v1/topics/gone/subscriptions").status_code == 200
+    assert api.delete("/v1/topics/gone").status_code == 204
+    for path in ("/v1/topics/gone/subscriptions", "/v1/topics/gone/deliveries"):
+        r = api.get(path)
+        assert r.status_code == 404 and r.json()["error"]["code"]
+    assert api.get("/v1/topics/*/subscriptions").status_code == 200

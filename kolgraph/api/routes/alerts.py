@@ -51,8 +51,11 @@ def subscribe(name: TopicName, body: SubscriptionIn, store: StoreDep) -> Subscri
     "/v1/topics/{name}/subscriptions",
     summary="A topic's active subscriptions",
     response_model=SubscriptionsPage,
+    responses={404: {"description": "No topic has this name."}},
 )
 def subscriptions(name: TopicName, store: StoreDep) -> SubscriptionsPage:
+    if name != "*":
+        store.listening.get_topic(name)
     rows = [SubscriptionOut.from_record(s) for s in store.alerts.subscriptions(name)]
     return SubscriptionsPage(data=rows, count=len(rows))
 
@@ -73,6 +76,7 @@ def unsubscribe(
     "/v1/topics/{name}/deliveries",
     summary="A topic's alert delivery log, newest first",
     response_model=DeliveriesPage,
+    responses={404: {"description": "No topic has this name."}},
 )
 def deliveries(
     name: TopicName,
@@ -80,6 +84,8 @@ def deliveries(
     status: Annotated[Literal["pending", "delivered", "failed"] | None, Query()] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> DeliveriesPage:
+    if name != "*":
+        store.listening.get_topic(name)
     rows = store.alerts.deliveries(topic=name, status=status, limit=limit)
     data = [DeliveryOut.from_record(d) for d in rows]
     return DeliveriesPage(data=data, count=len(data))
