@@ -1,4 +1,4 @@
-"""``kolgraph export scores|edges|neo4j-import``: the store's contents as files."""
+"""``kolgraph export scores|edges|neo4j-import|parquet``: the store's contents as files."""
 
 from __future__ import annotations
 
@@ -11,12 +11,25 @@ from typing import Annotated
 import typer
 from rich.table import Table
 
-from kolgraph.cli.common import DbOpt, StoreOpt, handle_errors, opened_store, out, progress_bar
+from kolgraph.cli.common import (
+    DbOpt,
+    FormatOpt,
+    OutFormat,
+    StoreOpt,
+    handle_errors,
+    opened_store,
+    out,
+    progress_bar,
+    write_json,
+)
 from kolgraph.model import EdgeType
 
 __all__ = ["export_app"]
 
-export_app = typer.Typer(help="Export scores from the store to stdout.", no_args_is_help=True)
+export_app = typer.Typer(
+    help="Export the store: scores and edges to stdout, or files (neo4j-admin CSV, Parquet).",
+    no_args_is_help=True,
+)
 
 
 class ExportFormat(str, Enum):
@@ -118,3 +131,48 @@ def export_neo4j_import_cmd(
     out.print(t)
     out.print("Run (see README.txt in the directory for the steps around it):")
     sys.stdout.write(res.command + "\n")
+
+
+@export_app.command("parquet")
+@handle_errors
+def export_parquet_cmd(
+    directory: Annotated[
+        Path, typer.Argument(help="Directory for the export (created; replaced with --overwrite).")
+    ],
+    rows_per_file: Annotated[
+        int, typer.Option("--rows-per-file", min=1, help="Rows per Parquet part file at most.")
+    ] = 5_000_000,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Replace an earlier export in DIRECTORY.")
+    ] = False,
+    format: FormatOpt = OutFormat.table,
+    db: DbOpt = None,
+    store: StoreOpt = None,
+) -> None:
+    """Write the graph as Parquet (accounts, follows, reposts + manifest.json) for Spark,
+    pandas or DuckDB."""
+    from kolgraph.store.parquet import export_parquet
+
+    with opened_store(db, store) as st, progress_bar() as progress:
+        c = st.counts()
+        task = progress.add_task("writing Parquet", total=c.accounts + c.follows + c.reposts)
+        manifest = export_parquet(
+            st,
+            directory,
+            rows_per_file=rows_per_file,
+            overwrite=overwrite,
+            progress=lambda n: progress.update(task, advance=n),
+        )
+    if format is OutFormat.json:
+        from kolgraph.schemas.exports import ParquetManifestOut
+
+        write_json(ParquetManifestOut.from_manifest(manifest))
+        return
+    t = Table(title=f"Parquet export {manifest.export_id} in {directory}")
+    t.add_column("table")
+    t.add_column("rows", justify="right")
+    t.add_column("files")
+    for name, tf in manifest.tables.items():
+        shown = tf.files if len(tf.files) <= 3 else (tf.files[0], "...", tf.files[-1])
+        t.add_row(name, f"{tf.rows:,}", f"{len(tf.files)}: " + ", ".join(shown))
+    out.print(t)

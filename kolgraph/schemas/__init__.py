@@ -20,6 +20,7 @@ module                      objects
 :mod:`.audience`            overlap of a set, affinity to a brand, lookalikes
 :mod:`.crawls`              crawls, crawl and replay reports
 :mod:`.jobs`                job requests, job records and results, uploads
+:mod:`.exports`             a Parquet export of the graph (its manifest)
 ==========================  ==========================================================
 
 The models convert *from* library objects (``from_plan``, ``from_record``, ...)

@@ -7,7 +7,8 @@
 - :mod:`~kolgraph.store.rows`: conversions both backends share;
 - ``sqlite*.py`` and ``neo4j*.py``: the two backends, one module per role;
 - :mod:`~kolgraph.store.cypher`: the named Cypher files; :mod:`~kolgraph.store.bulk`:
-  CSV files for ``neo4j-admin database import``.
+  CSV files for ``neo4j-admin database import``; :mod:`~kolgraph.store.parquet`: the
+  graph as Parquet files for Spark, pandas and DuckDB.
 
 :func:`open_store` opens the configured one.
 """
