@@ -110,6 +110,8 @@ def test_every_command_is_registered() -> None:
         "respond",
         "alerts",
     }
+    code, out, _ = kolgraph("export", "--help")
+    assert code == 0 and {"scores", "edges", "neo4j-import", "parquet"} <= set(out.split())
     code, out, _ = kolgraph("crawl", "--help")
     assert code == 0 and {"weibo", "x", "bilibili", "replay", "status"} <= set(out.split())
     code, out, _ = kolgraph("jobs", "--help")
