@@ -13,6 +13,7 @@ __all__ = [
     "BadPage",
     "Conflict",
     "ConvergenceError",
+    "EngineError",
     "InputError",
     "KolgraphError",
     "NotFound",
@@ -125,6 +126,13 @@ class ConvergenceError(KolgraphError):
             message,
             hint="raise max_iter, loosen tol, or check the graph for degenerate weights",
         )
+
+
+class EngineError(KolgraphError):
+    """A rank engine outside this process (Spark) failed while computing a stage."""
+
+    http_status = 500
+    code = "engine_failed"
 
 
 class RateLimited(KolgraphError):

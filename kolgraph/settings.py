@@ -50,6 +50,19 @@ class Settings(BaseSettings):
     repost_weight: float = Field(1.0, ge=0.0, description="Weight of a repost edge vs a follow.")
     leiden_seed: int = 42
     overlap_top_k: int = Field(300, ge=2, le=5000)
+    spark_master: str = Field(
+        "local[*]",
+        description="Spark master of `rank --engine spark` (local[*], spark://, k8s://).",
+    )
+    spark_conf: dict[str, str] = Field(
+        default_factory=dict,
+        description="Spark configuration of `rank --engine spark`, as JSON "
+        '(KOLGRAPH_SPARK_CONF={"spark.executor.memory": "8g"}).',
+    )
+    spark_source: str = Field(
+        "store",
+        description="Where `rank --engine spark` reads the graph: store, neo4j or parquet:DIR.",
+    )
 
     # planning: cost model used when an account has no cost of its own
     cost_per_1k_audience: float = Field(

@@ -9,15 +9,19 @@ import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pytest
-from ci_env import in_ci
+from ci_env import in_ci, skip_or_fail
 from neo4j_server import HOW_TO_GET_JAVA, TEST_HOME, LocalNeo4j, missing_tools
 
+from kolgraph.errors import InputError
 from kolgraph.model import Account, Kind
 from kolgraph.settings import Settings
 from kolgraph.store import RepostBatch, SQLiteStore, Store, open_store
+
+if TYPE_CHECKING:
+    from pyspark.sql import SparkSession
 
 # The API tests run without keys (as `kolgraph serve` does on 127.0.0.1) and without a
 # rate limit; the tests of keys, scopes and limits turn them on for their own app.
@@ -104,6 +108,35 @@ def store(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Store]:
         yield s
     finally:
         s.close()
+
+
+@pytest.fixture(scope="session")
+def spark() -> Iterator[SparkSession]:
+    """A ``local[2]`` Spark session with GraphFrames and the Neo4j connector, small shuffles.
+
+    Without pyspark or Java the Spark tests skip with a reason; under ``CI=true`` (Java 17
+    is on CI's machine) they fail instead. The rank engine joins this session rather than
+    starting its own.
+    """
+    from kolgraph.rank.spark.session import (
+        GRAPHFRAMES_PACKAGE,
+        NEO4J_CONNECTOR_PACKAGE,
+        require_pyspark,
+        spark_session,
+    )
+
+    try:
+        require_pyspark()
+        session, started = spark_session(
+            "local[2]",
+            {"spark.sql.shuffle.partitions": "4", "spark.driver.memory": "2g"},
+            packages=(GRAPHFRAMES_PACKAGE, NEO4J_CONNECTOR_PACKAGE),
+        )
+    except InputError as exc:
+        skip_or_fail(f"Spark cannot run here: {exc.message} ({exc.hint})")
+    yield session
+    if started:
+        session.stop()
 
 
 @pytest.fixture
@@ -200,19 +233,22 @@ def group_for_workers(items: list[pytest.Item]) -> dict[str, str]:
 
     Every Neo4j test goes to one worker, in one group: the session's server is started by
     the worker that needs it, so one worker means one server, one home and one set of
-    ports, and the tests that stop and restart it run alone with it. Every other module
-    stays whole on one worker, so its module fixtures are built once.
+    ports, and the tests that stop and restart it run alone with it. The Spark tests are
+    one group too (one JVM with its Spark session). Every other module stays whole on one
+    worker, so its module fixtures are built once.
 
-    Groups are handed out in the order of their first test: the Neo4j group first (the
-    longest), then the modules with slow tests, then the others, each in collection order.
+    Groups are handed out in the order of their first test: the Neo4j and Spark groups
+    first (the longest), then the modules with slow tests, then the others, each in
+    collection order.
     """
     group: dict[str, str] = {}
     rank: dict[str, int] = {}
     for item in items:
         neo4j = item.get_closest_marker("neo4j") is not None
-        name = "neo4j" if neo4j else item.nodeid.split("::", 1)[0]
+        spark = item.get_closest_marker("spark") is not None
+        name = "neo4j" if neo4j else "spark" if spark else item.nodeid.split("::", 1)[0]
         group[item.nodeid] = name
-        first = 0 if neo4j else 1 if item.get_closest_marker("slow") is not None else 2
+        first = 0 if neo4j or spark else 1 if item.get_closest_marker("slow") is not None else 2
         rank[name] = min(rank.get(name, first), first)
     items.sort(key=lambda item: rank[group[item.nodeid]])  # stable: collection order within
     return group

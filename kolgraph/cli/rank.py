@@ -43,6 +43,7 @@ class Engine(str, Enum):
 
     kolgraph = "kolgraph"
     gds = "gds"
+    spark = "spark"
 
 
 def rank_with_progress(st: Store, **overrides: object) -> JobResult:
@@ -98,9 +99,31 @@ def rank(
         Engine,
         typer.Option(
             help="kolgraph: in-process (scipy, networkit); gds: inside Neo4j with Graph Data "
-            "Science."
+            "Science; spark: on Apache Spark (pip install -e '.[spark]')."
         ),
     ] = Engine.kolgraph,
+    spark_master: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: the Spark master (default local[*]; spark://HOST:7077, "
+            "k8s://https://HOST:443, yarn)."
+        ),
+    ] = None,
+    spark_conf: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="With --engine spark: a Spark setting KEY=VALUE (repeatable), e.g. "
+            "spark.executor.memory=8g."
+        ),
+    ] = None,
+    spark_source: Annotated[
+        str | None,
+        typer.Option(
+            help="With --engine spark: where Spark reads the graph: store (exported for it, "
+            "the default), neo4j (the Neo4j Connector for Apache Spark) or parquet:DIR "
+            "(a `kolgraph export parquet` directory or URL)."
+        ),
+    ] = None,
     only: Annotated[
         str | None,
         typer.Option(
@@ -124,6 +147,24 @@ def rank(
 ) -> None:
     """Run the ranking job (PageRank, communities, overlap, quality) and publish a new run."""
     overrides: dict[str, object] = {"engine": engine.value}
+    given = {
+        "--spark-master": spark_master,
+        "--spark-conf": spark_conf,
+        "--spark-source": spark_source,
+    }
+    if engine is not Engine.spark and any(v for v in given.values()):
+        raise InputError(
+            f"{', '.join(k for k, v in given.items() if v)} only apply with --engine spark"
+        )
+    if spark_conf:
+        from kolgraph.rank.spark.session import parse_conf
+
+        conf = {**load_settings().spark_conf, **parse_conf(spark_conf)}
+        overrides["spark_conf"] = tuple(f"{k}={v}" for k, v in sorted(conf.items()))
+    if spark_master is not None:
+        overrides["spark_master"] = spark_master
+    if spark_source is not None:
+        overrides["spark_source"] = spark_source
     if only:
         overrides["only"] = tuple(s.strip() for s in only.split(",") if s.strip())
     if half_life is not None:

@@ -12,6 +12,9 @@ stages to a :class:`RankEngine` chosen by ``RankParams.engine`` from :data:`ENGI
     Inside Neo4j by the Graph Data Science library. It lives with the Neo4j store
     (:mod:`kolgraph.store.gds`), the only place that may run Cypher; this package
     knows it through the :class:`RankEngine` interface only.
+``spark`` (:class:`~kolgraph.rank.spark.engine.SparkEngine`)
+    On Apache Spark (the ``[spark]`` extra): degrees, PageRank, communities and the
+    audience overlap of the top accounts.
 
 An engine is built for one run from the store and the run's parameters, so the job
 can check it (:meth:`RankEngine.run_params`) before the run starts, and releases
@@ -23,10 +26,16 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Protocol
 
+import pandas as pd
+import scipy.sparse as sp
+
+from kolgraph.arrays import I64
 from kolgraph.rank.communities import CommunityResult, leiden_communities
+from kolgraph.rank.degrees import Degrees, degrees
 from kolgraph.rank.graph import WeightedEdges
+from kolgraph.rank.overlap import audience_overlap
 from kolgraph.rank.pagerank import PageRankResult, pagerank
-from kolgraph.store.base import Store
+from kolgraph.store.base import GraphArrays, Store
 from kolgraph.store.gds import GdsEngine
 
 if TYPE_CHECKING:
@@ -50,12 +59,21 @@ class RankEngine(Protocol):
         """
         ...
 
+    def degrees(self, arrays: GraphArrays, edges: WeightedEdges) -> Degrees:
+        """Weighted in-degree and repost reach of every account (the ``load`` stage)."""
+        ...
+
     def pagerank(self, edges: WeightedEdges) -> PageRankResult:
         """PageRank of ``edges`` (the job's combined follow + repost graph), summing to 1."""
         ...
 
     def communities(self, edges: WeightedEdges) -> CommunityResult:
         """Communities of ``edges`` numbered by size, largest first, with their modularity."""
+        ...
+
+    def overlap(self, audience: sp.csr_matrix, nodes: I64) -> pd.DataFrame:
+        """Exact audience overlap among ``nodes``, the columns and order of
+        :func:`~kolgraph.rank.overlap.audience_overlap` (``audience`` is its matrix)."""
         ...
 
     def close(self) -> None:
@@ -86,6 +104,9 @@ class InProcessEngine:
     def run_params(self) -> dict[str, str]:
         return {}
 
+    def degrees(self, arrays: GraphArrays, edges: WeightedEdges) -> Degrees:
+        return degrees(arrays, edges)
+
     def pagerank(self, edges: WeightedEdges) -> PageRankResult:
         return pagerank(edges, damping=self.params.damping, method=self.params.pagerank_method)
 
@@ -100,9 +121,23 @@ class InProcessEngine:
             threads=p.threads,
         )
 
+    def overlap(self, audience: sp.csr_matrix, nodes: I64) -> pd.DataFrame:
+        return audience_overlap(audience, nodes)
+
     def close(self) -> None:
         pass
 
 
+def _spark_engine(store: Store, params: RankParams) -> RankEngine:
+    # imported here: the Spark engine is an optional extra
+    from kolgraph.rank.spark.engine import SparkEngine
+
+    return SparkEngine(store, params)
+
+
 #: The engines ``RankParams.engine`` names.
-ENGINES: Mapping[str, EngineFactory] = {"kolgraph": InProcessEngine, "gds": GdsEngine}
+ENGINES: Mapping[str, EngineFactory] = {
+    "kolgraph": InProcessEngine,
+    "gds": GdsEngine,
+    "spark": _spark_engine,
+}

@@ -49,7 +49,7 @@ class RankParams:
     damping: float = 0.85
     follow_weight: float = 1.0
     repost_weight: float = 1.0
-    engine: Literal["kolgraph", "gds"] = "kolgraph"
+    engine: Literal["kolgraph", "gds", "spark"] = "kolgraph"
     pagerank_method: Literal["igraph", "scipy"] = "scipy"  # CSR power iteration: no graph build
     objective: Literal["modularity", "CPM"] = "modularity"
     resolution: float = 1.0
@@ -68,6 +68,9 @@ class RankParams:
     influence_runs: int = 20
     sketch_k: int = 128
     sketch_min_audience: int = 10
+    spark_master: str = "local[*]"
+    spark_conf: tuple[str, ...] = ()  # "key=value" items
+    spark_source: str = "store"
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None, **overrides: object) -> RankParams:
@@ -84,6 +87,9 @@ class RankParams:
             repost_weight=s.repost_weight,
             seed=s.leiden_seed,
             overlap_top_k=s.overlap_top_k,
+            spark_master=s.spark_master,
+            spark_conf=tuple(f"{k}={v}" for k, v in sorted(s.spark_conf.items())),
+            spark_source=s.spark_source,
         )
         unknown = set(overrides) - set(asdict(base))
         if unknown:
@@ -120,11 +126,26 @@ class RankParams:
                 "so it cannot apply a repost half-life",
                 hint="drop --half-life, or use the default engine for decayed reposts",
             )
+        if self.engine == "spark":
+            from kolgraph.rank.spark.session import parse_conf
+            from kolgraph.rank.spark.source import parse_source
+
+            parse_conf(self.spark_conf)
+            parse_source(self.spark_source)
         if self.top_per_community < 0 or self.bridges_per_community < 0:
             raise InputError("top_per_community and bridges_per_community must be >= 0")
         if not 0 < self.head_share <= self.mid_share < 1:
             raise InputError("need 0 < head_share <= mid_share < 1")
         return self
+
+    def recorded(self) -> dict[str, object]:
+        """The parameters as stored with the run: secret-looking Spark settings redacted."""
+        from kolgraph.rank.spark.session import parse_conf, redact_conf
+
+        out = asdict(self)
+        conf = redact_conf(parse_conf(self.spark_conf))
+        out["spark_conf"] = [f"{k}={v}" for k, v in conf.items()]
+        return out
 
     def recomputes(self, stage: str) -> bool:
         """Whether this run computes ``stage`` rather than keeping the current run's."""
@@ -198,7 +219,7 @@ def run_rank(
     previous = Previous.of(store) if params.only else None
     engine = ENGINES[params.engine](store, params)
     engine_params = engine.run_params()  # fails before the run starts
-    store.start_run(rid, {**asdict(params), **engine_params})
+    store.start_run(rid, {**params.recorded(), **engine_params})
     state = RankState(store, params, engine, rid)
     try:
         timings = _run_stages(state, previous, progress)

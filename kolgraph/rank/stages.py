@@ -5,7 +5,8 @@ the current run's result instead (its carry-forward rule) when ``RankParams.only
 leaves it out. The stages share one :class:`RankState`:
 
 ``load``
-    The store's edges as arrays, merged into one weighted graph.
+    The store's edges as arrays, merged into one weighted graph; weighted in-degree
+    and repost reach of every account (the ``degrees`` artifact, on the rank engine).
 ``pagerank``
     PageRank on the rank engine. Kept: the current run's scores.
 ``communities``
@@ -14,7 +15,8 @@ leaves it out. The stages share one :class:`RankState`:
     scored and summarised on the current graph.
 ``overlap``
     The audience matrix (every run: the scores' ``audience`` column and the sketches
-    need it), then the exact audience overlap among the top accounts by PageRank.
+    need it), then the exact audience overlap among the top accounts by PageRank
+    (on the rank engine).
     Kept: the current run's overlaps.
 ``quality``
     Engagement, anomaly score and flags of every account. Kept: those columns.
@@ -51,7 +53,6 @@ from kolgraph.arrays import I64
 from kolgraph.errors import InputError, NotFound
 from kolgraph.rank.communities import CommunityResult, community_summary, modularity
 from kolgraph.rank.graph import WeightedEdges, combine_edges, follower_matrix
-from kolgraph.rank.overlap import audience_overlap
 from kolgraph.rank.pagerank import PageRankResult
 from kolgraph.store.base import AccountQuery, GraphArrays, RunInfo, RunResults, Store
 
@@ -224,6 +225,7 @@ def _load(st: RankState) -> None:
         raise InputError(
             "the store has no accounts to rank", hint="import edges first (kolgraph import ...)"
         )
+    st.artifacts["degrees"] = st.engine.degrees(st.arrays, st.edges).to_bytes()
 
 
 # pagerank -----------------------------------------------------------------------------
@@ -276,7 +278,7 @@ def _overlap(st: RankState) -> None:
     _audience(st)
     k = min(st.params.overlap_top_k, st.n)
     top = np.argsort(-st.pr.scores, kind="stable")[:k]
-    st.overlaps = audience_overlap(st.audience, top)
+    st.overlaps = st.engine.overlap(st.audience, top)
 
 
 def _keep_overlap(st: RankState, prev: Previous) -> None:
@@ -419,10 +421,10 @@ def _write(st: RankState) -> None:
 
 #: The rank job's stages, in the order they run.
 TABLE: tuple[Stage, ...] = (
-    Stage("load", _load),
+    Stage("load", _load, engine=True),
     Stage("pagerank", _pagerank, _keep_pagerank, engine=True),
     Stage("communities", _communities, _keep_communities, engine=True, releases=("edges",)),
-    Stage("overlap", _overlap, _keep_overlap),
+    Stage("overlap", _overlap, _keep_overlap, engine=True),
     Stage("quality", _quality, _keep_quality),
     # the edge arrays are done with once influence has run
     Stage("influence", _influence, _keep_influence, releases=("arrays",)),

@@ -27,12 +27,18 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 import numpy.typing as npt
 
+from kolgraph.arrays import I64
 from kolgraph.errors import InputError, StoreError
 from kolgraph.rank.communities import CommunityResult, modularity, relabel_by_size
+from kolgraph.rank.degrees import Degrees, degrees
+from kolgraph.rank.overlap import audience_overlap
 from kolgraph.rank.pagerank import PageRankResult
-from kolgraph.store.base import Store
+from kolgraph.store.base import GraphArrays, Store
 
 if TYPE_CHECKING:
+    import pandas as pd
+    import scipy.sparse as sp
+
     from kolgraph.rank.graph import WeightedEdges
     from kolgraph.rank.job import RankParams
     from kolgraph.store.neo4j import Neo4jStore
@@ -148,6 +154,10 @@ class GdsEngine:
             self.close()  # drop whatever was projected before the failure
             raise
 
+    def degrees(self, arrays: GraphArrays, edges: WeightedEdges) -> Degrees:
+        """In process, from the edges the job loaded (:func:`kolgraph.rank.degrees.degrees`)."""
+        return degrees(arrays, edges)
+
     def pagerank(
         self, edges: WeightedEdges, *, tol: float = 1e-7, max_iter: int = 100
     ) -> PageRankResult:
@@ -193,6 +203,10 @@ class GdsEngine:
             p.resolution,
             p.seed,
         )
+
+    def overlap(self, audience: sp.csr_matrix, nodes: I64) -> pd.DataFrame:
+        """In process (:func:`kolgraph.rank.overlap.audience_overlap`)."""
+        return audience_overlap(audience, nodes)
 
     def close(self) -> None:
         """Drop the projections, if any (never masking the error that made the job stop)."""

@@ -26,10 +26,10 @@ def _store(tmp_path: Path) -> SQLiteStore:
 
 
 def test_engines_are_named_by_the_rank_parameter() -> None:
-    assert set(ENGINES) == {"kolgraph", "gds"}
+    assert set(ENGINES) == {"kolgraph", "gds", "spark"}
     with pytest.raises(InputError, match="unknown engine") as err:
-        RankParams(engine="spark").check()  # type: ignore[arg-type]
-    assert err.value.hint == "use kolgraph or gds"
+        RankParams(engine="graphx").check()  # type: ignore[arg-type]
+    assert err.value.hint == "use kolgraph or gds or spark"
 
 
 def test_in_process_engine_runs_pagerank_and_leiden(tmp_path: Path) -> None:

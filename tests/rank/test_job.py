@@ -168,7 +168,7 @@ def test_influence_stage_stores_spread_and_edge_probabilities(tmp_path: Path) ->
 def test_only_keeps_every_left_out_stage_and_times_it(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import kolgraph.rank.stages as stages
+    from kolgraph.rank.engine import InProcessEngine
 
     st = _store(tmp_path)
     first = run_rank(st, params=RankParams(overlap_top_k=20))
@@ -178,7 +178,7 @@ def test_only_keeps_every_left_out_stage_and_times_it(
     def recomputed(*args: object, **kwargs: object) -> None:
         raise AssertionError("a left-out stage was recomputed")
 
-    monkeypatch.setattr(stages, "audience_overlap", recomputed)
+    monkeypatch.setattr(InProcessEngine, "overlap", recomputed)
     reported: list[tuple[str, int]] = []
     again = run_rank(
         st,
