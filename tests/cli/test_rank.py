@@ -6,6 +6,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from job_records import running_job
 
 from kolgraph.store import SQLiteStore
@@ -80,3 +81,24 @@ def test_rank_refuses_while_a_rank_job_is_live(world: Path) -> None:
         assert st.list_runs() == []  # nothing ran
         st.jobs.finish("job-live", status="cancelled", now=now)
     assert kolgraph("rank", "--db", str(world))[0] == 0
+
+
+def test_spark_options_need_the_spark_engine(world: Path) -> None:
+    code, _, err = kolgraph("rank", "--spark-master", "local[1]", "--db", str(world))
+    assert code == 2 and "only apply with --engine spark" in err
+    code, _, err = kolgraph(
+        "rank", "--engine", "spark", "--spark-conf", "no-equals", "--db", str(world)
+    )
+    assert code == 2 and "KEY=VALUE" in err
+    assert SQLiteStore(world).list_runs() == []
+
+
+@pytest.mark.spark
+def test_rank_on_spark_publishes_a_run(world: Path, spark: object) -> None:
+    code, out, err = kolgraph(
+        "rank", "--engine", "spark", "--spark-master", "local[2]", "--db", str(world)
+    )
+    assert code == 0, err
+    run = SQLiteStore(world).current_run()
+    assert run is not None and run.params["engine"] == "spark"
+    assert run.params["spark_version"].startswith("3.5") and "top 10 accounts" in out

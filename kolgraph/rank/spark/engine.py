@@ -19,7 +19,7 @@ import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import numpy.typing as npt
@@ -152,7 +152,7 @@ class SparkEngine:
             return [GRAPHFRAMES_PACKAGE, NEO4J_CONNECTOR_PACKAGE]
         return [GRAPHFRAMES_PACKAGE]
 
-    def _neo4j_settings(self) -> dict[str, str]:
+    def _neo4j_settings(self) -> dict[str, Any]:
         from kolgraph.store.neo4j import Neo4jStore
 
         if not isinstance(self.store, Neo4jStore):
@@ -164,7 +164,7 @@ class SparkEngine:
         s = get_settings()
         return {
             "url": self.store.uri,
-            "user": s.neo4j_user or "neo4j",
+            "user": s.neo4j_user,
             "password": s.neo4j_password.get_secret_value() if s.neo4j_password else "",
             "database": self.store.database,
         }

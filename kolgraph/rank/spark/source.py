@@ -134,21 +134,28 @@ def read_parquet(spark: SparkSession, path: str, expected: StoreCounts) -> Spark
 
 
 def read_neo4j(
-    spark: SparkSession, *, url: str, user: str, password: str, database: str, expected: StoreCounts
+    spark: SparkSession,
+    *,
+    url: str,
+    user: str | None,
+    password: str,
+    database: str,
+    expected: StoreCounts,
 ) -> SparkGraph:
-    """The graph of the store's Neo4j, read by the Neo4j Connector for Apache Spark."""
+    """The graph of the store's Neo4j, read by the Neo4j Connector for Apache Spark
+    (basic authentication when ``user`` is given, none otherwise)."""
 
     def query(name: str) -> DataFrame:
-        return (
-            spark.read.format("org.neo4j.spark.DataSource")
-            .option("url", url)
-            .option("authentication.type", "basic")
-            .option("authentication.basic.username", user)
-            .option("authentication.basic.password", password)
-            .option("database", database)
-            .option("query", cypher.load(name))
-            .load()
-        )
+        reader = spark.read.format("org.neo4j.spark.DataSource").option("url", url)
+        if user:
+            reader = (
+                reader.option("authentication.type", "basic")
+                .option("authentication.basic.username", user)
+                .option("authentication.basic.password", password)
+            )
+        else:
+            reader = reader.option("authentication.type", "none")
+        return reader.option("database", database).option("query", cypher.load(name)).load()
 
     follows = query("spark/follows").selectExpr("CAST(src AS LONG) src", "CAST(dst AS LONG) dst")
     reposts = query("spark/reposts").selectExpr(
