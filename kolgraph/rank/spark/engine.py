@@ -93,8 +93,14 @@ class SparkEngine:
             c = read_manifest(Path(self.source.path)).counts
             found = StoreCounts(c["accounts"], c["follows"], c["reposts"])
             check_counts(self.source, found, self.store.counts())
+        from pyspark.sql import SparkSession
+
+        active = SparkSession.getActiveSession()  # spark-submit's, a notebook's: it wins
         return {
             "spark_version": version,
+            "spark_master_used": str(active.sparkContext.master)
+            if active
+            else self.params.spark_master,
             "spark_packages": ",".join(self._packages()),
             "spark_conf": json.dumps(redact_conf(self.conf), sort_keys=True),
         }
