@@ -251,7 +251,6 @@ def run_inprocess(d: Path, lsh: bool) -> dict[str, Any]:
 
 
 def run_spark(d: Path, lsh: bool, driver_memory: str) -> dict[str, Any]:
-    from pyspark.sql import functions as F
 
     from kolgraph.rank.job import RankParams
     from kolgraph.rank.spark.communities import spark_communities
@@ -259,7 +258,7 @@ def run_spark(d: Path, lsh: bool, driver_memory: str) -> dict[str, Any]:
     from kolgraph.rank.spark.overlap import audience_pairs, spark_overlap, spark_overlap_lsh
     from kolgraph.rank.spark.pagerank import spark_pagerank
     from kolgraph.rank.spark.session import spark_session
-    from kolgraph.rank.spark.source import SparkGraph, combined_edges
+    from kolgraph.rank.spark.source import SparkGraph, combined_edges, parquet_edges
 
     p = RankParams()
     meta = json.loads((d / "meta.json").read_text())
@@ -269,15 +268,7 @@ def run_spark(d: Path, lsh: bool, driver_memory: str) -> dict[str, Any]:
     spark, _ = spark_session("local[2]", {"spark.driver.memory": driver_memory})
     session_s = time.perf_counter() - t0
     t0 = time.perf_counter()
-    follows = spark.read.parquet(str(d / "follows")).select(
-        F.col("src").cast("long"), F.col("dst").cast("long")
-    )
-    reposts = spark.read.parquet(str(d / "reposts")).select(
-        F.col("src").cast("long"),
-        F.col("dst").cast("long"),
-        F.col("weight").cast("double"),
-        F.col("ts").cast("long"),
-    )
+    follows, reposts = parquet_edges(spark, str(d))
     graph = SparkGraph(n, follows, reposts)
     combined = combined_edges(
         graph,

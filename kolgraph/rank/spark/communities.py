@@ -30,7 +30,7 @@ from pyspark.sql import functions as F
 from pyspark.sql.window import Window
 
 from kolgraph.rank.communities import CommunityResult, relabel_by_size
-from kolgraph.rank.spark.scratch import Scratch
+from kolgraph.rank.spark.scratch import Scratch, scratch_for
 
 __all__ = ["local_moving", "spark_communities", "spark_modularity", "undirected"]
 
@@ -279,27 +279,23 @@ def spark_communities(
         The partition (numbered by size, largest first; ``quality`` is its modularity
         on the full graph) and the node count after each Spark level.
     """
-    spark = edges.sparkSession
-    work = Scratch(spark) if scratch is None else scratch
-    try:
+    with scratch_for(edges.sparkSession, scratch) as work:
         return _communities(
             edges,
             n,
-            resolution,
-            seed,
-            driver_nodes,
-            max_levels,
-            max_rounds,
-            work,
+            resolution=resolution,
+            seed=seed,
+            driver_nodes=driver_nodes,
+            max_levels=max_levels,
+            max_rounds=max_rounds,
+            scratch=work,
         )
-    finally:
-        if scratch is None:
-            work.close()
 
 
 def _communities(
     edges: DataFrame,
     n: int,
+    *,
     resolution: float,
     seed: int,
     driver_nodes: int,

@@ -74,7 +74,6 @@ class SparkEngine:
         self._tmp: Path | None = None
         self._graph: SparkGraph | None = None
         self._edges: DataFrame | None = None
-        self._m = 0
         self.level_sizes: list[int] = []
 
     # -- RankEngine ------------------------------------------------------------------
@@ -221,10 +220,10 @@ class SparkEngine:
             repost_weight=p.repost_weight,
             half_life_days=p.half_life_days,
         ).localCheckpoint()
-        self._m = combined.count()
-        if graph.n != edges.n or self._m != edges.m:
+        m = combined.count()
+        if graph.n != edges.n or m != edges.m:
             raise InputError(
-                f"the graph Spark read ({graph.n} accounts, {self._m} weighted edges) is not "
+                f"the graph Spark read ({graph.n} accounts, {m} weighted edges) is not "
                 f"the store's ({edges.n}, {edges.m})",
                 hint="export the store again, or use --spark-source store",
             )

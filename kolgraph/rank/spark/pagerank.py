@@ -14,7 +14,7 @@ from pyspark.sql import functions as F
 
 from kolgraph.errors import ConvergenceError
 from kolgraph.rank.pagerank import PageRankResult
-from kolgraph.rank.spark.scratch import Scratch
+from kolgraph.rank.spark.scratch import Scratch, scratch_for
 
 __all__ = ["spark_pagerank"]
 
@@ -73,9 +73,14 @@ def spark_pagerank(
     """
     if n == 0:
         return PageRankResult(np.zeros(0), 0, 0.0, "spark")
+    with scratch_for(edges.sparkSession, scratch) as work:
+        return _power_iteration(edges, n, damping, tol, max_iter, work)
+
+
+def _power_iteration(
+    edges: DataFrame, n: int, damping: float, tol: float, max_iter: int, work: Scratch
+) -> PageRankResult:
     spark = edges.sparkSession
-    own = scratch is None
-    work = Scratch(spark) if scratch is None else scratch
     strength = edges.groupBy("src").agg(F.sum("weight").alias("s"))
     trans = (
         edges.join(strength, "src")
@@ -124,8 +129,6 @@ def spark_pagerank(
                 return PageRankResult(scores / scores.sum(), it, residual, "spark")
     finally:
         trans.unpersist()
-        if own:
-            work.close()
     raise ConvergenceError(
         f"PageRank did not converge in {max_iter} iterations (residual {residual:.3g})",
         iterations=max_iter,

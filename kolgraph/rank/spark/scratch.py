@@ -17,11 +17,13 @@ from __future__ import annotations
 
 import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SCRATCH_CONF", "Scratch"]
+__all__ = ["SCRATCH_CONF", "Scratch", "scratch_for"]
 
 #: The Spark configuration key naming the work dir.
 SCRATCH_CONF = "spark.kolgraph.scratch"
@@ -58,3 +60,16 @@ class Scratch:
         if self._local is not None:
             shutil.rmtree(self._local, ignore_errors=True)
             self._local = None
+
+
+@contextmanager
+def scratch_for(spark: SparkSession, given: Scratch | None) -> Iterator[Scratch]:
+    """``given`` as it is, or a new :class:`Scratch` closed on exit."""
+    if given is not None:
+        yield given
+        return
+    work = Scratch(spark)
+    try:
+        yield work
+    finally:
+        work.close()

@@ -32,7 +32,7 @@ from kolgraph.store.base import StoreCounts
 if TYPE_CHECKING:
     from pyspark.sql import DataFrame, SparkSession
 
-__all__ = ["SparkGraph", "SparkSource", "combined_edges", "parse_source"]
+__all__ = ["SparkGraph", "SparkSource", "combined_edges", "parquet_edges", "parse_source"]
 
 
 @dataclass(frozen=True)
@@ -95,14 +95,28 @@ def check_counts(source: SparkSource, found: StoreCounts, expected: StoreCounts)
         )
 
 
+def parquet_edges(spark: SparkSession, base: str) -> tuple[DataFrame, DataFrame]:
+    """The ``follows`` and ``reposts`` tables under ``base`` (the export layout), typed."""
+    from pyspark.sql import functions as F
+
+    follows = spark.read.parquet(f"{base}/follows").select(
+        F.col("src").cast("long"), F.col("dst").cast("long")
+    )
+    reposts = spark.read.parquet(f"{base}/reposts").select(
+        F.col("src").cast("long"),
+        F.col("dst").cast("long"),
+        F.col("weight").cast("double"),
+        F.col("ts").cast("long"),
+    )
+    return follows, reposts
+
+
 def read_parquet(spark: SparkSession, path: str, expected: StoreCounts) -> SparkGraph:
     """The graph of a ``kolgraph export parquet`` directory, checked against the store.
 
     A local directory's manifest is checked before Spark reads it; a remote URL's
     counts are checked on the data Spark reads.
     """
-    from pyspark.sql import functions as F
-
     local = _local_manifest_dir(path)
     if local is not None:
         from kolgraph.store.parquet import read_manifest
@@ -114,15 +128,7 @@ def read_parquet(spark: SparkSession, path: str, expected: StoreCounts) -> Spark
         base = str(local.resolve())
     else:
         base = path.rstrip("/")
-    follows = spark.read.parquet(f"{base}/follows").select(
-        F.col("src").cast("long"), F.col("dst").cast("long")
-    )
-    reposts = spark.read.parquet(f"{base}/reposts").select(
-        F.col("src").cast("long"),
-        F.col("dst").cast("long"),
-        F.col("weight").cast("double"),
-        F.col("ts").cast("long"),
-    )
+    follows, reposts = parquet_edges(spark, base)
     if local is None:
         n = spark.read.parquet(f"{base}/accounts").count()
         check_counts(
@@ -196,9 +202,4 @@ def combined_edges(
     parts = graph.follows.select("src", "dst", F.lit(float(follow_weight)).alias("w")).unionByName(
         graph.reposts.select("src", "dst", rw.alias("w"))
     )
-    return (
-        parts.where(F.col("w") > 0)
-        .groupBy("src", "dst")
-        .agg(F.sum("w").alias("weight"))
-        .where(F.col("weight") > 0)
-    )
+    return parts.where(F.col("w") > 0).groupBy("src", "dst").agg(F.sum("w").alias("weight"))
